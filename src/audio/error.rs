@@ -124,8 +124,14 @@ mod tests {
 
     #[test]
     fn not_audio_message_shape() {
-        let err = AudioError::NotAudio { name: "notes.ogg".into(), reason: "no known format".into() };
-        assert_eq!(err.to_string(), "notes.ogg: not a recognised audio file (no known format)");
+        let err = AudioError::NotAudio {
+            name: "notes.ogg".into(),
+            reason: "no known format".into(),
+        };
+        assert_eq!(
+            err.to_string(),
+            "notes.ogg: not a recognised audio file (no known format)"
+        );
         assert_eq!(err.file_name(), Some("notes.ogg"));
     }
 }

@@ -3,9 +3,9 @@
 //! Lossy encoders add silence at the start (the codec's look-ahead) and pad the end to a whole
 //! frame. If it is not removed, every lyric timestamp lands late by the priming length. Per format:
 //!
-//! * **MP3**: Symphonia reads the LAME/Xing tag and trims `encoder delay + 529` decoder-delay
-//!   frames at the start and the padding at the end, as FFmpeg does. Without a LAME tag neither
-//!   tool trims anything.
+//! * **MP3**: Symphonia reads the LAME/Xing tag and trims the encoder delay plus the 529-frame
+//!   decoder delay at the start and the padding at the end, as FFmpeg does. Without a LAME tag
+//!   neither tool trims anything.
 //! * **Ogg Vorbis**: Symphonia trims by granule position (start and end), as FFmpeg does.
 //! * **FLAC, WAV, ALAC**: no delay to remove.
 //! * **AAC in MP4/M4A**: Symphonia trims nothing, so this module reads the container itself (see
@@ -13,7 +13,9 @@
 //!   iTunes writes 2112), and where no edit list is present, the iTunes `iTunSMPB` tag. With
 //!   neither, FFmpeg trims nothing and neither do we. The end is cut to the playable length the
 //!   container states (sample durations, edit duration, `iTunSMPB` sample count) - this yields the
-//!   length of the original recording, where FFmpeg 5/6 leaves the final frame's padding in.
+//!   length of the original recording, where FFmpeg 5.1 (which the tests compare against) keeps
+//!   the final frame's padding. Like FFmpeg, the edit list is honoured for any codec in MP4
+//!   (MP3-in-MP4 too) and `iTunSMPB` for AAC only.
 //! * **Raw ADTS AAC**: carries no delay information; nothing is trimmed (FFmpeg does the same).
 
 use std::io::{Read, Seek, SeekFrom};
@@ -95,13 +97,18 @@ fn plan(info: &MoovInfo, track_id: u32, sample_rate: u32, is_aac: bool) -> Optio
             }
         });
 
-    let smpb = if is_aac { info.itunsmpb.as_deref().and_then(parse_itunsmpb) } else { None };
+    let smpb = if is_aac {
+        info.itunsmpb.as_deref().and_then(parse_itunsmpb)
+    } else {
+        None
+    };
 
     if let Some(trak) = trak {
         // Leading empty edits (media time -1) only shift presentation; the first real edit says
         // where playback starts inside the media.
         let mut real = trak.edits.iter().filter(|(_, media_time)| *media_time >= 0);
-        if let (Some(&(segment, media_time)), Some(media_ts)) = (real.next(), trak.media_timescale) {
+        if let (Some(&(segment, media_time)), Some(media_ts)) = (real.next(), trak.media_timescale)
+        {
             let only_edit = real.next().is_none();
             let priming = rescale(media_time as u64, media_ts, sample_rate, Rounding::Nearest)?;
             let mut playable = None;
@@ -113,11 +120,19 @@ fn plan(info: &MoovInfo, track_id: u32, sample_rate: u32, is_aac: bool) -> Optio
             if let Some(s) = smpb.filter(|s| s.priming == priming) {
                 playable = Some(playable.map_or(s.total, |p| p.min(s.total)));
             }
-            return Some(Mp4Gapless { priming, playable, source: GaplessSource::EditList });
+            return Some(Mp4Gapless {
+                priming,
+                playable,
+                source: GaplessSource::EditList,
+            });
         }
     }
 
-    smpb.map(|s| Mp4Gapless { priming: s.priming, playable: Some(s.total), source: GaplessSource::ITunSmpb })
+    smpb.map(|s| Mp4Gapless {
+        priming: s.priming,
+        playable: Some(s.total),
+        source: GaplessSource::ITunSmpb,
+    })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -128,7 +143,9 @@ struct Smpb {
 
 /// Parses the iTunes gapless tag: ` 00000000 PRIMING REMAINDER TOTAL ...` in hex.
 fn parse_itunsmpb(value: &str) -> Option<Smpb> {
-    let mut fields = value.split_whitespace().map(|f| u64::from_str_radix(f, 16).ok());
+    let mut fields = value
+        .split_whitespace()
+        .map(|f| u64::from_str_radix(f, 16).ok());
     let _reserved = fields.next()??;
     let priming = fields.next()??;
     let _remainder = fields.next()??;
@@ -172,13 +189,25 @@ fn parse_header(bytes: &[u8]) -> Option<BoxHeader> {
     let size = u32::from_be_bytes(bytes.get(0..4)?.try_into().ok()?);
     let kind: [u8; 4] = bytes.get(4..8)?.try_into().ok()?;
     match size {
-        0 => Some(BoxHeader { kind, header_len: 8, payload_len: None }),
+        0 => Some(BoxHeader {
+            kind,
+            header_len: 8,
+            payload_len: None,
+        }),
         1 => {
             let large = u64::from_be_bytes(bytes.get(8..16)?.try_into().ok()?);
-            Some(BoxHeader { kind, header_len: 16, payload_len: Some(large.checked_sub(16)?) })
+            Some(BoxHeader {
+                kind,
+                header_len: 16,
+                payload_len: Some(large.checked_sub(16)?),
+            })
         }
         2..=7 => None,
-        n => Some(BoxHeader { kind, header_len: 8, payload_len: Some(u64::from(n) - 8) }),
+        n => Some(BoxHeader {
+            kind,
+            header_len: 8,
+            payload_len: Some(u64::from(n) - 8),
+        }),
     }
 }
 
@@ -312,7 +341,10 @@ fn parse_elst(payload: &[u8]) -> Option<Vec<(u64, i64)>> {
     for i in 0..count.min(present) {
         let at = 8 + i * entry_len;
         let edit = match version {
-            0 => (u64::from(be_u32(payload, at)?), i64::from(be_u32(payload, at + 4)? as i32)),
+            0 => (
+                u64::from(be_u32(payload, at)?),
+                i64::from(be_u32(payload, at + 4)? as i32),
+            ),
             _ => (be_u64(payload, at)?, be_u64(payload, at + 8)? as i64),
         };
         edits.push(edit);
@@ -333,7 +365,11 @@ fn find_itunsmpb(kind: &[u8; 4], payload: &[u8], depth: usize, out: &mut Option<
         }
         b"meta" => {
             // ISO `meta` is a full box (4 bytes of version and flags); QuickTime's is not.
-            let children = if payload.get(4..8) == Some(b"hdlr") { payload } else { payload.get(4..).unwrap_or(&[]) };
+            let children = if payload.get(4..8) == Some(b"hdlr") {
+                payload
+            } else {
+                payload.get(4..).unwrap_or(&[])
+            };
             for (kind, child) in boxes(children) {
                 find_itunsmpb(&kind, child, depth + 1, out);
             }
@@ -344,7 +380,11 @@ fn find_itunsmpb(kind: &[u8; 4], payload: &[u8], depth: usize, out: &mut Option<
             for (kind, child) in boxes(payload) {
                 match &kind {
                     b"name" => is_smpb = child.get(4..) == Some(b"iTunSMPB"),
-                    b"data" => value = child.get(8..).map(|v| String::from_utf8_lossy(v).into_owned()),
+                    b"data" => {
+                        value = child
+                            .get(8..)
+                            .map(|v| String::from_utf8_lossy(v).into_owned())
+                    }
                     _ => {}
                 }
             }
@@ -392,9 +432,17 @@ mod tests {
         }
         let mut hdlr = vec![0u8; 4];
         hdlr.extend_from_slice(b"soun");
-        let mdia = [header_with_timescale(b"mdhd", media_ts), full_box(b"hdlr", 0, &hdlr)].concat();
-        let payload = [full_box(b"tkhd", 0, &tkhd), mp4_box(b"edts", &full_box(b"elst", 0, &elst)), mp4_box(b"mdia", &mdia)]
-            .concat();
+        let mdia = [
+            header_with_timescale(b"mdhd", media_ts),
+            full_box(b"hdlr", 0, &hdlr),
+        ]
+        .concat();
+        let payload = [
+            full_box(b"tkhd", 0, &tkhd),
+            mp4_box(b"edts", &full_box(b"elst", 0, &elst)),
+            mp4_box(b"mdia", &mdia),
+        ]
+        .concat();
         mp4_box(b"trak", &payload)
     }
 
@@ -405,7 +453,11 @@ mod tests {
         data.extend_from_slice(value.as_bytes());
         let freeform = mp4_box(b"----", &[mean, name, mp4_box(b"data", &data)].concat());
         let ilst = mp4_box(b"ilst", &freeform);
-        let meta = full_box(b"meta", 0, &[full_box(b"hdlr", 0, &[0u8; 21]), ilst].concat());
+        let meta = full_box(
+            b"meta",
+            0,
+            &[full_box(b"hdlr", 0, &[0u8; 21]), ilst].concat(),
+        );
         mp4_box(b"udta", &meta)
     }
 
@@ -417,7 +469,10 @@ mod tests {
 
     #[test]
     fn ffmpeg_style_edit_list() {
-        let mut f = file(&[header_with_timescale(b"mvhd", 1000), trak(1, 44_100, &[(1501, 1024)])]);
+        let mut f = file(&[
+            header_with_timescale(b"mvhd", 1000),
+            trak(1, 44_100, &[(1501, 1024)]),
+        ]);
         let g = read_mp4_gapless(&mut f, 1, 44_100, true).unwrap();
         assert_eq!(g.priming, 1024);
         // 1501 ms at 44.1 kHz is 66194.1 frames, rounded up.
@@ -428,9 +483,20 @@ mod tests {
     #[test]
     fn itunes_tag_without_edit_list() {
         let smpb = " 00000000 00000840 000001C0 0000000000046E00 00000000";
-        let mut f = file(&[header_with_timescale(b"mvhd", 600), trak(1, 44_100, &[]), itunsmpb_udta(smpb)]);
+        let mut f = file(&[
+            header_with_timescale(b"mvhd", 600),
+            trak(1, 44_100, &[]),
+            itunsmpb_udta(smpb),
+        ]);
         let g = read_mp4_gapless(&mut f, 1, 44_100, true).unwrap();
-        assert_eq!(g, Mp4Gapless { priming: 2112, playable: Some(0x46E00), source: GaplessSource::ITunSmpb });
+        assert_eq!(
+            g,
+            Mp4Gapless {
+                priming: 2112,
+                playable: Some(0x46E00),
+                source: GaplessSource::ITunSmpb
+            }
+        );
         // Not applied to other codecs.
         assert_eq!(read_mp4_gapless(&mut f, 1, 44_100, false), None);
     }
@@ -438,7 +504,11 @@ mod tests {
     #[test]
     fn edit_list_wins_and_tag_tightens_the_end() {
         let smpb = " 00000000 00000840 000001C0 0000000000010000";
-        let mut f = file(&[header_with_timescale(b"mvhd", 600), trak(1, 44_100, &[(1000, 2112)]), itunsmpb_udta(smpb)]);
+        let mut f = file(&[
+            header_with_timescale(b"mvhd", 600),
+            trak(1, 44_100, &[(1000, 2112)]),
+            itunsmpb_udta(smpb),
+        ]);
         let g = read_mp4_gapless(&mut f, 1, 44_100, true).unwrap();
         assert_eq!(g.priming, 2112);
         assert_eq!(g.playable, Some(0x10000));
@@ -446,7 +516,10 @@ mod tests {
 
     #[test]
     fn empty_edit_skipped_and_timescale_converted() {
-        let mut f = file(&[header_with_timescale(b"mvhd", 1000), trak(2, 22_050, &[(10, -1), (2000, 1056)])]);
+        let mut f = file(&[
+            header_with_timescale(b"mvhd", 1000),
+            trak(2, 22_050, &[(10, -1), (2000, 1056)]),
+        ]);
         let g = read_mp4_gapless(&mut f, 2, 44_100, true).unwrap();
         assert_eq!(g.priming, 2112);
         assert_eq!(g.playable, Some(88_200));
@@ -463,10 +536,19 @@ mod tests {
         let cases: Vec<Vec<u8>> = vec![
             vec![],
             vec![0, 0, 0, 1, b'm', b'o', b'o', b'v'],
-            vec![0, 0, 0, 1, b'm', b'o', b'o', b'v', 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff],
+            vec![
+                0, 0, 0, 1, b'm', b'o', b'o', b'v', 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+            ],
             vec![0xff, 0xff, 0xff, 0xff, b'm', b'o', b'o', b'v', 0, 0],
-            [vec![0, 0, 0, 0], b"moov".to_vec(), mp4_box(b"trak", &mp4_box(b"edts", &[0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff]))]
-                .concat(),
+            [
+                vec![0, 0, 0, 0],
+                b"moov".to_vec(),
+                mp4_box(
+                    b"trak",
+                    &mp4_box(b"edts", &[0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff]),
+                ),
+            ]
+            .concat(),
             [vec![0, 0, 0, 3], b"ftyp".to_vec()].concat(),
         ];
         for bytes in cases {

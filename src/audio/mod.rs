@@ -127,8 +127,14 @@ mod tests {
     use super::*;
 
     fn ramp(sample_rate: u32, channels: u16, frames: usize) -> Audio {
-        let samples = (0..frames * usize::from(channels)).map(|i| i as f32).collect();
-        Audio { sample_rate, channels, samples }
+        let samples = (0..frames * usize::from(channels))
+            .map(|i| i as f32)
+            .collect();
+        Audio {
+            sample_rate,
+            channels,
+            samples,
+        }
     }
 
     #[test]
@@ -136,7 +142,11 @@ mod tests {
         let a = ramp(44_100, 2, 44_100 * 3 / 2);
         assert_eq!(a.frames(), 66_150);
         assert!((a.duration_seconds() - 1.5).abs() < 1e-12);
-        let empty = Audio { sample_rate: 0, channels: 0, samples: vec![] };
+        let empty = Audio {
+            sample_rate: 0,
+            channels: 0,
+            samples: vec![],
+        };
         assert_eq!(empty.frames(), 0);
         assert_eq!(empty.duration_seconds(), 0.0);
         assert!(empty.to_mono().is_empty());
@@ -144,7 +154,11 @@ mod tests {
 
     #[test]
     fn mono_is_channel_average() {
-        let a = Audio { sample_rate: 8_000, channels: 3, samples: vec![0.3, 0.6, 0.0, -1.0, 1.0, 0.0] };
+        let a = Audio {
+            sample_rate: 8_000,
+            channels: 3,
+            samples: vec![0.3, 0.6, 0.0, -1.0, 1.0, 0.0],
+        };
         let m = a.to_mono();
         assert_eq!(m.len(), 2);
         assert!((m[0] - 0.3).abs() < 1e-6);
@@ -173,7 +187,11 @@ mod tests {
 
     #[test]
     fn whisper_input_passes_16k_mono_through() {
-        let a = Audio { sample_rate: 16_000, channels: 2, samples: vec![0.5, -0.5, 1.0, 0.0] };
+        let a = Audio {
+            sample_rate: 16_000,
+            channels: 2,
+            samples: vec![0.5, -0.5, 1.0, 0.0],
+        };
         assert_eq!(whisper_input(&a).unwrap(), vec![0.0, 0.5]);
     }
 }

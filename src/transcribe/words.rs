@@ -75,7 +75,10 @@ pub fn assemble(tokens: &[Token], segment_end: f64) -> Vec<Word> {
         }
         let d = drafts.last_mut().expect("a word was started");
         d.text.push_str(&tok.text);
-        d.end = d.end.max(tok.t1);
+        // Trailing punctuation is often stamped through the following pause.
+        if !only_punct {
+            d.end = d.end.max(tok.t1);
+        }
         for c in tok.text.chars() {
             match c {
                 '[' | '(' => depth += 1,

@@ -63,6 +63,12 @@ pub fn wheel() -> PathBuf {
         })
 }
 
+/// Whisper uses every core; tests that transcribe take turns so they don't thrash each other.
+pub fn whisper_turn() -> std::sync::MutexGuard<'static, ()> {
+    static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    TURN.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 pub fn run(cmd: &mut Command) -> Output {
     cmd.output().expect("run reelforge")
 }

@@ -35,6 +35,8 @@ pub enum Command {
     Model(ModelCommand),
     /// Transcribe a song into lyrics with segment and word timings.
     Transcribe(TranscribeArgs),
+    /// List a song's best clip windows: lyric density plus loudness.
+    Moments(MomentsArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -66,17 +68,58 @@ pub enum ModelCommand {
     },
 }
 
+/// How a song is read and transcribed; shared by the commands that take a song.
 #[derive(Args, Debug)]
-pub struct TranscribeArgs {
+pub struct SongArgs {
     /// The song: mp3, wav, flac, ogg/vorbis or m4a/aac.
     pub song: PathBuf,
-    /// Print {fullLyrics, segments, words} as JSON instead of timed lines.
+    /// Known lyrics to align to what Whisper hears [default: lyrics.txt beside a song stored as
+    /// songs/<slug>/<slug>.<ext>].
+    #[arg(long, value_name = "FILE", conflicts_with = "no_lyrics")]
+    pub lyrics: Option<PathBuf>,
+    /// Use only what Whisper hears, even when lyrics.txt exists.
     #[arg(long)]
-    pub json: bool,
+    pub no_lyrics: bool,
     /// Threads for whisper.cpp [default: one per core].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
     pub threads: Option<u16>,
     /// How word times are found: dtw (alignment heads) or tokens (token timestamps).
     #[arg(long, value_name = "MODE", default_value = "dtw", value_parser = ["dtw", "tokens"])]
     pub timing: String,
+    /// Transcript cache folder [env: REELFORGE_CACHE; default: ~/.cache/reelforge].
+    #[arg(long, value_name = "DIR", conflicts_with = "no_cache")]
+    pub cache: Option<PathBuf>,
+    /// Transcribe even when a cached transcript exists, and store nothing.
+    #[arg(long)]
+    pub no_cache: bool,
+    /// Refuse audio longer than this many seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 1200.0)]
+    pub max_duration: f64,
+}
+
+#[derive(Args, Debug)]
+pub struct TranscribeArgs {
+    #[command(flatten)]
+    pub song: SongArgs,
+    /// Print {fullLyrics, segments, words} as JSON instead of timed lines.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct MomentsArgs {
+    #[command(flatten)]
+    pub song: SongArgs,
+    /// Rank for a lipsync video: windows with lyrics first.
+    #[arg(long)]
+    pub lipsync: bool,
+    /// How many non-overlapping windows to list.
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub top: usize,
+    /// Window length in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 15.0)]
+    pub clip: f64,
+    /// Print the windows as JSON.
+    #[arg(long)]
+    pub json: bool,
 }

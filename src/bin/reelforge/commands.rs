@@ -4,27 +4,42 @@ use std::path::Path;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
-use reelforge::audio::{self, AudioError, DecodeLimits};
+use reelforge::audio::{AudioError, DecodeLimits};
 use reelforge::model::{self, ModelError, Origin};
+use reelforge::moment;
+use reelforge::song::{Analyzer, Song, SongError};
+use reelforge::transcribe::cache::{self, TranscriptCache};
 use reelforge::transcribe::{self, Timing, TranscribeError, Transcriber};
 use reelforge::version;
 
-use crate::args::{Cli, Command, ModelCommand, TranscribeArgs};
+use crate::args::{Cli, Command, MomentsArgs, ModelCommand, SongArgs, TranscribeArgs};
 
 /// Bad input (a file that is not what it should be, a missing model) exits 2, like a usage error;
 /// anything else that fails exits 1.
 pub fn exit_code(err: &anyhow::Error) -> u8 {
+    let model_input = |e: &ModelError| {
+        matches!(
+            e,
+            ModelError::NotFound { .. }
+                | ModelError::NoModelInSource { .. }
+                | ModelError::MissingVocabulary { .. }
+                | ModelError::BadArchive { .. }
+                | ModelError::Ct2Format(_)
+                | ModelError::GgmlFormat(_)
+        )
+    };
     let input = err.chain().any(|e| {
-        e.downcast_ref::<AudioError>().is_some()
-            || matches!(
-                e.downcast_ref::<ModelError>(),
-                Some(ModelError::NotFound { .. })
-                    | Some(ModelError::NoModelInSource { .. })
-                    | Some(ModelError::MissingVocabulary { .. })
-                    | Some(ModelError::BadArchive { .. })
-                    | Some(ModelError::Ct2Format(_))
-                    | Some(ModelError::GgmlFormat(_))
-            )
+        if let Some(e) = e.downcast_ref::<SongError>() {
+            return match e {
+                SongError::Audio(_) => true,
+                SongError::Model(m) | SongError::Transcribe(TranscribeError::Model(m)) => model_input(m),
+                _ => false,
+            };
+        }
+        if let Some(TranscribeError::Model(m)) = e.downcast_ref::<TranscribeError>() {
+            return model_input(m);
+        }
+        e.downcast_ref::<AudioError>().is_some() || e.downcast_ref::<ModelError>().is_some_and(model_input)
     });
     if input {
         2
@@ -50,6 +65,7 @@ pub fn run(cli: Cli) -> Result<()> {
             json,
         })) => verify(path.as_deref().or(cli.model.as_deref()), !no_load, json),
         Some(Command::Transcribe(args)) => transcribe_song(cli.model.as_deref(), &args),
+        Some(Command::Moments(args)) => list_moments(cli.model.as_deref(), &args),
         None => {
             print_version(cli.model.as_deref());
             Ok(())
@@ -167,44 +183,108 @@ fn verify(path: Option<&Path>, load: bool, json: bool) -> Result<()> {
     Ok(())
 }
 
-fn transcribe_song(explicit_model: Option<&Path>, args: &TranscribeArgs) -> Result<()> {
+/// Resolves the shared song options into an analyzer and the lyrics to align.
+fn analyzer(explicit_model: Option<&Path>, args: &SongArgs) -> Result<(Analyzer, Option<String>)> {
+    if !(args.max_duration > 0.0) {
+        anyhow::bail!("--max-duration must be a positive number of seconds");
+    }
     let model_path = model::resolve(explicit_model)?;
     let options = transcribe::Options {
-        threads: args
-            .threads
-            .map(usize::from)
-            .unwrap_or_else(transcribe::default_threads),
-        timing: if args.timing == "tokens" {
-            Timing::Tokens
-        } else {
-            Timing::Dtw
-        },
+        threads: args.threads.map(usize::from).unwrap_or_else(transcribe::default_threads),
+        timing: if args.timing == "tokens" { Timing::Tokens } else { Timing::Dtw },
     };
-    let decoded = audio::decode_file(&args.song, &DecodeLimits::default())?;
-    let samples = audio::whisper_input(&decoded)?;
-    let transcriber = Transcriber::load(&model_path, options)?;
+    let cache = if args.no_cache {
+        TranscriptCache::disabled()
+    } else {
+        TranscriptCache::new(args.cache.clone().unwrap_or_else(cache::default_dir))
+    };
+    let limits = DecodeLimits {
+        max_duration_seconds: args.max_duration,
+        ..DecodeLimits::default()
+    };
+    let lyrics = match &args.lyrics {
+        Some(p) => Some(std::fs::read_to_string(p).with_context(|| format!("reading lyrics {}", p.display()))?),
+        None => None,
+    };
+    Ok((Analyzer::new(&model_path, options, cache, limits)?, lyrics))
+}
+
+fn analyze(explicit_model: Option<&Path>, args: &SongArgs) -> Result<Song> {
+    let (analyzer, lyrics) = analyzer(explicit_model, args)?;
     let started = Instant::now();
-    let name = args.song.display().to_string();
-    let transcript = transcriber
-        .transcribe(&samples, &name)
-        .map_err(|e: TranscribeError| anyhow::Error::new(e))?;
-    let seconds = started.elapsed().as_secs_f64();
+    let song = if args.no_lyrics {
+        let mut s = analyzer.analyze(&args.song, Some(""))?;
+        s.transcript = s.heard.clone();
+        s
+    } else {
+        analyzer.analyze(&args.song, lyrics.as_deref())?
+    };
+    eprintln!(
+        "{}: {:.1} s of audio, {} words, {} in {:.1} s",
+        args.song.display(),
+        song.audio.duration_seconds(),
+        song.transcript.words.len(),
+        if song.cache_hit { "cached transcript" } else { "transcribed" },
+        started.elapsed().as_secs_f64()
+    );
+    if let Some(r) = &song.alignment {
+        eprintln!(
+            "lyrics aligned: {:.0} % of {} words ({} exact, {} near, {} timed by neighbours)",
+            r.aligned_fraction() * 100.0,
+            r.lyric_words,
+            r.matched,
+            r.substituted,
+            r.interpolated
+        );
+    }
+    Ok(song)
+}
+
+fn transcribe_song(explicit_model: Option<&Path>, args: &TranscribeArgs) -> Result<()> {
+    let song = analyze(explicit_model, &args.song)?;
+    let t = &song.transcript;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&transcript)?);
+        let mut v = serde_json::to_value(t)?;
+        v["lyricsSource"] = serde_json::json!(if song.alignment.is_some() { "lyrics.txt" } else { "whisper" });
+        v["alignment"] = serde_json::to_value(song.alignment)?;
+        println!("{}", serde_json::to_string_pretty(&v)?);
         return Ok(());
     }
-    for s in &transcript.segments {
+    for s in &t.segments {
         println!("[{:>6.2} → {:>6.2}] {}", s.start, s.end, s.text);
     }
-    if transcript.segments.is_empty() {
+    if t.segments.is_empty() {
         println!("(no lyrics found)");
     }
-    eprintln!(
-        "{}: {:.1} s of audio, {} words, transcribed in {:.1} s",
-        name,
-        decoded.duration_seconds(),
-        transcript.words.len(),
-        seconds
-    );
+    Ok(())
+}
+
+fn list_moments(explicit_model: Option<&Path>, args: &MomentsArgs) -> Result<()> {
+    if !(args.clip > 0.0) {
+        anyhow::bail!("--clip must be a positive number of seconds");
+    }
+    let song = analyze(explicit_model, &args.song)?;
+    let options = moment::Options { clip_seconds: args.clip, lipsync: args.lipsync };
+    let ranked = moment::rank(&song.transcript, &song.audio, options);
+    let top = moment::distinct(&ranked, args.top.max(1));
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&top)?);
+        return Ok(());
+    }
+    for (i, m) in top.iter().enumerate() {
+        println!(
+            "{}. {:>6.2} s + {:.1} s  score {:>5.2} (lyrics {:>4.1}, energy {:>4.1})  {}",
+            i + 1,
+            m.start_seconds,
+            m.duration_seconds,
+            m.score,
+            m.density_score,
+            m.energy_score,
+            m.mood_hint
+        );
+        for line in m.clip_lyrics.lines() {
+            println!("     {line}");
+        }
+    }
     Ok(())
 }

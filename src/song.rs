@@ -1,0 +1,147 @@
+//! A song, decoded and transcribed: stages 2 and 3 together, with the transcript cache and
+//! the known-lyrics alignment.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use crate::audio::{self, Audio, AudioError, DecodeLimits};
+use crate::lyrics::{self, AlignmentReport};
+use crate::model::{self, ModelError};
+use crate::transcribe::cache::{self, TranscriptCache};
+use crate::transcribe::{self, TranscribeError, Transcriber, Transcript};
+
+#[derive(Debug, thiserror::Error)]
+pub enum SongError {
+    #[error(transparent)]
+    Audio(#[from] AudioError),
+    #[error(transparent)]
+    Transcribe(#[from] TranscribeError),
+    #[error(transparent)]
+    Model(#[from] ModelError),
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Everything the later stages need to know about one song.
+#[derive(Debug, Clone)]
+pub struct Song {
+    pub path: PathBuf,
+    /// Full-quality decoded audio, for the video's soundtrack and the loudness measure.
+    pub audio: Audio,
+    /// What Whisper heard.
+    pub heard: Transcript,
+    /// The lyrics to use: `heard` aligned to lyrics.txt when there is one, else `heard`.
+    pub transcript: Transcript,
+    pub alignment: Option<AlignmentReport>,
+    pub cache_hit: bool,
+}
+
+/// Decodes and transcribes songs, transcribing each distinct audio once per cache.
+pub struct Analyzer {
+    model_path: PathBuf,
+    model_sha256: String,
+    options: transcribe::Options,
+    transcriber: OnceLock<Result<Transcriber, String>>,
+    cache: TranscriptCache,
+    limits: DecodeLimits,
+}
+
+impl Analyzer {
+    /// `model_path` must be a ggml Whisper model; it is loaded only when a song misses the cache.
+    pub fn new(
+        model_path: &Path,
+        options: transcribe::Options,
+        cache: TranscriptCache,
+        limits: DecodeLimits,
+    ) -> Result<Analyzer, SongError> {
+        model::inspect_file(model_path)?;
+        Ok(Analyzer {
+            model_path: model_path.to_path_buf(),
+            model_sha256: model::import::sha256_file(model_path)?,
+            options,
+            transcriber: OnceLock::new(),
+            cache,
+            limits,
+        })
+    }
+
+    pub fn cache(&self) -> &TranscriptCache {
+        &self.cache
+    }
+
+    fn transcriber(&self) -> Result<&Transcriber, SongError> {
+        let loaded = self.transcriber.get_or_init(|| {
+            Transcriber::load(&self.model_path, self.options.clone()).map_err(|e| e.to_string())
+        });
+        loaded.as_ref().map_err(|reason| {
+            SongError::Model(ModelError::Load {
+                path: self.model_path.clone(),
+                reason: reason.clone(),
+            })
+        })
+    }
+
+    /// Decodes and transcribes a song file. Lyrics come from `lyrics` when given, else from the
+    /// song's lyrics.txt when it has one (see [`lyrics::lyrics_file_for`]).
+    pub fn analyze(&self, path: &Path, lyrics: Option<&str>) -> Result<Song, SongError> {
+        let bytes = read_song(path, self.limits.max_file_bytes)?;
+        let audio_sha256 = cache::content_hash(&bytes);
+        let name = path.display().to_string();
+        let ext = path.extension().and_then(|e| e.to_str());
+        let audio = audio::decode_bytes(bytes, ext, &name, &self.limits)?;
+        let key = cache::key(&audio_sha256, &self.model_sha256, self.options.timing);
+        let (heard, cache_hit) = self.cache.get_or_insert_with(&key, || {
+            let samples = audio::whisper_input(&audio)?;
+            Ok::<_, SongError>(self.transcriber()?.transcribe(&samples, &name)?)
+        })?;
+
+        let file_lyrics;
+        let lyrics = match lyrics {
+            Some(l) => Some(l),
+            None => match lyrics::lyrics_file_for(path) {
+                Some(p) => {
+                    file_lyrics = std::fs::read_to_string(&p).map_err(|source| SongError::Io { path: p, source })?;
+                    Some(file_lyrics.as_str())
+                }
+                None => None,
+            },
+        };
+        let (transcript, alignment) = match lyrics {
+            Some(text) if !text.trim().is_empty() => {
+                let (t, report) = lyrics::align(&heard, text);
+                (t, Some(report))
+            }
+            _ => (heard.clone(), None),
+        };
+        Ok(Song {
+            path: path.to_path_buf(),
+            audio,
+            heard,
+            transcript,
+            alignment,
+            cache_hit,
+        })
+    }
+}
+
+/// Reads a song's bytes, refusing files over the size limit before reading them.
+fn read_song(path: &Path, max_bytes: u64) -> Result<Vec<u8>, SongError> {
+    let io = |source| SongError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let len = std::fs::metadata(path).map_err(io)?.len();
+    if len > max_bytes {
+        return Err(AudioError::TooLarge {
+            name: path.display().to_string(),
+            bytes: len,
+            max_bytes,
+        }
+        .into());
+    }
+    std::fs::read(path).map_err(io)
+}
