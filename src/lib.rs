@@ -3,11 +3,13 @@
 //! The modules follow the pipeline's stages: [`audio`] decodes songs, [`transcribe`] turns them
 //! into timed words with Whisper, and [`model`] obtains and checks the Whisper model itself.
 
+pub mod animate;
 pub mod audio;
 pub mod caption;
-pub mod lyrics;
+pub mod compose;
 pub mod encode;
 pub mod frame;
+pub mod lyrics;
 pub mod model;
 pub mod moment;
 pub mod song;

@@ -104,7 +104,8 @@ impl Analyzer {
             Some(l) => Some(l),
             None => match lyrics::lyrics_file_for(path) {
                 Some(p) => {
-                    file_lyrics = std::fs::read_to_string(&p).map_err(|source| SongError::Io { path: p, source })?;
+                    file_lyrics = std::fs::read_to_string(&p)
+                        .map_err(|source| SongError::Io { path: p, source })?;
                     Some(file_lyrics.as_str())
                 }
                 None => None,

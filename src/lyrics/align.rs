@@ -115,7 +115,9 @@ fn edit_distance(a: &str, b: &str) -> usize {
     for (i, ca) in a.chars().enumerate() {
         let mut cur = vec![i + 1; b.len() + 1];
         for (j, &cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
+            cur[j + 1] = (prev[j] + usize::from(ca != cb))
+                .min(prev[j + 1] + 1)
+                .min(cur[j] + 1);
         }
         prev = cur;
     }
@@ -127,7 +129,11 @@ fn edit_distance(a: &str, b: &str) -> usize {
 /// Segments become the lyric lines that got any time.
 pub fn align(transcript: &Transcript, lyrics: &str) -> (Transcript, AlignmentReport) {
     let (lyric, lines) = lyric_words(lyrics);
-    let heard_keys: Vec<String> = transcript.words.iter().map(|w| normalize_words(&w.text).concat()).collect();
+    let heard_keys: Vec<String> = transcript
+        .words
+        .iter()
+        .map(|w| normalize_words(&w.text).concat())
+        .collect();
     let lyric_keys: Vec<String> = lyric.iter().map(|w| w.key.clone()).collect();
     let (pairs, extra_heard) = align_indices(&lyric_keys, &heard_keys);
 
@@ -161,21 +167,45 @@ pub fn align(transcript: &Transcript, lyrics: &str) -> (Transcript, AlignmentRep
         .zip(&times)
         .map(|(w, t)| {
             let (start, end) = t.expect("gaps filled");
-            Word { start, end, text: w.text.clone() }
+            Word {
+                start,
+                end,
+                text: w.text.clone(),
+            }
         })
         .collect();
     let segments: Vec<Segment> = lines
         .iter()
         .enumerate()
         .filter_map(|(i, line)| {
-            let in_line: Vec<&Word> = lyric.iter().zip(&words).filter(|(l, _)| l.line == i).map(|(_, w)| w).collect();
+            let in_line: Vec<&Word> = lyric
+                .iter()
+                .zip(&words)
+                .filter(|(l, _)| l.line == i)
+                .map(|(_, w)| w)
+                .collect();
             let first = in_line.first()?;
             let last = in_line.last()?;
-            Some(Segment { start: first.start, end: last.end, text: line.clone() })
+            Some(Segment {
+                start: first.start,
+                end: last.end,
+                text: line.clone(),
+            })
         })
         .collect();
-    let full_lyrics = segments.iter().map(|s| s.text.as_str()).collect::<Vec<_>>().join(" ");
-    (Transcript { full_lyrics, segments, words }, report)
+    let full_lyrics = segments
+        .iter()
+        .map(|s| s.text.as_str())
+        .collect::<Vec<_>>()
+        .join(" ");
+    (
+        Transcript {
+            full_lyrics,
+            segments,
+            words,
+        },
+        report,
+    )
 }
 
 /// Evenly spaces untimed words between the timed words around them.
@@ -219,17 +249,33 @@ mod tests {
             segments: vec![],
             words: words
                 .iter()
-                .map(|&(t, s)| Word { start: s, end: s + 0.3, text: t.into() })
+                .map(|&(t, s)| Word {
+                    start: s,
+                    end: s + 0.3,
+                    text: t.into(),
+                })
                 .collect(),
         }
     }
 
     #[test]
     fn lyrics_words_take_whisper_times() {
-        let t = heard(&[("We", 1.0), ("let", 1.3), ("the", 1.6), ("paper", 1.9), ("lantern", 2.2), ("rise", 2.5), ("to", 2.8), ("hide.", 3.1)]);
+        let t = heard(&[
+            ("We", 1.0),
+            ("let", 1.3),
+            ("the", 1.6),
+            ("paper", 1.9),
+            ("lantern", 2.2),
+            ("rise", 2.5),
+            ("to", 2.8),
+            ("hide.", 3.1),
+        ]);
         let (out, r) = align(&t, "We let the paper lanterns rise tonight\n");
         let texts: Vec<&str> = out.words.iter().map(|w| w.text.as_str()).collect();
-        assert_eq!(texts, ["We", "let", "the", "paper", "lanterns", "rise", "tonight"]);
+        assert_eq!(
+            texts,
+            ["We", "let", "the", "paper", "lanterns", "rise", "tonight"]
+        );
         assert_eq!(out.words[4].start, 2.2, "lanterns timed by 'lantern'");
         assert_eq!(r.matched, 5);
         assert_eq!(r.lyric_words, 7);
@@ -258,7 +304,13 @@ mod tests {
 
     #[test]
     fn extra_heard_words_are_dropped() {
-        let t = heard(&[("uh", 0.5), ("hold", 1.0), ("my", 1.2), ("yeah", 1.3), ("hand", 1.5)]);
+        let t = heard(&[
+            ("uh", 0.5),
+            ("hold", 1.0),
+            ("my", 1.2),
+            ("yeah", 1.3),
+            ("hand", 1.5),
+        ]);
         let (out, r) = align(&t, "Hold my hand");
         assert_eq!(out.words.len(), 3);
         assert_eq!(r.extra_heard, 2);

@@ -261,6 +261,9 @@ mod tests {
         assert!(likely_invented(0.1, &[0.3, 0.4]));
         assert!(likely_invented(0.1, &[]));
         assert!(!likely_invented(0.34, &[0.79, 0.85, 0.7]));
-        assert!(!likely_invented(0.2, &[0.6, 0.6]), "unsure words over clear vocals stay");
+        assert!(
+            !likely_invented(0.2, &[0.6, 0.6]),
+            "unsure words over clear vocals stay"
+        );
     }
 }

@@ -1,0 +1,258 @@
+//! The camera: renders a view of the background canvas straight into a YUV 4:2:0 frame.
+//!
+//! The canvas is converted to YUV once per video; each frame is then a bilinear resample of
+//! each plane with fixed-point weights. The mapping has no rotation, so it is separable: one
+//! vertical blend of two source rows into a scratch row (contiguous, vectorises), then one
+//! horizontal pass through a per-frame column table.
+
+use image::RgbaImage;
+
+use super::path::View;
+use crate::frame::{rgb_to_yuv, Yuv420};
+
+/// One plane of 8-bit samples.
+#[derive(Debug, Clone)]
+struct Plane {
+    width: usize,
+    height: usize,
+    data: Vec<u8>,
+}
+
+/// The background in YUV, larger than the frame by the camera's margin.
+#[derive(Debug, Clone)]
+pub struct Canvas {
+    y: Plane,
+    u: Plane,
+    v: Plane,
+}
+
+impl Canvas {
+    /// Converts an RGBA image (alpha ignored) to planar YUV 4:2:0; odd sizes lose their last
+    /// row/column.
+    pub fn from_rgba(img: &RgbaImage) -> Canvas {
+        let w = (img.width() as usize) & !1;
+        let h = (img.height() as usize) & !1;
+        let (cw, ch) = (w / 2, h / 2);
+        let mut y = vec![0u8; w * h];
+        let mut u = vec![0u8; cw * ch];
+        let mut v = vec![0u8; cw * ch];
+        let raw = img.as_raw();
+        let stride = img.width() as usize * 4;
+        for cy in 0..ch {
+            for cx in 0..cw {
+                let (mut su, mut sv) = (0u32, 0u32);
+                for (dy, dx) in [(0, 0), (0, 1), (1, 0), (1, 1)] {
+                    let (px, py) = (2 * cx + dx, 2 * cy + dy);
+                    let i = py * stride + px * 4;
+                    let (ly, lu, lv) = rgb_to_yuv(raw[i], raw[i + 1], raw[i + 2]);
+                    y[py * w + px] = ly;
+                    su += u32::from(lu);
+                    sv += u32::from(lv);
+                }
+                u[cy * cw + cx] = ((su + 2) / 4) as u8;
+                v[cy * cw + cx] = ((sv + 2) / 4) as u8;
+            }
+        }
+        Canvas {
+            y: Plane {
+                width: w,
+                height: h,
+                data: y,
+            },
+            u: Plane {
+                width: cw,
+                height: ch,
+                data: u,
+            },
+            v: Plane {
+                width: cw,
+                height: ch,
+                data: v,
+            },
+        }
+    }
+
+    pub fn width(&self) -> u32 {
+        self.y.width as u32
+    }
+
+    pub fn height(&self) -> u32 {
+        self.y.height as u32
+    }
+
+    /// Renders `view` into `out`, whose size is the frame size.
+    pub fn render(&self, view: View, out: &mut Yuv420, scratch: &mut Scratch) {
+        let (fw, fh) = (out.width as f32, out.height as f32);
+        let (cw, ch) = (self.y.width as f32, self.y.height as f32);
+        // At zoom 1 one canvas pixel is one frame pixel; never show past the canvas edge.
+        let min_zoom = f32::max(fw / cw, fh / ch);
+        let zoom = view.zoom.max(min_zoom);
+        let (vw, vh) = (fw / zoom, fh / zoom);
+        let centre_x = cw / 2.0 + view.x.clamp(-1.0, 1.0) * (cw - vw) / 2.0;
+        let centre_y = ch / 2.0 + view.y.clamp(-1.0, 1.0) * (ch - vh) / 2.0;
+        // Frame pixel centre x + 0.5 maps to canvas coordinate left + (x + 0.5) / zoom, and
+        // canvas pixel i's centre is at i + 0.5.
+        let left = centre_x - vw / 2.0;
+        let top = centre_y - vh / 2.0;
+        let step = 1.0 / zoom;
+        let bx = left + 0.5 * step - 0.5;
+        let by = top + 0.5 * step - 0.5;
+        let (ow, oh) = (out.width as usize, out.height as usize);
+        sample(&self.y, &mut out.y, ow, oh, step, bx, by, scratch);
+        // Chroma planes are half size: the same map in half-size coordinates.
+        let cbx = left / 2.0 + 0.5 * step - 0.5;
+        let cby = top / 2.0 + 0.5 * step - 0.5;
+        sample(&self.u, &mut out.u, ow / 2, oh / 2, step, cbx, cby, scratch);
+        sample(&self.v, &mut out.v, ow / 2, oh / 2, step, cbx, cby, scratch);
+    }
+}
+
+/// Buffers reused from frame to frame.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    columns: Vec<(u32, u16)>,
+    row: Vec<u16>,
+}
+
+/// Bilinear resample: destination (x, y) reads source (step·x + bx, step·y + by).
+#[allow(clippy::too_many_arguments)]
+fn sample(
+    src: &Plane,
+    dst: &mut [u8],
+    dw: usize,
+    dh: usize,
+    step: f32,
+    bx: f32,
+    by: f32,
+    scratch: &mut Scratch,
+) {
+    let max_x = src.width.saturating_sub(2) as f32;
+    let max_y = src.height.saturating_sub(2) as f32;
+    scratch.columns.clear();
+    scratch.columns.extend((0..dw).map(|x| {
+        let sx = (step * x as f32 + bx).clamp(0.0, max_x + 0.999);
+        let i = sx.floor();
+        (i as u32, ((sx - i) * 256.0) as u16)
+    }));
+    let first = scratch.columns.first().map_or(0, |c| c.0 as usize);
+    let last = scratch
+        .columns
+        .last()
+        .map_or(0, |c| c.0 as usize + 1)
+        .min(src.width - 1);
+    scratch.row.resize(src.width, 0);
+    for y in 0..dh {
+        let sy = (step * y as f32 + by).clamp(0.0, max_y + 0.999);
+        let y0 = sy.floor() as usize;
+        let fy = ((sy - y0 as f32) * 256.0) as u16;
+        let r0 = &src.data[y0 * src.width..][first..=last];
+        let r1 = &src.data[(y0 + 1).min(src.height - 1) * src.width..][first..=last];
+        let row = &mut scratch.row[first..=last];
+        let (wa, wb) = (256 - fy, fy);
+        for ((o, &a), &b) in row.iter_mut().zip(r0).zip(r1) {
+            *o = u16::from(a) * wa + u16::from(b) * wb;
+        }
+        let row = &scratch.row;
+        let out = &mut dst[y * dw..(y + 1) * dw];
+        for (o, &(i, fx)) in out.iter_mut().zip(&scratch.columns) {
+            let i = i as usize;
+            let a = u32::from(row[i]);
+            let b = u32::from(row[i + 1]);
+            let fx = u32::from(fx);
+            *o = ((a * (256 - fx) + b * fx + 32768) >> 16) as u8;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use image::Rgba;
+
+    fn gradient(w: u32, h: u32) -> RgbaImage {
+        RgbaImage::from_fn(w, h, |x, y| {
+            Rgba([(x * 255 / w) as u8, (y * 255 / h) as u8, 90, 255])
+        })
+    }
+
+    #[test]
+    fn zoom_one_centred_is_a_centre_crop() {
+        let img = gradient(120, 200);
+        let canvas = Canvas::from_rgba(&img);
+        let mut out = Yuv420::new(100, 180);
+        canvas.render(
+            View {
+                zoom: 1.0,
+                x: 0.0,
+                y: 0.0,
+            },
+            &mut out,
+            &mut Scratch::default(),
+        );
+        // Frame (0,0) is canvas (10,10).
+        assert_eq!(out.y[0], canvas.y.data[10 * 120 + 10]);
+        assert_eq!(out.y[179 * 100 + 99], canvas.y.data[189 * 120 + 109]);
+    }
+
+    #[test]
+    fn views_never_leave_the_canvas() {
+        let canvas = Canvas::from_rgba(&gradient(120, 200));
+        let mut out = Yuv420::new(100, 180);
+        for view in [
+            View {
+                zoom: 0.5,
+                x: 1.0,
+                y: -1.0,
+            },
+            View {
+                zoom: 3.0,
+                x: -1.0,
+                y: 1.0,
+            },
+            View {
+                zoom: 1.0,
+                x: 5.0,
+                y: 5.0,
+            },
+        ] {
+            canvas.render(view, &mut out, &mut Scratch::default());
+        }
+    }
+
+    #[test]
+    fn a_sub_pixel_pan_moves_the_image_by_a_fraction_of_a_level() {
+        // A steep ramp: a 0.3 px pan changes luma by about 0.3 of a pixel's step,
+        // which is what keeps slow moves from stair-stepping.
+        let img = RgbaImage::from_fn(400, 200, |x, _| {
+            let v = (i64::from(x) - 168).clamp(0, 64) as u8 * 3;
+            Rgba([v, v, v, 255])
+        });
+        let canvas = Canvas::from_rgba(&img);
+        let mut scratch = Scratch::default();
+        let mut a = Yuv420::new(300, 180);
+        let mut b = Yuv420::new(300, 180);
+        // Room to pan: (400 - 300) / 2 = 50 px per unit of x.
+        canvas.render(
+            View {
+                zoom: 1.0,
+                x: 0.0,
+                y: 0.0,
+            },
+            &mut a,
+            &mut scratch,
+        );
+        canvas.render(
+            View {
+                zoom: 1.0,
+                x: 0.006,
+                y: 0.0,
+            },
+            &mut b,
+            &mut scratch,
+        );
+        let mean = |f: &Yuv420| f.y.iter().map(|&v| f64::from(v)).sum::<f64>() / f.y.len() as f64;
+        let shift = mean(&b) - mean(&a);
+        // 0.3 px × 3 levels/px × 219/255 × 64 of 300 columns ≈ 0.16 levels; a whole pixel 0.55.
+        assert!(shift > 0.1 && shift < 0.25, "shift {shift}");
+    }
+}

@@ -1,0 +1,183 @@
+//! Reading face guides, scenes and overlays: any PNG/JPEG/WebP, EXIF orientation honoured,
+//! with hard limits so a hostile file cannot exhaust memory.
+
+use std::io::Cursor;
+use std::path::Path;
+
+use image::{DynamicImage, ImageDecoder, ImageReader, RgbaImage};
+
+use super::ComposeError;
+
+/// Limits for decoded images.
+#[derive(Debug, Clone, Copy)]
+pub struct ImageLimits {
+    /// Largest accepted width or height, in pixels.
+    pub max_side: u32,
+    /// Largest accepted file, in bytes.
+    pub max_file_bytes: u64,
+}
+
+impl Default for ImageLimits {
+    fn default() -> Self {
+        ImageLimits {
+            max_side: 12_000,
+            max_file_bytes: 64 << 20,
+        }
+    }
+}
+
+/// Reads an image file into RGBA, upright.
+pub fn load_image(path: &Path, limits: ImageLimits) -> Result<RgbaImage, ComposeError> {
+    let name = path.display().to_string();
+    let io = |source| ComposeError::Io {
+        path: name.clone(),
+        source,
+    };
+    let len = std::fs::metadata(path).map_err(io)?.len();
+    if len > limits.max_file_bytes {
+        return Err(ComposeError::FileTooLarge {
+            name,
+            bytes: len,
+            max_bytes: limits.max_file_bytes,
+        });
+    }
+    let bytes = std::fs::read(path).map_err(io)?;
+    decode_image(&bytes, &name, limits)
+}
+
+/// Decodes image bytes (PNG, JPEG or WebP, detected from the content) into RGBA, upright.
+/// `name` is used in errors.
+pub fn decode_image(
+    bytes: &[u8],
+    name: &str,
+    limits: ImageLimits,
+) -> Result<RgbaImage, ComposeError> {
+    let not_image = |e: image::ImageError| ComposeError::NotAnImage {
+        name: name.to_string(),
+        reason: e.to_string(),
+    };
+    let mut reader = ImageReader::new(Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|e| ComposeError::Io {
+            path: name.to_string(),
+            source: e,
+        })?;
+    if reader.format().is_none() {
+        return Err(ComposeError::NotAnImage {
+            name: name.to_string(),
+            reason: "not a PNG, JPEG or WebP image".into(),
+        });
+    }
+    let mut image_limits = image::Limits::default();
+    image_limits.max_image_width = Some(limits.max_side);
+    image_limits.max_image_height = Some(limits.max_side);
+    image_limits.max_alloc = Some(u64::from(limits.max_side) * u64::from(limits.max_side) * 4);
+    reader.limits(image_limits);
+    let mut decoder = reader
+        .into_decoder()
+        .map_err(|e| limit_or(e, name, limits))?;
+    let (w, h) = decoder.dimensions();
+    if w == 0 || h == 0 {
+        return Err(ComposeError::NotAnImage {
+            name: name.to_string(),
+            reason: "the image is empty (0 pixels)".into(),
+        });
+    }
+    let orientation = decoder.orientation().map_err(not_image)?;
+    let mut img = DynamicImage::from_decoder(decoder).map_err(|e| limit_or(e, name, limits))?;
+    img.apply_orientation(orientation);
+    Ok(img.into_rgba8())
+}
+
+fn limit_or(e: image::ImageError, name: &str, limits: ImageLimits) -> ComposeError {
+    match e {
+        image::ImageError::Limits(_) => ComposeError::ImageTooLarge {
+            name: name.to_string(),
+            max_side: limits.max_side,
+        },
+        e => ComposeError::NotAnImage {
+            name: name.to_string(),
+            reason: e.to_string(),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn png(w: u32, h: u32) -> Vec<u8> {
+        let img = RgbaImage::from_pixel(w, h, image::Rgba([10, 20, 30, 255]));
+        let mut out = Vec::new();
+        img.write_to(&mut Cursor::new(&mut out), image::ImageFormat::Png)
+            .unwrap();
+        out
+    }
+
+    #[test]
+    fn a_png_decodes_to_rgba() {
+        let img = decode_image(&png(8, 4), "a.png", ImageLimits::default()).unwrap();
+        assert_eq!(img.dimensions(), (8, 4));
+        assert_eq!(img.get_pixel(0, 0).0, [10, 20, 30, 255]);
+    }
+
+    #[test]
+    fn an_image_over_the_side_limit_is_refused_by_name() {
+        let limits = ImageLimits {
+            max_side: 16,
+            ..ImageLimits::default()
+        };
+        let err = decode_image(&png(32, 4), "big.png", limits).unwrap_err();
+        assert!(matches!(err, ComposeError::ImageTooLarge { .. }), "{err}");
+        assert!(err.to_string().contains("big.png"));
+    }
+
+    #[test]
+    fn text_with_an_image_name_is_not_an_image() {
+        let err =
+            decode_image(b"hello, not a picture", "face.png", ImageLimits::default()).unwrap_err();
+        assert!(matches!(err, ComposeError::NotAnImage { .. }), "{err}");
+        assert!(err.to_string().contains("face.png"));
+    }
+
+    #[test]
+    fn a_truncated_png_is_an_error_not_a_panic() {
+        let bytes = png(64, 64);
+        let err =
+            decode_image(&bytes[..bytes.len() / 2], "cut.png", ImageLimits::default()).unwrap_err();
+        assert!(err.to_string().contains("cut.png"));
+    }
+
+    #[test]
+    fn exif_orientation_is_applied() {
+        // A 4×2 JPEG tagged "rotate 90° clockwise" must come out 2×4.
+        let img = image::RgbImage::from_pixel(4, 2, image::Rgb([200, 100, 50]));
+        let mut jpeg = Vec::new();
+        img.write_to(&mut Cursor::new(&mut jpeg), image::ImageFormat::Jpeg)
+            .unwrap();
+        let tagged = with_exif_orientation(&jpeg, 6);
+        let out = decode_image(&tagged, "rot.jpg", ImageLimits::default()).unwrap();
+        assert_eq!(out.dimensions(), (2, 4));
+    }
+
+    /// Inserts an APP1 Exif segment holding only an Orientation tag after the JPEG's SOI.
+    fn with_exif_orientation(jpeg: &[u8], orientation: u16) -> Vec<u8> {
+        let mut tiff = Vec::new();
+        tiff.extend_from_slice(b"MM\0\x2a\0\0\0\x08"); // big endian, IFD at 8
+        tiff.extend_from_slice(&1u16.to_be_bytes()); // one entry
+        tiff.extend_from_slice(&0x0112u16.to_be_bytes()); // Orientation
+        tiff.extend_from_slice(&3u16.to_be_bytes()); // SHORT
+        tiff.extend_from_slice(&1u32.to_be_bytes());
+        tiff.extend_from_slice(&orientation.to_be_bytes());
+        tiff.extend_from_slice(&[0, 0]);
+        tiff.extend_from_slice(&0u32.to_be_bytes()); // no next IFD
+        let mut app1 = b"Exif\0\0".to_vec();
+        app1.extend_from_slice(&tiff);
+        let mut out = jpeg[..2].to_vec();
+        out.extend_from_slice(&[0xFF, 0xE1]);
+        out.extend_from_slice(&((app1.len() + 2) as u16).to_be_bytes());
+        out.extend_from_slice(&app1);
+        out.extend_from_slice(&jpeg[2..]);
+        out
+    }
+}
