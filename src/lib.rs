@@ -9,6 +9,7 @@ pub mod caption;
 pub mod compose;
 pub mod encode;
 pub mod frame;
+pub mod job;
 pub mod lyrics;
 pub mod model;
 pub mod moment;

@@ -1,0 +1,35 @@
+//! Stage 1, resolving a job: the create request and manifest, the artist's repo, downloads,
+//! and the seeded plan of what each video in the batch uses.
+
+pub mod artist;
+pub mod fetch;
+pub mod plan;
+pub mod request;
+
+pub use artist::{Artist, ArtistError, SongFile};
+pub use fetch::{fetch, FetchError, FetchLimits, Fetched};
+pub use request::{CreateRequest, FieldError, ImageRef, Manifest, SongRef, MAX_BATCH};
+
+/// A new run id: "run_" and 16 random lowercase letters and digits.
+pub fn new_run_id() -> String {
+    use rand::Rng;
+    const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+    let mut rng = rand::rng();
+    let id: String = (0..16)
+        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
+        .collect();
+    format!("run_{id}")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn run_ids_look_like_the_hosted_ones_and_differ() {
+        let a = super::new_run_id();
+        assert!(a.starts_with("run_") && a.len() == 20);
+        assert!(a[4..]
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()));
+        assert_ne!(a, super::new_run_id());
+    }
+}
