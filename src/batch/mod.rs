@@ -1,0 +1,291 @@
+//! A batch: a job manifest in, `batch` videos out, in parallel, each failing alone.
+//!
+//! Order of work: prepare (validate everything, download), plan (seeded draws), analyse each
+//! drawn song once (decode + transcribe, cached), then render the videos on a rayon pool sized
+//! by the thread budget.
+
+mod prepare;
+mod report;
+mod video;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use rayon::prelude::*;
+
+use crate::audio::DecodeLimits;
+use crate::caption::CaptionFont;
+use crate::encode::EncodeSettings;
+use crate::job::{self, plan};
+use crate::song::{Analyzer, Song};
+use crate::transcribe::{self, cache::TranscriptCache};
+
+pub use prepare::{prepare, title_of, PrepareError, Prepared, SongInput};
+pub use report::{write_json_atomic, AudioReport, BatchSummary, RunResult, RunStatus, SummaryEntry};
+pub use video::frame_size;
+
+/// Where a video is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    Queued,
+    Analyzing,
+    Composing,
+    Encoding,
+    Done,
+    Failed,
+}
+
+impl Stage {
+    pub fn label(self) -> &'static str {
+        match self {
+            Stage::Queued => "queued",
+            Stage::Analyzing => "analysing song",
+            Stage::Composing => "composing",
+            Stage::Encoding => "encoding",
+            Stage::Done => "done",
+            Stage::Failed => "failed",
+        }
+    }
+}
+
+/// Receives progress: video `index` is at `stage`, `fraction` (0..1) of the way through it.
+pub trait Observer: Sync {
+    fn stage(&self, index: usize, stage: Stage, fraction: f32);
+}
+
+/// An observer that ignores everything.
+pub struct Silent;
+
+impl Observer for Silent {
+    fn stage(&self, _: usize, _: Stage, _: f32) {}
+}
+
+/// How the machine's threads are shared out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ThreadBudget {
+    /// Videos rendered at once.
+    pub jobs: usize,
+    /// x264 threads per video.
+    pub x264_threads: usize,
+    /// whisper.cpp threads (songs are transcribed one at a time).
+    pub whisper_threads: usize,
+}
+
+impl ThreadBudget {
+    /// The default split for `cores`: one video per two cores (at least one), x264 sharing the
+    /// rest, whisper on every core since it runs before the videos.
+    pub fn for_cores(cores: usize) -> ThreadBudget {
+        let cores = cores.max(1);
+        let jobs = (cores / 2).max(1);
+        ThreadBudget {
+            jobs,
+            x264_threads: (cores / jobs).max(1),
+            whisper_threads: cores,
+        }
+    }
+}
+
+/// Resolved settings for running batches.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub model: PathBuf,
+    pub cache: TranscriptCache,
+    pub threads: ThreadBudget,
+    pub preset: String,
+    pub crf: u8,
+    pub fps: u32,
+    pub decode: DecodeLimits,
+}
+
+/// What every video of a batch shares once the songs are analysed.
+struct Setup {
+    run_ids: Vec<String>,
+    choices: Vec<plan::Choice>,
+    songs: HashMap<usize, Result<Song, String>>,
+    lipsync: bool,
+    encode: EncodeSettings,
+    font: CaptionFont,
+}
+
+impl Setup {
+    fn new(prepared: &Prepared, settings: &Settings, observer: &dyn Observer) -> Setup {
+        let req = &prepared.manifest.request;
+        let t = &prepared.template;
+        let batch = req.batch as usize;
+        let choices = plan::choose(
+            prepared.manifest.seed,
+            batch,
+            plan::Options {
+                songs: prepared.songs.len(),
+                scenes: t.scenes.len(),
+                moods: t.moods.len(),
+                movements: t.movements.len(),
+            },
+        );
+        for i in 0..batch {
+            observer.stage(i, Stage::Queued, 0.0);
+        }
+        let songs = analyse_songs(prepared, settings, &choices, observer);
+        let (width, height) = frame_size(req.upscale);
+        Setup {
+            run_ids: (0..batch).map(|_| job::new_run_id()).collect(),
+            lipsync: req.lipsync.unwrap_or(t.default_lipsync),
+            songs,
+            choices,
+            encode: EncodeSettings {
+                width,
+                height,
+                fps: settings.fps,
+                preset: settings.preset.clone(),
+                crf: settings.crf,
+                threads: settings.threads.x264_threads,
+                ..EncodeSettings::default()
+            },
+            font: CaptionFont::bundled(),
+        }
+    }
+
+    /// Runs `f` for every video whose song was analysed, `jobs` at a time, in video order.
+    fn each<T: Send>(
+        &self,
+        prepared: &Prepared,
+        jobs: usize,
+        observer: &dyn Observer,
+        f: impl Fn(&video::VideoJob) -> Result<T, String> + Sync,
+    ) -> Vec<Result<T, String>> {
+        let out_dir = &prepared.manifest.output_dir;
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(jobs).build();
+        let work = || {
+            (0..self.choices.len())
+                .into_par_iter()
+                .map(|i| {
+                    let choice = self.choices[i];
+                    let song = self.songs[&choice.song].as_ref().map_err(Clone::clone)?;
+                    f(&video::VideoJob {
+                        index: i,
+                        prepared,
+                        song,
+                        choice,
+                        lipsync: self.lipsync,
+                        out: out_dir.join(format!("{}.mp4", self.run_ids[i])),
+                        encode: self.encode.clone(),
+                        font: &self.font,
+                        observer,
+                    })
+                })
+                .collect()
+        };
+        match pool {
+            Ok(pool) => pool.install(work),
+            Err(_) => work(),
+        }
+    }
+}
+
+/// Runs a prepared batch. Never fails as a whole: each video's outcome is in the summary.
+pub fn run(prepared: &Prepared, settings: &Settings, observer: &dyn Observer) -> BatchSummary {
+    let setup = Setup::new(prepared, settings, observer);
+    let out_dir = &prepared.manifest.output_dir;
+    let outcomes = setup.each(prepared, settings.threads.jobs, observer, |job| {
+        let outcome = video::make(job);
+        let run_id = &setup.run_ids[job.index];
+        let input = &prepared.songs[job.choice.song];
+        let result = RunResult::new(run_id, prepared, input, setup.lipsync, outcome);
+        let json_path = out_dir.join(format!("{run_id}.json"));
+        let result = match write_json_atomic(&json_path, &result) {
+            Ok(()) => result,
+            Err(e) => result.failed(format!("writing {}: {e}", json_path.display())),
+        };
+        let stage = if result.status == RunStatus::Completed {
+            Stage::Done
+        } else {
+            Stage::Failed
+        };
+        observer.stage(job.index, stage, 1.0);
+        Ok(result)
+    });
+    let results = outcomes
+        .into_iter()
+        .enumerate()
+        .map(|(i, r)| {
+            r.unwrap_or_else(|song_error| {
+                // The video's song could not be analysed: it fails alone.
+                observer.stage(i, Stage::Failed, 1.0);
+                let input = &prepared.songs[setup.choices[i].song];
+                let result = RunResult::new(&setup.run_ids[i], prepared, input, setup.lipsync, Err(song_error));
+                let _ = write_json_atomic(&out_dir.join(format!("{}.json", setup.run_ids[i])), &result);
+                result
+            })
+        })
+        .collect();
+    BatchSummary::new(results)
+}
+
+/// The first frame of every video as `still-<n>.png` in the output folder, without encoding.
+pub fn stills(prepared: &Prepared, settings: &Settings, observer: &dyn Observer) -> Vec<Result<PathBuf, String>> {
+    let setup = Setup::new(prepared, settings, observer);
+    let out_dir = &prepared.manifest.output_dir;
+    setup.each(prepared, settings.threads.jobs, observer, |job| {
+        let composed = video::compose(job)?;
+        let path = out_dir.join(format!("still-{}.png", job.index + 1));
+        let image = crate::render::still(&composed.anim, 0);
+        let tmp = tempfile::Builder::new()
+            .prefix(".tmp-")
+            .suffix(".png")
+            .tempfile_in(out_dir)
+            .map_err(|e| e.to_string())?;
+        image
+            .save_with_format(tmp.path(), image::ImageFormat::Png)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        tmp.persist(&path).map_err(|e| e.to_string())?;
+        Ok(path)
+    })
+}
+
+/// Decodes and transcribes every song some video drew, once each.
+fn analyse_songs(
+    prepared: &Prepared,
+    settings: &Settings,
+    choices: &[plan::Choice],
+    observer: &dyn Observer,
+) -> HashMap<usize, Result<Song, String>> {
+    let options = transcribe::Options {
+        threads: settings.threads.whisper_threads,
+        ..transcribe::Options::default()
+    };
+    let analyzer = Analyzer::new(&settings.model, options, settings.cache.clone(), settings.decode.clone())
+        .map_err(|e| e.to_string());
+    let mut out = HashMap::new();
+    let mut wanted: Vec<usize> = choices.iter().map(|c| c.song).collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    for s in wanted {
+        for (i, c) in choices.iter().enumerate() {
+            if c.song == s {
+                observer.stage(i, Stage::Analyzing, 0.0);
+            }
+        }
+        let result = match (&analyzer, &prepared.songs[s]) {
+            (Err(e), _) => Err(e.clone()),
+            (_, SongInput::Failed { error, .. }) => Err(error.clone()),
+            (Ok(a), SongInput::File { path, .. }) => a.analyze(path, None).map_err(|e| e.to_string()),
+            // Downloaded songs have no lyrics.txt: what Whisper hears stands.
+            (Ok(a), SongInput::Downloaded { path, url, .. }) => a
+                .analyze(path, Some(""))
+                .map_err(|e| e.to_string().replace(&path.display().to_string(), url)),
+        };
+        out.insert(s, result);
+    }
+    out
+}
+
+/// Reads and validates a manifest file.
+pub fn read_manifest(path: &Path) -> Result<job::Manifest, job::FieldError> {
+    let text = std::fs::read_to_string(path).map_err(|e| job::FieldError {
+        field: "manifest".into(),
+        message: format!("{}: {e}", path.display()),
+    })?;
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    job::Manifest::parse(&text, dir)
+}

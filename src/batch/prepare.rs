@@ -1,0 +1,211 @@
+//! Everything checked and gathered before any heavy work: the template, the artist, the songs
+//! (downloaded when they are URLs), the face guide and overlay images.
+
+use std::path::PathBuf;
+
+use image::RgbaImage;
+
+use crate::compose::{self, ComposeError, ImageLimits};
+use crate::job::{self, Artist, ArtistError, FetchLimits, ImageRef, Manifest, SongRef};
+use crate::template::{Template, Templates};
+
+/// Why a job cannot start. Each is a problem with the job's input.
+#[derive(Debug, thiserror::Error)]
+pub enum PrepareError {
+    #[error("Unsupported template: {0}")]
+    UnsupportedTemplate(String),
+    #[error(transparent)]
+    Artist(#[from] ArtistError),
+    #[error("images: {0}")]
+    Image(#[from] ComposeError),
+    #[error("images: {0}")]
+    ImageDownload(job::FetchError),
+    #[error("output_dir {path}: {source}")]
+    Output {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// A song ready to analyse, or the reason it is not.
+#[derive(Debug)]
+pub enum SongInput {
+    File { title: String, path: PathBuf },
+    /// A downloaded song, kept in a temporary folder for the batch's life.
+    Downloaded { title: String, url: String, path: PathBuf },
+    Failed { title: String, url: String, error: String },
+}
+
+impl SongInput {
+    pub fn title(&self) -> &str {
+        match self {
+            SongInput::File { title, .. } | SongInput::Downloaded { title, .. } | SongInput::Failed { title, .. } => title,
+        }
+    }
+
+    /// The file name reported in results.
+    pub fn file_name(&self) -> String {
+        match self {
+            SongInput::File { path, .. } => path.file_name().unwrap_or_default().to_string_lossy().into_owned(),
+            SongInput::Downloaded { url, .. } | SongInput::Failed { url, .. } => {
+                url.rsplit('/').next().unwrap_or(url).to_string()
+            }
+        }
+    }
+}
+
+/// A job with every input resolved.
+pub struct Prepared {
+    pub manifest: Manifest,
+    pub artist: Artist,
+    pub template: Template,
+    /// True when the manifest named no template.
+    pub malleable: bool,
+    pub songs: Vec<SongInput>,
+    pub face: Option<RgbaImage>,
+    pub overlays: Vec<RgbaImage>,
+    pub artist_md: Option<String>,
+    pub audience_md: Option<String>,
+    /// Holds downloaded songs until the batch ends.
+    pub downloads: tempfile::TempDir,
+}
+
+/// Resolves and checks a manifest. Song URLs that fail to download do not fail the job: the
+/// videos that draw them fail, the others go on.
+pub fn prepare(manifest: Manifest, templates: &Templates) -> Result<Prepared, PrepareError> {
+    let req = &manifest.request;
+    let (template, malleable) = match &req.template {
+        Some(id) => (
+            templates
+                .get(id)
+                .cloned()
+                .ok_or_else(|| PrepareError::UnsupportedTemplate(id.clone()))?,
+            false,
+        ),
+        None => (Template::malleable(), true),
+    };
+    let artist = Artist::find(&manifest.artists_root, &req.artist_account_id)?;
+
+    let slugs: Vec<String> = req
+        .songs
+        .iter()
+        .filter_map(|s| match s {
+            SongRef::Slug(slug) => Some(slug.clone()),
+            SongRef::Url(_) => None,
+        })
+        .collect();
+    let urls: Vec<&String> = req
+        .songs
+        .iter()
+        .filter_map(|s| match s {
+            SongRef::Url(u) => Some(u),
+            SongRef::Slug(_) => None,
+        })
+        .collect();
+    let mut songs = Vec::new();
+    // Slugs are looked up when given, or when no song was named at all.
+    if !slugs.is_empty() || urls.is_empty() {
+        for f in artist.pick_songs(&slugs)? {
+            songs.push(SongInput::File {
+                title: title_of(&f.slug),
+                path: f.path,
+            });
+        }
+    }
+
+    // Images: the first is the face guide, the rest are overlays.
+    let limits = ImageLimits::default();
+    let mut images = Vec::new();
+    for image in &req.images {
+        images.push(match image {
+            ImageRef::File(path) => compose::load_image(path, limits)?,
+            ImageRef::Url(url) => {
+                let fetched = job::fetch(url, FetchLimits::images()).map_err(PrepareError::ImageDownload)?;
+                compose::decode_image(&fetched.bytes, url, limits)?
+            }
+        });
+    }
+    let mut images = images.into_iter();
+    let face = match images.next() {
+        Some(img) => Some(img),
+        None if template.uses_face_guide || malleable => Some(compose::load_image(&artist.face_guide()?, limits)?),
+        None => None,
+    };
+    let overlays: Vec<RgbaImage> = images.collect();
+
+    let output = &manifest.output_dir;
+    std::fs::create_dir_all(output).map_err(|source| PrepareError::Output {
+        path: output.display().to_string(),
+        source,
+    })?;
+    let downloads = tempfile::Builder::new()
+        .prefix(".reelforge-downloads-")
+        .tempdir_in(output)
+        .map_err(|source| PrepareError::Output {
+            path: output.display().to_string(),
+            source,
+        })?;
+    for (i, url) in urls.into_iter().enumerate() {
+        let title = title_of(url.rsplit('/').next().unwrap_or(url).rsplit_once('.').map_or(url.as_str(), |(s, _)| s));
+        songs.push(match job::fetch(url, FetchLimits::songs()) {
+            Ok(f) => {
+                let path = downloads.path().join(format!("song-{i}.{}", f.extension.as_deref().unwrap_or("bin")));
+                match std::fs::write(&path, &f.bytes) {
+                    Ok(()) => SongInput::Downloaded {
+                        title,
+                        url: url.clone(),
+                        path,
+                    },
+                    Err(e) => SongInput::Failed {
+                        title,
+                        url: url.clone(),
+                        error: e.to_string(),
+                    },
+                }
+            }
+            Err(e) => SongInput::Failed {
+                title,
+                url: url.clone(),
+                error: e.to_string(),
+            },
+        });
+    }
+
+    Ok(Prepared {
+        artist_md: artist.context("artist.md"),
+        audience_md: artist.context("audience.md"),
+        manifest,
+        artist,
+        template,
+        malleable,
+        songs,
+        face,
+        overlays,
+        downloads,
+    })
+}
+
+/// "paper-lanterns" → "Paper Lanterns".
+pub fn title_of(slug: &str) -> String {
+    slug.split(['-', '_', ' '])
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            let mut c = w.chars();
+            match c.next() {
+                Some(f) => f.to_uppercase().chain(c).collect::<String>(),
+                None => String::new(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn titles_come_from_slugs() {
+        assert_eq!(super::title_of("paper-lanterns"), "Paper Lanterns");
+        assert_eq!(super::title_of("blue_hour"), "Blue Hour");
+    }
+}

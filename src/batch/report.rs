@@ -1,0 +1,161 @@
+//! What a batch writes besides videos: one JSON per run and results.json in the callback's shape.
+
+use std::io::Write;
+use std::path::Path;
+
+use serde::Serialize;
+
+use super::prepare::{Prepared, SongInput};
+use super::video::Made;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RunStatus {
+    Completed,
+    Failed,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AudioReport {
+    pub song_title: String,
+    pub song_filename: String,
+    pub start_seconds: Option<f64>,
+    pub duration_seconds: Option<f64>,
+    pub clip_lyrics: Option<String>,
+    pub clip_mood: Option<String>,
+}
+
+/// `<runId>.json`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RunResult {
+    pub run_id: String,
+    pub status: RunStatus,
+    pub video_url: Option<String>,
+    pub caption_text: Option<String>,
+    pub audio: AudioReport,
+    pub template: Option<String>,
+    pub lipsync: bool,
+    pub error: Option<String>,
+}
+
+impl RunResult {
+    pub fn new(run_id: &str, p: &Prepared, song: &SongInput, lipsync: bool, outcome: Result<Made, String>) -> RunResult {
+        let mut audio = AudioReport {
+            song_title: song.title().to_string(),
+            song_filename: song.file_name(),
+            start_seconds: None,
+            duration_seconds: None,
+            clip_lyrics: None,
+            clip_mood: None,
+        };
+        let (status, video_url, caption_text, error) = match outcome {
+            Ok(made) => {
+                audio.start_seconds = Some(round3(made.moment.start_seconds));
+                audio.duration_seconds = Some(round3(made.duration));
+                audio.clip_lyrics = Some(made.moment.clip_lyrics.clone());
+                audio.clip_mood = Some(made.mood.clone());
+                let url = std::path::absolute(&made.path).unwrap_or(made.path);
+                (RunStatus::Completed, Some(url.display().to_string()), Some(made.caption), None)
+            }
+            Err(e) => (RunStatus::Failed, None, None, Some(e)),
+        };
+        RunResult {
+            run_id: run_id.to_string(),
+            status,
+            video_url,
+            caption_text,
+            audio,
+            template: (!p.malleable).then(|| p.template.id.clone()),
+            lipsync,
+            error,
+        }
+    }
+
+    /// This result, marked failed with `error` (its video, if any, is removed).
+    pub fn failed(mut self, error: String) -> RunResult {
+        if let Some(url) = self.video_url.take() {
+            let _ = std::fs::remove_file(url);
+        }
+        self.status = RunStatus::Failed;
+        self.error = Some(error);
+        self
+    }
+}
+
+fn round3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
+
+/// One line of results.json.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SummaryEntry {
+    pub run_id: String,
+    pub status: RunStatus,
+    pub video_url: Option<String>,
+    pub caption_text: Option<String>,
+    pub error: Option<String>,
+}
+
+/// results.json: {status, results[…]} as the callback carries it.
+#[derive(Debug, Clone, Serialize)]
+pub struct BatchSummary {
+    pub status: RunStatus,
+    pub results: Vec<SummaryEntry>,
+    #[serde(skip)]
+    pub runs: Vec<RunResult>,
+}
+
+impl BatchSummary {
+    pub fn new(runs: Vec<RunResult>) -> BatchSummary {
+        let status = if runs.iter().all(|r| r.status == RunStatus::Completed) {
+            RunStatus::Completed
+        } else {
+            RunStatus::Failed
+        };
+        let results = runs
+            .iter()
+            .map(|r| SummaryEntry {
+                run_id: r.run_id.clone(),
+                status: r.status,
+                video_url: r.video_url.clone(),
+                caption_text: r.caption_text.clone(),
+                error: r.error.clone(),
+            })
+            .collect();
+        BatchSummary { status, results, runs }
+    }
+
+    pub fn completed(&self) -> usize {
+        self.runs.iter().filter(|r| r.status == RunStatus::Completed).count()
+    }
+}
+
+/// Writes pretty JSON to a temporary file beside `path`, then renames it into place.
+pub fn write_json_atomic<T: Serialize>(path: &Path, value: &T) -> std::io::Result<()> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let mut tmp = tempfile::Builder::new().prefix(".tmp-").suffix(".json").tempfile_in(dir)?;
+    serde_json::to_writer_pretty(&mut tmp, value)?;
+    tmp.write_all(b"\n")?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_is_written_whole_or_not_at_all() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.json");
+        write_json_atomic(&path, &serde_json::json!({"a": 1})).unwrap();
+        let back: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        assert_eq!(back["a"], 1);
+        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(names.len(), 1, "no temporary file left: {names:?}");
+    }
+}
