@@ -106,6 +106,34 @@ fn ffprobe(path: &Path) -> Value {
     serde_json::from_slice(&output.stdout).expect("ffprobe prints JSON")
 }
 
+/// (stream index, byte position) of every packet.
+fn ffprobe_packets(path: &Path) -> Vec<(u64, u64)> {
+    let output = Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-show_entries",
+            "packet=stream_index,pos",
+            "-of",
+            "csv=p=0",
+        ])
+        .arg(path)
+        .output()
+        .expect("ffprobe runs");
+    assert!(output.status.success());
+    String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(|l| {
+            // Packets with side data (AAC priming) end in an extra empty field.
+            let mut fields = l.split(',');
+            let mut next = || fields.next().expect("two fields").trim().parse().unwrap();
+            (next(), next())
+        })
+        .collect()
+}
+
 fn stream<'a>(probe: &'a Value, kind: &str) -> Option<&'a Value> {
     probe["streams"]
         .as_array()
@@ -268,6 +296,22 @@ fn encodes_video_and_audio_that_match_the_input() {
     assert!(
         moov < mdat,
         "faststart: moov must precede mdat, got {atoms:?}"
+    );
+
+    // Packets of the two streams alternate through the file rather than following each other.
+    let packets = ffprobe_packets(&out);
+    let span = |stream: u64| {
+        let pos: Vec<u64> = packets
+            .iter()
+            .filter(|p| p.0 == stream)
+            .map(|p| p.1)
+            .collect();
+        (*pos.iter().min().unwrap(), *pos.iter().max().unwrap())
+    };
+    let ((v_first, v_last), (a_first, a_last)) = (span(0), span(1));
+    assert!(
+        a_first < v_last && v_first < a_last,
+        "streams not interleaved"
     );
 
     let decoded = decode_video(&out);
@@ -452,6 +496,25 @@ fn a_source_that_ends_early_leaves_no_file() {
     .unwrap_err();
     assert_eq!(std::fs::read(&out).unwrap(), b"previous");
     assert_eq!(dir_entries(dir.path()), vec![out.clone()]);
+}
+
+#[test]
+fn unwritable_outputs_are_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let settings = fast(720, 1280);
+
+    let missing = dir.path().join("no-such-dir").join("x.mp4");
+    let err = encode(&missing, &settings, 2, None).unwrap_err();
+    assert!(matches!(err, EncodeError::Io { .. }), "{err}");
+    assert_eq!(err.path(), missing);
+
+    // A directory in the way: the rename fails after a complete encode.
+    let taken = dir.path().join("taken.mp4");
+    std::fs::create_dir(&taken).unwrap();
+    let err = encode(&taken, &settings, 2, None).unwrap_err();
+    assert!(matches!(err, EncodeError::Io { .. }), "{err}");
+    assert_eq!(dir_entries(dir.path()), vec![taken.clone()]);
+    assert!(dir_entries(&taken).is_empty());
 }
 
 #[test]
