@@ -17,7 +17,10 @@ pub struct Yuv420 {
 impl Yuv420 {
     /// A black frame.
     pub fn new(width: u32, height: u32) -> Yuv420 {
-        assert!(width % 2 == 0 && height % 2 == 0, "YUV 4:2:0 needs even sizes");
+        assert!(
+            width % 2 == 0 && height % 2 == 0,
+            "YUV 4:2:0 needs even sizes"
+        );
         let luma = (width * height) as usize;
         Yuv420 {
             width,
@@ -56,7 +59,11 @@ pub fn yuv_to_rgb(y: u8, u: u8, v: u8) -> (u8, u8, u8) {
     let r = (298 * c + 409 * e + 128) >> 8;
     let g = (298 * c - 100 * d - 208 * e + 128) >> 8;
     let b = (298 * c + 516 * d + 128) >> 8;
-    (r.clamp(0, 255) as u8, g.clamp(0, 255) as u8, b.clamp(0, 255) as u8)
+    (
+        r.clamp(0, 255) as u8,
+        g.clamp(0, 255) as u8,
+        b.clamp(0, 255) as u8,
+    )
 }
 
 #[cfg(test)]
@@ -65,11 +72,20 @@ mod tests {
 
     #[test]
     fn colours_survive_a_round_trip_within_two_levels() {
-        for &(r, g, b) in &[(0, 0, 0), (255, 255, 255), (200, 30, 90), (12, 180, 240), (128, 128, 128)] {
+        for &(r, g, b) in &[
+            (0, 0, 0),
+            (255, 255, 255),
+            (200, 30, 90),
+            (12, 180, 240),
+            (128, 128, 128),
+        ] {
             let (y, u, v) = rgb_to_yuv(r, g, b);
             let (r2, g2, b2) = yuv_to_rgb(y, u, v);
             for (a, b) in [(r, r2), (g, g2), (b, b2)] {
-                assert!((i32::from(a) - i32::from(b)).abs() <= 2, "{r},{g},{b} → {r2},{g2},{b2}");
+                assert!(
+                    (i32::from(a) - i32::from(b)).abs() <= 2,
+                    "{r},{g},{b} → {r2},{g2},{b2}"
+                );
             }
         }
     }

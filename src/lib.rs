@@ -5,9 +5,9 @@
 
 pub mod audio;
 pub mod caption;
-pub mod lyrics;
 pub mod encode;
 pub mod frame;
+pub mod lyrics;
 pub mod model;
 pub mod moment;
 pub mod song;

@@ -104,7 +104,8 @@ impl Analyzer {
             Some(l) => Some(l),
             None => match lyrics::lyrics_file_for(path) {
                 Some(p) => {
-                    file_lyrics = std::fs::read_to_string(&p).map_err(|source| SongError::Io { path: p, source })?;
+                    file_lyrics = std::fs::read_to_string(&p)
+                        .map_err(|source| SongError::Io { path: p, source })?;
                     Some(file_lyrics.as_str())
                 }
                 None => None,
@@ -128,11 +129,14 @@ impl Analyzer {
     }
 }
 
-/// Reads a song's bytes, refusing files over the size limit before reading them.
+/// Reads a song's bytes, refusing files over the size limit before reading them. A song that
+/// cannot be read is bad input, like one that cannot be decoded.
 fn read_song(path: &Path, max_bytes: u64) -> Result<Vec<u8>, SongError> {
-    let io = |source| SongError::Io {
-        path: path.to_path_buf(),
-        source,
+    let io = |source| {
+        SongError::Audio(AudioError::Io {
+            name: path.display().to_string(),
+            source,
+        })
     };
     let len = std::fs::metadata(path).map_err(io)?.len();
     if len > max_bytes {

@@ -45,7 +45,8 @@ fn lyric_words(lyrics: &str) -> (Vec<LyricWord>, Vec<String>) {
     let lines: Vec<String> = lyrics
         .lines()
         .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
-        .filter(|l| !l.is_empty() && !(l.starts_with('[') && l.ends_with(']')))
+        // "[Chorus]" and the like are section headers, not sung.
+        .filter(|l| !(l.is_empty() || l.starts_with('[') && l.ends_with(']')))
         .collect();
     let mut words = Vec::new();
     for (i, line) in lines.iter().enumerate() {
@@ -72,8 +73,8 @@ fn align_indices(lyric: &[String], heard: &[String]) -> (Vec<Option<(usize, bool
     for (i, row) in cost.iter_mut().enumerate() {
         row[0] = i as u32;
     }
-    for j in 0..=m {
-        cost[0][j] = j as u32;
+    for (j, c) in cost[0].iter_mut().enumerate() {
+        *c = j as u32;
     }
     for i in 1..=n {
         for j in 1..=m {
@@ -115,19 +116,52 @@ fn edit_distance(a: &str, b: &str) -> usize {
     for (i, ca) in a.chars().enumerate() {
         let mut cur = vec![i + 1; b.len() + 1];
         for (j, &cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
+            cur[j + 1] = (prev[j] + usize::from(ca != cb))
+                .min(prev[j + 1] + 1)
+                .min(cur[j] + 1);
         }
         prev = cur;
     }
     prev[b.len()]
 }
 
+/// Where one lyric word's time came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LyricWordSource {
+    /// Index of the lyric line (non-empty lines of lyrics.txt, section headers skipped).
+    pub line: usize,
+    /// Index into the heard words it was aligned to; `None` when interpolated.
+    pub heard: Option<usize>,
+    /// The heard word is the same word (after normalisation).
+    pub exact: bool,
+}
+
+/// The result of aligning lyrics to a transcript.
+#[derive(Debug, Clone)]
+pub struct Alignment {
+    /// The lyrics with Whisper's timing, or the heard transcript when nothing aligned.
+    pub transcript: Transcript,
+    pub report: AlignmentReport,
+    /// One entry per lyric word, in order.
+    pub sources: Vec<LyricWordSource>,
+}
+
 /// Replaces the transcript's words with the lyrics' words, timed from the heard words they
 /// align to; unheard lyric words are spread evenly between their timed neighbours.
 /// Segments become the lyric lines that got any time.
 pub fn align(transcript: &Transcript, lyrics: &str) -> (Transcript, AlignmentReport) {
+    let a = align_detailed(transcript, lyrics);
+    (a.transcript, a.report)
+}
+
+/// [`align`], also saying where every lyric word's time came from.
+pub fn align_detailed(transcript: &Transcript, lyrics: &str) -> Alignment {
     let (lyric, lines) = lyric_words(lyrics);
-    let heard_keys: Vec<String> = transcript.words.iter().map(|w| normalize_words(&w.text).concat()).collect();
+    let heard_keys: Vec<String> = transcript
+        .words
+        .iter()
+        .map(|w| normalize_words(&w.text).concat())
+        .collect();
     let lyric_keys: Vec<String> = lyric.iter().map(|w| w.key.clone()).collect();
     let (pairs, extra_heard) = align_indices(&lyric_keys, &heard_keys);
 
@@ -150,9 +184,22 @@ pub fn align(transcript: &Transcript, lyrics: &str) -> (Transcript, AlignmentRep
         })
         .collect();
     report.interpolated = times.iter().filter(|t| t.is_none()).count();
+    let sources = lyric
+        .iter()
+        .zip(&pairs)
+        .map(|(w, p)| LyricWordSource {
+            line: w.line,
+            heard: p.map(|(j, _)| j),
+            exact: p.is_some_and(|(_, exact)| exact),
+        })
+        .collect();
     if report.matched + report.substituted == 0 {
         // Nothing to hang the lyrics on: the transcript stands.
-        return (transcript.clone(), report);
+        return Alignment {
+            transcript: transcript.clone(),
+            report,
+            sources,
+        };
     }
     fill_gaps(&mut times);
 
@@ -161,21 +208,46 @@ pub fn align(transcript: &Transcript, lyrics: &str) -> (Transcript, AlignmentRep
         .zip(&times)
         .map(|(w, t)| {
             let (start, end) = t.expect("gaps filled");
-            Word { start, end, text: w.text.clone() }
+            Word {
+                start,
+                end,
+                text: w.text.clone(),
+            }
         })
         .collect();
     let segments: Vec<Segment> = lines
         .iter()
         .enumerate()
         .filter_map(|(i, line)| {
-            let in_line: Vec<&Word> = lyric.iter().zip(&words).filter(|(l, _)| l.line == i).map(|(_, w)| w).collect();
+            let in_line: Vec<&Word> = lyric
+                .iter()
+                .zip(&words)
+                .filter(|(l, _)| l.line == i)
+                .map(|(_, w)| w)
+                .collect();
             let first = in_line.first()?;
             let last = in_line.last()?;
-            Some(Segment { start: first.start, end: last.end, text: line.clone() })
+            Some(Segment {
+                start: first.start,
+                end: last.end,
+                text: line.clone(),
+            })
         })
         .collect();
-    let full_lyrics = segments.iter().map(|s| s.text.as_str()).collect::<Vec<_>>().join(" ");
-    (Transcript { full_lyrics, segments, words }, report)
+    let full_lyrics = segments
+        .iter()
+        .map(|s| s.text.as_str())
+        .collect::<Vec<_>>()
+        .join(" ");
+    Alignment {
+        transcript: Transcript {
+            full_lyrics,
+            segments,
+            words,
+        },
+        report,
+        sources,
+    }
 }
 
 /// Evenly spaces untimed words between the timed words around them.
@@ -219,17 +291,33 @@ mod tests {
             segments: vec![],
             words: words
                 .iter()
-                .map(|&(t, s)| Word { start: s, end: s + 0.3, text: t.into() })
+                .map(|&(t, s)| Word {
+                    start: s,
+                    end: s + 0.3,
+                    text: t.into(),
+                })
                 .collect(),
         }
     }
 
     #[test]
     fn lyrics_words_take_whisper_times() {
-        let t = heard(&[("We", 1.0), ("let", 1.3), ("the", 1.6), ("paper", 1.9), ("lantern", 2.2), ("rise", 2.5), ("to", 2.8), ("hide.", 3.1)]);
+        let t = heard(&[
+            ("We", 1.0),
+            ("let", 1.3),
+            ("the", 1.6),
+            ("paper", 1.9),
+            ("lantern", 2.2),
+            ("rise", 2.5),
+            ("to", 2.8),
+            ("hide.", 3.1),
+        ]);
         let (out, r) = align(&t, "We let the paper lanterns rise tonight\n");
         let texts: Vec<&str> = out.words.iter().map(|w| w.text.as_str()).collect();
-        assert_eq!(texts, ["We", "let", "the", "paper", "lanterns", "rise", "tonight"]);
+        assert_eq!(
+            texts,
+            ["We", "let", "the", "paper", "lanterns", "rise", "tonight"]
+        );
         assert_eq!(out.words[4].start, 2.2, "lanterns timed by 'lantern'");
         assert_eq!(r.matched, 5);
         assert_eq!(r.lyric_words, 7);
@@ -258,7 +346,13 @@ mod tests {
 
     #[test]
     fn extra_heard_words_are_dropped() {
-        let t = heard(&[("uh", 0.5), ("hold", 1.0), ("my", 1.2), ("yeah", 1.3), ("hand", 1.5)]);
+        let t = heard(&[
+            ("uh", 0.5),
+            ("hold", 1.0),
+            ("my", 1.2),
+            ("yeah", 1.3),
+            ("hand", 1.5),
+        ]);
         let (out, r) = align(&t, "Hold my hand");
         assert_eq!(out.words.len(), 3);
         assert_eq!(r.extra_heard, 2);

@@ -4,7 +4,7 @@ mod align;
 
 use std::path::{Path, PathBuf};
 
-pub use align::{align, AlignmentReport};
+pub use align::{align, align_detailed, Alignment, AlignmentReport, LyricWordSource};
 
 /// The lyrics file for a song laid out as `songs/<slug>/<slug>.<ext>`: `songs/<slug>/lyrics.txt`.
 /// Songs stored flat (`songs/<slug>.<ext>`) have none.

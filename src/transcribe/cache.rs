@@ -17,7 +17,7 @@ use super::{Timing, Transcript};
 use crate::model::import::hex;
 
 /// Bumped whenever what we store for a key changes (post-processing, fields).
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 
 /// Where transcripts go unless told otherwise: `$REELFORGE_CACHE`, else
 /// `$XDG_CACHE_HOME/reelforge`, else `~/.cache/reelforge`.
@@ -41,7 +41,9 @@ pub fn content_hash(bytes: &[u8]) -> String {
 /// The cache key for one transcription.
 pub fn key(audio_sha256: &str, model_sha256: &str, timing: Timing) -> String {
     let mut h = Sha256::new();
-    h.update(format!("v{FORMAT}\n{audio_sha256}\n{model_sha256}\n{timing:?}\nen\n"));
+    h.update(format!(
+        "v{FORMAT}\n{audio_sha256}\n{model_sha256}\n{timing:?}\nen\n"
+    ));
     hex(&h.finalize())
 }
 
@@ -83,7 +85,12 @@ impl TranscriptCache {
     }
 
     fn path(&self, key: &str) -> Option<PathBuf> {
-        Some(self.dir.as_ref()?.join("transcripts").join(format!("{key}.json")))
+        Some(
+            self.dir
+                .as_ref()?
+                .join("transcripts")
+                .join(format!("{key}.json")),
+        )
     }
 
     /// The stored transcript, if there is a readable one.
@@ -94,7 +101,9 @@ impl TranscriptCache {
 
     /// Stores a transcript atomically.
     pub fn put(&self, key: &str, transcript: &Transcript) -> io::Result<()> {
-        let Some(path) = self.path(key) else { return Ok(()) };
+        let Some(path) = self.path(key) else {
+            return Ok(());
+        };
         let dir = path.parent().expect("entry has a folder");
         fs::create_dir_all(dir)?;
         let tmp = tempfile::NamedTempFile::new_in(dir)?;
@@ -145,7 +154,11 @@ mod tests {
         Transcript {
             full_lyrics: "hello".into(),
             segments: vec![],
-            words: vec![Word { start: 0.5, end: 0.9, text: "hello".into() }],
+            words: vec![Word {
+                start: 0.5,
+                end: 0.9,
+                text: "hello".into(),
+            }],
         }
     }
 
@@ -153,9 +166,13 @@ mod tests {
     fn second_lookup_is_a_hit() {
         let dir = tempfile::tempdir().unwrap();
         let cache = TranscriptCache::new(dir.path());
-        let (t, hit) = cache.get_or_insert_with::<()>("k", || Ok(sample())).unwrap();
+        let (t, hit) = cache
+            .get_or_insert_with::<()>("k", || Ok(sample()))
+            .unwrap();
         assert!(!hit);
-        let (t2, hit) = cache.get_or_insert_with::<()>("k", || panic!("must not run")).unwrap();
+        let (t2, hit) = cache
+            .get_or_insert_with::<()>("k", || panic!("must not run"))
+            .unwrap();
         assert!(hit);
         assert_eq!(t, t2);
         assert_eq!(cache.counts(), (1, 1));
@@ -167,7 +184,9 @@ mod tests {
         let cache = TranscriptCache::new(dir.path());
         cache.put("k", &sample()).unwrap();
         fs::write(cache.path("k").unwrap(), b"{not json").unwrap();
-        let (t, hit) = cache.get_or_insert_with::<()>("k", || Ok(sample())).unwrap();
+        let (t, hit) = cache
+            .get_or_insert_with::<()>("k", || Ok(sample()))
+            .unwrap();
         assert!(!hit);
         assert_eq!(t, sample());
         assert_eq!(cache.get("k"), Some(sample()));

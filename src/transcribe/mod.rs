@@ -197,11 +197,7 @@ impl Transcriber {
         let use_dtw = self.options.timing == Timing::Dtw;
         let mut transcript = Transcript::default();
         for seg in state.as_iter() {
-            let text = seg.to_str_lossy().map_err(|e| fail(e.to_string()))?;
-            let (start, end) = (
-                seg.start_timestamp() as f64 / 100.0,
-                seg.end_timestamp() as f64 / 100.0,
-            );
+            let end = seg.end_timestamp() as f64 / 100.0;
             let mut tokens = Vec::new();
             let probs: Vec<f32> = (0..seg.n_tokens())
                 .filter_map(|i| seg.get_token(i))
@@ -219,25 +215,31 @@ impl Transcriber {
                     continue;
                 }
                 let data = tok.token_data();
-                let text = tok.to_str_lossy().map_err(|e| fail(e.to_string()))?;
+                let bytes = tok.to_bytes().map_err(|e| fail(e.to_string()))?;
                 let t_dtw = (use_dtw && data.t_dtw >= 0)
                     .then(|| (data.t_dtw as f64 / 100.0 - DTW_LAG_SECONDS).max(0.0));
                 tokens.push(words::Token {
-                    text: text.into_owned(),
+                    bytes: bytes.to_vec(),
                     t0: data.t0 as f64 / 100.0,
                     t1: data.t1 as f64 / 100.0,
                     t_dtw,
                 });
             }
             let seg_words = words::assemble(&tokens, end);
-            if seg_words.is_empty() {
+            let (Some(first), Some(last)) = (seg_words.first(), seg_words.last()) else {
                 continue;
-            }
-            let clean = words::clean_text(&text);
+            };
+            // Segment times from its words: Whisper's own segment bounds are coarse (the first
+            // one starts at 0 even after a long intro). The text is the words, so segments,
+            // words and fullLyrics always agree.
             transcript.segments.push(Segment {
-                start,
-                end,
-                text: clean,
+                start: first.start,
+                end: last.end,
+                text: seg_words
+                    .iter()
+                    .map(|w| w.text.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" "),
             });
             transcript.words.extend(seg_words);
         }
@@ -261,6 +263,9 @@ mod tests {
         assert!(likely_invented(0.1, &[0.3, 0.4]));
         assert!(likely_invented(0.1, &[]));
         assert!(!likely_invented(0.34, &[0.79, 0.85, 0.7]));
-        assert!(!likely_invented(0.2, &[0.6, 0.6]), "unsure words over clear vocals stay");
+        assert!(
+            !likely_invented(0.2, &[0.6, 0.6]),
+            "unsure words over clear vocals stay"
+        );
     }
 }

@@ -12,7 +12,7 @@ use reelforge::transcribe::cache::{self, TranscriptCache};
 use reelforge::transcribe::{self, Timing, TranscribeError, Transcriber};
 use reelforge::version;
 
-use crate::args::{Cli, Command, MomentsArgs, ModelCommand, SongArgs, TranscribeArgs};
+use crate::args::{Cli, Command, ModelCommand, MomentsArgs, SongArgs, TranscribeArgs};
 
 /// Bad input (a file that is not what it should be, a missing model) exits 2, like a usage error;
 /// anything else that fails exits 1.
@@ -32,14 +32,17 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
         if let Some(e) = e.downcast_ref::<SongError>() {
             return match e {
                 SongError::Audio(_) => true,
-                SongError::Model(m) | SongError::Transcribe(TranscribeError::Model(m)) => model_input(m),
+                SongError::Model(m) | SongError::Transcribe(TranscribeError::Model(m)) => {
+                    model_input(m)
+                }
                 _ => false,
             };
         }
         if let Some(TranscribeError::Model(m)) = e.downcast_ref::<TranscribeError>() {
             return model_input(m);
         }
-        e.downcast_ref::<AudioError>().is_some() || e.downcast_ref::<ModelError>().is_some_and(model_input)
+        e.downcast_ref::<AudioError>().is_some()
+            || e.downcast_ref::<ModelError>().is_some_and(model_input)
     });
     if input {
         2
@@ -185,13 +188,17 @@ fn verify(path: Option<&Path>, load: bool, json: bool) -> Result<()> {
 
 /// Resolves the shared song options into an analyzer and the lyrics to align.
 fn analyzer(explicit_model: Option<&Path>, args: &SongArgs) -> Result<(Analyzer, Option<String>)> {
-    if !(args.max_duration > 0.0) {
-        anyhow::bail!("--max-duration must be a positive number of seconds");
-    }
     let model_path = model::resolve(explicit_model)?;
     let options = transcribe::Options {
-        threads: args.threads.map(usize::from).unwrap_or_else(transcribe::default_threads),
-        timing: if args.timing == "tokens" { Timing::Tokens } else { Timing::Dtw },
+        threads: args
+            .threads
+            .map(usize::from)
+            .unwrap_or_else(transcribe::default_threads),
+        timing: if args.timing == "tokens" {
+            Timing::Tokens
+        } else {
+            Timing::Dtw
+        },
     };
     let cache = if args.no_cache {
         TranscriptCache::disabled()
@@ -203,7 +210,10 @@ fn analyzer(explicit_model: Option<&Path>, args: &SongArgs) -> Result<(Analyzer,
         ..DecodeLimits::default()
     };
     let lyrics = match &args.lyrics {
-        Some(p) => Some(std::fs::read_to_string(p).with_context(|| format!("reading lyrics {}", p.display()))?),
+        Some(p) => Some(
+            std::fs::read_to_string(p)
+                .with_context(|| format!("reading lyrics {}", p.display()))?,
+        ),
         None => None,
     };
     Ok((Analyzer::new(&model_path, options, cache, limits)?, lyrics))
@@ -224,12 +234,16 @@ fn analyze(explicit_model: Option<&Path>, args: &SongArgs) -> Result<Song> {
         args.song.display(),
         song.audio.duration_seconds(),
         song.transcript.words.len(),
-        if song.cache_hit { "cached transcript" } else { "transcribed" },
+        if song.cache_hit {
+            "cached transcript"
+        } else {
+            "transcribed"
+        },
         started.elapsed().as_secs_f64()
     );
     if let Some(r) = &song.alignment {
         eprintln!(
-            "lyrics aligned: {:.0} % of {} words ({} exact, {} near, {} timed by neighbours)",
+            "lyrics aligned: {:.0} % of {} words ({} exact, {} substituted, {} timed by neighbours)",
             r.aligned_fraction() * 100.0,
             r.lyric_words,
             r.matched,
@@ -245,7 +259,11 @@ fn transcribe_song(explicit_model: Option<&Path>, args: &TranscribeArgs) -> Resu
     let t = &song.transcript;
     if args.json {
         let mut v = serde_json::to_value(t)?;
-        v["lyricsSource"] = serde_json::json!(if song.alignment.is_some() { "lyrics.txt" } else { "whisper" });
+        v["lyricsSource"] = serde_json::json!(if song.alignment.is_some() {
+            "lyrics.txt"
+        } else {
+            "whisper"
+        });
         v["alignment"] = serde_json::to_value(song.alignment)?;
         println!("{}", serde_json::to_string_pretty(&v)?);
         return Ok(());
@@ -260,11 +278,11 @@ fn transcribe_song(explicit_model: Option<&Path>, args: &TranscribeArgs) -> Resu
 }
 
 fn list_moments(explicit_model: Option<&Path>, args: &MomentsArgs) -> Result<()> {
-    if !(args.clip > 0.0) {
-        anyhow::bail!("--clip must be a positive number of seconds");
-    }
     let song = analyze(explicit_model, &args.song)?;
-    let options = moment::Options { clip_seconds: args.clip, lipsync: args.lipsync };
+    let options = moment::Options {
+        clip_seconds: args.clip,
+        lipsync: args.lipsync,
+    };
     let ranked = moment::rank(&song.transcript, &song.audio, options);
     let top = moment::distinct(&ranked, args.top.max(1));
     if args.json {
