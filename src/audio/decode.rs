@@ -564,7 +564,10 @@ impl<'a> Decoding<'a> {
         // When decoding stopped early, the container's own figure (if larger) is the better
         // estimate of the real length.
         let (seconds, at_least) = match self.declared_seconds {
-            Some(declared) if partial && self.declared_is_exact && declared > decoded_seconds => {
+            // (Not an MP3's guess from its first frame's bitrate.)
+            Some(declared)
+                if partial && !self.ignore_packet_trims && declared > decoded_seconds =>
+            {
                 (declared, false)
             }
             _ => (decoded_seconds, partial),

@@ -258,7 +258,10 @@ mod tests {
         let t = words_at(&[2.0, 2.5, 3.0, 3.5, 41.0, 50.0]);
         let loud_end = audio(60.0, 40.0);
         let plain = rank(&t, &loud_end, Options::default());
-        assert_eq!(plain[0].start_seconds, 41.0, "without lipsync loudness wins");
+        assert_eq!(
+            plain[0].start_seconds, 41.0,
+            "without lipsync loudness wins"
+        );
         assert!(plain[0].words < MIN_LYRIC_WORDS);
         let lipsync = rank(
             &t,

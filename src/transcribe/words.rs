@@ -32,6 +32,12 @@ pub fn is_non_lyric(text: &str) -> bool {
         || (t.starts_with('(') && t.ends_with(')'))
 }
 
+/// Times are only good to a few centiseconds; whole milliseconds keep the JSON readable
+/// (5.06, not 5.0600000000000005).
+fn to_millis(seconds: f64) -> f64 {
+    (seconds * 1000.0).round() / 1000.0
+}
+
 /// Longest a single sung word is taken to last when no pause is detected.
 const MAX_WORD_SECONDS: f64 = 1.2;
 const MIN_WORD_SECONDS: f64 = 0.3;
@@ -111,7 +117,11 @@ pub fn assemble(tokens: &[Token], segment_end: f64) -> Vec<Word> {
             })
             .trim()
             .to_string();
-        words.push(Word { start, end, text });
+        words.push(Word {
+            start: to_millis(start),
+            end: to_millis(end),
+            text,
+        });
     }
     words
 }
