@@ -82,16 +82,15 @@ fn main() -> Result<()> {
         model.display()
     );
     println!(
-        "{:<16} {:>7} {:>9} {:>9} {:>22} {:>22} {:>6}",
+        "{:<16} {:>7} {:>8} {:>8}  {:<34} {:<34} {:>6}",
         "song",
-        "audio s",
-        "WER raw",
-        "WER lyr",
-        "heard line start err",
-        "aligned line start err",
+        "audio",
+        "WER",
+        "WER+lyr",
+        "line-start error, heard words",
+        "line-start error, aligned",
         "RTF"
     );
-
     let (mut all_heard, mut all_aligned) = (Errors::default(), Errors::default());
     let (mut audio_total, mut busy_total) = (0.0, 0.0);
     for song in &songs {
@@ -135,7 +134,7 @@ fn main() -> Result<()> {
         }
         let fmt = |e: &Errors| {
             format!(
-                "{:.3} (bias {:+.3}, max {:.2}, n {})",
+                "{:.3} s (bias {:+.3}, worst {:.3}, n {})",
                 e.mean_abs(),
                 e.mean(),
                 e.max_abs(),
@@ -143,7 +142,7 @@ fn main() -> Result<()> {
             )
         };
         println!(
-            "{:<16} {:>7.2} {:>9.3} {:>9.3} {:>22} {:>22} {:>6.3}",
+            "{:<16} {:>6.2}s {:>8.3} {:>8.3}  {:<34} {:<34} {:>6.3}",
             song.file_stem().unwrap_or_default().to_string_lossy(),
             seconds,
             wer_raw,
@@ -156,14 +155,9 @@ fn main() -> Result<()> {
         all_aligned.0.extend(e_aligned.0);
     }
     println!(
-        "all: line-start error heard {:.3} s mean |e| (bias {:+.3}, max {:.2}, n {}), aligned {:.3} s (bias {:+.3}, max {:.2}, n {}); RTF {:.3} ({:.1} s for {:.1} s of audio)",
+        "all: line-start error {:.3} s heard / {:.3} s aligned (mean |error|, {} lines); RTF {:.3} ({:.2} s for {:.1} s of audio)",
         all_heard.mean_abs(),
-        all_heard.mean(),
-        all_heard.max_abs(),
-        all_heard.0.len(),
         all_aligned.mean_abs(),
-        all_aligned.mean(),
-        all_aligned.max_abs(),
         all_aligned.0.len(),
         busy_total / audio_total,
         busy_total,

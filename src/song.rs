@@ -18,8 +18,9 @@ pub enum SongError {
     Transcribe(#[from] TranscribeError),
     #[error(transparent)]
     Model(#[from] ModelError),
-    #[error("{}: {source}", path.display())]
-    Io {
+    /// A lyrics file (lyrics.txt or one given explicitly) could not be read.
+    #[error("{}: cannot read the lyrics: {source}", path.display())]
+    Lyrics {
         path: PathBuf,
         #[source]
         source: std::io::Error,
@@ -104,8 +105,8 @@ impl Analyzer {
             Some(l) => Some(l),
             None => match lyrics::lyrics_file_for(path) {
                 Some(p) => {
-                    file_lyrics = std::fs::read_to_string(&p)
-                        .map_err(|source| SongError::Io { path: p, source })?;
+                    file_lyrics = lyrics::read_lyrics(&p)
+                        .map_err(|source| SongError::Lyrics { path: p, source })?;
                     Some(file_lyrics.as_str())
                 }
                 None => None,

@@ -111,6 +111,51 @@ fn fixture_songs_transcribe_close_to_their_lyrics_and_alignment_makes_them_exact
 }
 
 #[test]
+fn lyrics_come_from_the_song_folder_or_from_lyrics() {
+    // The same bytes stored flat (songs/<slug>.flac) have no lyrics.txt: Whisper's words stand,
+    // from the cache the fixture run filled. --lyrics supplies them; --no-lyrics ignores them.
+    let (slug, song) = &songs()[2];
+    let dir = tempfile::tempdir().unwrap();
+    let flat = dir.path().join(format!("{slug}.flac"));
+    std::fs::copy(song, &flat).unwrap();
+    let heard_here = json_of(
+        &song_command("transcribe", &flat, shared_cache(), &["--json"]),
+        "flat",
+    );
+    assert_eq!(heard_here["lyricsSource"], "whisper");
+    assert_eq!(heard_here["alignment"], serde_json::Value::Null);
+    assert_eq!(heard_here["words"], heard(song)["words"]);
+
+    let lyrics = song.with_file_name("lyrics.txt");
+    let o = song_command(
+        "transcribe",
+        &flat,
+        shared_cache(),
+        &["--json", "--lyrics", lyrics.to_str().unwrap()],
+    );
+    assert!(
+        stderr(&o).contains("lyrics aligned: 100 %"),
+        "{}",
+        stderr(&o)
+    );
+    let given = json_of(&o, "--lyrics");
+    assert_eq!(given["alignment"]["lyricWords"], 59);
+    let text = read_lyrics(song)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert_eq!(given["fullLyrics"], text);
+
+    let o = song_command(
+        "transcribe",
+        song,
+        shared_cache(),
+        &["--lyrics", "/nonexistent/lyrics.txt"],
+    );
+    assert_fails(&o, 2, &["/nonexistent/lyrics.txt: cannot read the lyrics"]);
+}
+
+#[test]
 fn word_times_match_the_known_line_starts() {
     for (slug, song) in songs() {
         let t = transcript_of(&heard(&song));
@@ -342,7 +387,8 @@ fn the_cache_transcribes_once_rebuilds_corrupt_entries_and_keys_by_content() {
         serde_json::from_slice(&std::fs::read(&entries[0]).unwrap()).expect("entry rewritten");
     assert_eq!(stored["words"], first["words"]);
 
-    // Other parameters are another entry; --no-cache neither reads nor writes.
+    // Other parameters are another entry; --no-cache neither reads nor writes. The thread
+    // count is not part of the key: it does not change the transcript.
     let o = song_command(
         "transcribe",
         &song,
@@ -356,10 +402,11 @@ fn the_cache_transcribes_once_rebuilds_corrupt_entries_and_keys_by_content() {
         run(reelforge()
             .arg("--model")
             .arg(model())
-            .args(["transcribe", "--json", "--no-cache"])
+            .args(["transcribe", "--json", "--no-cache", "--threads", "2"])
             .arg(&song))
     };
     assert!(stderr(&o).contains("transcribed"), "{}", stderr(&o));
+    assert_eq!(json_of(&o, "two threads, no cache"), first);
     assert_eq!(cache_entries(&cache).len(), 2);
 }
 

@@ -34,6 +34,9 @@ impl AlignmentReport {
     }
 }
 
+/// Largest alignment table (lyric words × heard words): 100 MB, far above any real song.
+const MAX_CELLS: usize = 25_000_000;
+
 /// One lyric word in reading order, with the line it belongs to.
 struct LyricWord {
     text: String,
@@ -163,7 +166,12 @@ pub fn align_detailed(transcript: &Transcript, lyrics: &str) -> Alignment {
         .map(|w| normalize_words(&w.text).concat())
         .collect();
     let lyric_keys: Vec<String> = lyric.iter().map(|w| w.key.clone()).collect();
-    let (pairs, extra_heard) = align_indices(&lyric_keys, &heard_keys);
+    // The table is lyric words × heard words; a runaway lyrics file must not exhaust memory.
+    let (pairs, extra_heard) = if lyric_keys.len().saturating_mul(heard_keys.len()) > MAX_CELLS {
+        (vec![None; lyric_keys.len()], heard_keys.len())
+    } else {
+        align_indices(&lyric_keys, &heard_keys)
+    };
 
     let mut report = AlignmentReport {
         lyric_words: lyric.len(),

@@ -109,16 +109,24 @@ pub fn shared_cache() -> &'static Path {
 }
 
 /// `reelforge --model M COMMAND SONG --cache C ARGS...`, run while holding the whisper turn.
+///
+/// One whisper thread unless ARGS say otherwise: whisper.cpp's threads wait for each other at
+/// every step, so on a small machine shared with other work (the other tests, other builds) two
+/// threads can run several times slower than one.
 pub fn song_command(command: &str, song: &Path, cache: &Path, args: &[&str]) -> Output {
     let _turn = whisper_turn();
-    run(reelforge()
-        .arg("--model")
+    let mut cmd = reelforge();
+    cmd.arg("--model")
         .arg(model())
         .arg(command)
         .arg(song)
         .arg("--cache")
         .arg(cache)
-        .args(args))
+        .args(args);
+    if !args.contains(&"--threads") {
+        cmd.args(["--threads", "1"]);
+    }
+    run(&mut cmd)
 }
 
 /// Parses a successful command's JSON output, or fails with its stderr.

@@ -31,7 +31,7 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
     let input = err.chain().any(|e| {
         if let Some(e) = e.downcast_ref::<SongError>() {
             return match e {
-                SongError::Audio(_) => true,
+                SongError::Audio(_) | SongError::Lyrics { .. } => true,
                 SongError::Model(m) | SongError::Transcribe(TranscribeError::Model(m)) => {
                     model_input(m)
                 }
@@ -211,8 +211,10 @@ fn analyzer(explicit_model: Option<&Path>, args: &SongArgs) -> Result<(Analyzer,
     };
     let lyrics = match &args.lyrics {
         Some(p) => Some(
-            std::fs::read_to_string(p)
-                .with_context(|| format!("reading lyrics {}", p.display()))?,
+            reelforge::lyrics::read_lyrics(p).map_err(|source| SongError::Lyrics {
+                path: p.clone(),
+                source,
+            })?,
         ),
         None => None,
     };
