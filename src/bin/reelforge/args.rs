@@ -80,7 +80,7 @@ pub struct SongArgs {
     /// Use only what Whisper hears, even when lyrics.txt exists.
     #[arg(long)]
     pub no_lyrics: bool,
-    /// Threads for whisper.cpp [default: one per core].
+    /// Threads for whisper.cpp [default: one per core but one, 1 to 8].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
     pub threads: Option<u16>,
     /// How word times are found: dtw (alignment heads) or tokens (token timestamps).
