@@ -150,3 +150,15 @@ fn read_song(path: &Path, max_bytes: u64) -> Result<Vec<u8>, SongError> {
     }
     std::fs::read(path).map_err(io)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_analyzer_is_shared_across_threads() {
+        // A batch's workers share one analyzer, so one model and one cache.
+        fn shareable<T: Send + Sync>() {}
+        shareable::<Analyzer>();
+    }
+}
