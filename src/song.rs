@@ -18,8 +18,9 @@ pub enum SongError {
     Transcribe(#[from] TranscribeError),
     #[error(transparent)]
     Model(#[from] ModelError),
-    #[error("{}: {source}", path.display())]
-    Io {
+    /// A lyrics file (lyrics.txt or one given explicitly) could not be read.
+    #[error("{}: cannot read the lyrics: {source}", path.display())]
+    Lyrics {
         path: PathBuf,
         #[source]
         source: std::io::Error,
@@ -104,8 +105,8 @@ impl Analyzer {
             Some(l) => Some(l),
             None => match lyrics::lyrics_file_for(path) {
                 Some(p) => {
-                    file_lyrics = std::fs::read_to_string(&p)
-                        .map_err(|source| SongError::Io { path: p, source })?;
+                    file_lyrics = lyrics::read_lyrics(&p)
+                        .map_err(|source| SongError::Lyrics { path: p, source })?;
                     Some(file_lyrics.as_str())
                 }
                 None => None,
@@ -129,11 +130,14 @@ impl Analyzer {
     }
 }
 
-/// Reads a song's bytes, refusing files over the size limit before reading them.
+/// Reads a song's bytes, refusing files over the size limit before reading them. A song that
+/// cannot be read is bad input, like one that cannot be decoded.
 fn read_song(path: &Path, max_bytes: u64) -> Result<Vec<u8>, SongError> {
-    let io = |source| SongError::Io {
-        path: path.to_path_buf(),
-        source,
+    let io = |source| {
+        SongError::Audio(AudioError::Io {
+            name: path.display().to_string(),
+            source,
+        })
     };
     let len = std::fs::metadata(path).map_err(io)?.len();
     if len > max_bytes {
@@ -145,4 +149,16 @@ fn read_song(path: &Path, max_bytes: u64) -> Result<Vec<u8>, SongError> {
         .into());
     }
     std::fs::read(path).map_err(io)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_analyzer_is_shared_across_threads() {
+        // A batch's workers share one analyzer, so one model and one cache.
+        fn shareable<T: Send + Sync>() {}
+        shareable::<Analyzer>();
+    }
 }

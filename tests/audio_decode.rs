@@ -368,6 +368,15 @@ fn mp3_gapless_matches_ffmpeg() {
     let audio = check_against_ffmpeg(&stereo, &path, Kind::Lossy, false);
     assert!(audio.frames() > stereo.frames());
 
+    // VBR without a Xing header: Symphonia estimates the length from the first frame's bitrate
+    // and would cut the song there; every frame must still come out, as with FFmpeg.
+    let path = stereo.encode(
+        "vbr_no_xing.mp3",
+        &["-c:a", "libmp3lame", "-q:a", "4", "-write_xing", "0"],
+    );
+    let audio = check_against_ffmpeg(&stereo, &path, Kind::Lossy, false);
+    assert!(audio.frames() > stereo.frames());
+
     let low = Master::new(8_000, 1, 2.0);
     let path = low.encode("phone.mp3", &["-c:a", "libmp3lame", "-b:a", "32k"]);
     check_against_ffmpeg(&low, &path, Kind::Lossy, true);

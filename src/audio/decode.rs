@@ -18,7 +18,7 @@ use symphonia::core::formats::{FormatOptions, FormatReader, Track, TrackType};
 use symphonia::core::io::{MediaSource, MediaSourceStream, MediaSourceStreamOptions};
 use symphonia::core::meta::MetadataOptions;
 use symphonia::core::packet::Packet;
-use symphonia::core::units::TimeBase;
+use symphonia::core::units::{Duration, TimeBase};
 
 use super::gapless::{read_mp4_gapless, Mp4Gapless};
 use super::{Audio, AudioError, DecodeLimits};
@@ -246,6 +246,9 @@ struct Decoding<'a> {
     /// Whether `declared_seconds` is exact (a sample count) rather than an estimate.
     declared_is_exact: bool,
     is_mp4: bool,
+    /// An MP3 without a LAME/Xing/VBRI header: Symphonia trims packets at a length it estimated
+    /// from the first frame's bitrate, which cuts VBR files short. FFmpeg trims nothing here.
+    ignore_packet_trims: bool,
 
     sample_rate: u32,
     channels: usize,
@@ -323,6 +326,7 @@ impl<'a> Decoding<'a> {
         ]
         .contains(&format_id)
             || (format_id == FORMAT_ID_MP3 && track.delay.is_some());
+        let ignore_packet_trims = format_id == FORMAT_ID_MP3 && track.delay.is_none();
         let track_id = track.id;
         let time_base = track.time_base;
         let mut this = Decoding {
@@ -336,6 +340,7 @@ impl<'a> Decoding<'a> {
             declared_seconds,
             declared_is_exact,
             is_mp4,
+            ignore_packet_trims,
             sample_rate,
             channels,
             samples: Vec::new(),
@@ -362,7 +367,7 @@ impl<'a> Decoding<'a> {
     fn run(mut self, side: Option<&mut dyn ReadSeek>) -> Result<Audio, AudioError> {
         let mut demux_errors_in_row = 0u32;
         loop {
-            let packet = match self.format.next_packet() {
+            let mut packet = match self.format.next_packet() {
                 Ok(Some(packet)) => packet,
                 // Chained Ogg streams and similar: the first stream is the song.
                 Ok(None) | Err(SymphoniaError::ResetRequired) => break,
@@ -395,6 +400,10 @@ impl<'a> Decoding<'a> {
             demux_errors_in_row = 0;
             if packet.track_id != self.track_id {
                 continue;
+            }
+            if self.ignore_packet_trims {
+                packet.trim_start = Duration::ZERO;
+                packet.trim_end = Duration::ZERO;
             }
             self.timeline = self.timeline.saturating_add(packet.dur.get());
             self.decode_packet(&packet)?;
@@ -555,7 +564,12 @@ impl<'a> Decoding<'a> {
         // When decoding stopped early, the container's own figure (if larger) is the better
         // estimate of the real length.
         let (seconds, at_least) = match self.declared_seconds {
-            Some(declared) if partial && declared > decoded_seconds => (declared, false),
+            // (Not an MP3's guess from its first frame's bitrate.)
+            Some(declared)
+                if partial && !self.ignore_packet_trims && declared > decoded_seconds =>
+            {
+                (declared, false)
+            }
             _ => (decoded_seconds, partial),
         };
         AudioError::TooLong {

@@ -34,6 +34,9 @@ impl AlignmentReport {
     }
 }
 
+/// Largest alignment table (lyric words × heard words): 100 MB, far above any real song.
+const MAX_CELLS: usize = 25_000_000;
+
 /// One lyric word in reading order, with the line it belongs to.
 struct LyricWord {
     text: String,
@@ -45,7 +48,8 @@ fn lyric_words(lyrics: &str) -> (Vec<LyricWord>, Vec<String>) {
     let lines: Vec<String> = lyrics
         .lines()
         .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
-        .filter(|l| !l.is_empty() && !(l.starts_with('[') && l.ends_with(']')))
+        // "[Chorus]" and the like are section headers, not sung.
+        .filter(|l| !(l.is_empty() || l.starts_with('[') && l.ends_with(']')))
         .collect();
     let mut words = Vec::new();
     for (i, line) in lines.iter().enumerate() {
@@ -72,8 +76,8 @@ fn align_indices(lyric: &[String], heard: &[String]) -> (Vec<Option<(usize, bool
     for (i, row) in cost.iter_mut().enumerate() {
         row[0] = i as u32;
     }
-    for j in 0..=m {
-        cost[0][j] = j as u32;
+    for (j, c) in cost[0].iter_mut().enumerate() {
+        *c = j as u32;
     }
     for i in 1..=n {
         for j in 1..=m {
@@ -124,10 +128,37 @@ fn edit_distance(a: &str, b: &str) -> usize {
     prev[b.len()]
 }
 
+/// Where one lyric word's time came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LyricWordSource {
+    /// Index of the lyric line (non-empty lines of lyrics.txt, section headers skipped).
+    pub line: usize,
+    /// Index into the heard words it was aligned to; `None` when interpolated.
+    pub heard: Option<usize>,
+    /// The heard word is the same word (after normalisation).
+    pub exact: bool,
+}
+
+/// The result of aligning lyrics to a transcript.
+#[derive(Debug, Clone)]
+pub struct Alignment {
+    /// The lyrics with Whisper's timing, or the heard transcript when nothing aligned.
+    pub transcript: Transcript,
+    pub report: AlignmentReport,
+    /// One entry per lyric word, in order.
+    pub sources: Vec<LyricWordSource>,
+}
+
 /// Replaces the transcript's words with the lyrics' words, timed from the heard words they
 /// align to; unheard lyric words are spread evenly between their timed neighbours.
 /// Segments become the lyric lines that got any time.
 pub fn align(transcript: &Transcript, lyrics: &str) -> (Transcript, AlignmentReport) {
+    let a = align_detailed(transcript, lyrics);
+    (a.transcript, a.report)
+}
+
+/// [`align`], also saying where every lyric word's time came from.
+pub fn align_detailed(transcript: &Transcript, lyrics: &str) -> Alignment {
     let (lyric, lines) = lyric_words(lyrics);
     let heard_keys: Vec<String> = transcript
         .words
@@ -135,7 +166,12 @@ pub fn align(transcript: &Transcript, lyrics: &str) -> (Transcript, AlignmentRep
         .map(|w| normalize_words(&w.text).concat())
         .collect();
     let lyric_keys: Vec<String> = lyric.iter().map(|w| w.key.clone()).collect();
-    let (pairs, extra_heard) = align_indices(&lyric_keys, &heard_keys);
+    // The table is lyric words × heard words; a runaway lyrics file must not exhaust memory.
+    let (pairs, extra_heard) = if lyric_keys.len().saturating_mul(heard_keys.len()) > MAX_CELLS {
+        (vec![None; lyric_keys.len()], heard_keys.len())
+    } else {
+        align_indices(&lyric_keys, &heard_keys)
+    };
 
     let mut report = AlignmentReport {
         lyric_words: lyric.len(),
@@ -156,9 +192,22 @@ pub fn align(transcript: &Transcript, lyrics: &str) -> (Transcript, AlignmentRep
         })
         .collect();
     report.interpolated = times.iter().filter(|t| t.is_none()).count();
+    let sources = lyric
+        .iter()
+        .zip(&pairs)
+        .map(|(w, p)| LyricWordSource {
+            line: w.line,
+            heard: p.map(|(j, _)| j),
+            exact: p.is_some_and(|(_, exact)| exact),
+        })
+        .collect();
     if report.matched + report.substituted == 0 {
         // Nothing to hang the lyrics on: the transcript stands.
-        return (transcript.clone(), report);
+        return Alignment {
+            transcript: transcript.clone(),
+            report,
+            sources,
+        };
     }
     fill_gaps(&mut times);
 
@@ -198,14 +247,15 @@ pub fn align(transcript: &Transcript, lyrics: &str) -> (Transcript, AlignmentRep
         .map(|s| s.text.as_str())
         .collect::<Vec<_>>()
         .join(" ");
-    (
-        Transcript {
+    Alignment {
+        transcript: Transcript {
             full_lyrics,
             segments,
             words,
         },
         report,
-    )
+        sources,
+    }
 }
 
 /// Evenly spaces untimed words between the timed words around them.

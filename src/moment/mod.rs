@@ -253,14 +253,16 @@ mod tests {
 
     #[test]
     fn lipsync_ranks_windows_with_lyrics_first() {
-        // Lyrics only in a quiet stretch; the loud end has none.
-        let t = words_at(&[2.0, 2.5, 3.0, 3.5]);
+        // Lyrics in a quiet stretch; the loud end has only a word or two (windows start on
+        // words, so it needs one to be a candidate at all).
+        let t = words_at(&[2.0, 2.5, 3.0, 3.5, 41.0, 50.0]);
         let loud_end = audio(60.0, 40.0);
         let plain = rank(&t, &loud_end, Options::default());
-        assert!(
-            plain[0].words < MIN_LYRIC_WORDS,
+        assert_eq!(
+            plain[0].start_seconds, 41.0,
             "without lipsync loudness wins"
         );
+        assert!(plain[0].words < MIN_LYRIC_WORDS);
         let lipsync = rank(
             &t,
             &loud_end,

@@ -17,7 +17,7 @@ use super::{Timing, Transcript};
 use crate::model::import::hex;
 
 /// Bumped whenever what we store for a key changes (post-processing, fields).
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 
 /// Where transcripts go unless told otherwise: `$REELFORGE_CACHE`, else
 /// `$XDG_CACHE_HOME/reelforge`, else `~/.cache/reelforge`.

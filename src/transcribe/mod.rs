@@ -70,12 +70,17 @@ impl Default for Options {
     }
 }
 
-/// One thread per core, up to the point whisper.cpp stops scaling on small models.
+/// One thread per core but one, at most 8 (where whisper.cpp stops scaling on small models).
+///
+/// A core is left free because whisper.cpp's threads wait for each other at every step. On 2
+/// cores shared with other busy processes, 2 threads took 1.4 s per second of audio (0.04 s
+/// idle) while 1 thread took 0.13 s (0.06 s idle); a render node always has other work.
 pub fn default_threads() -> usize {
     std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(2)
-        .min(8)
+        .saturating_sub(1)
+        .clamp(1, 8)
 }
 
 /// whisper.cpp's DTW times trail the sung onset: on songs built line by line with known times
@@ -197,11 +202,7 @@ impl Transcriber {
         let use_dtw = self.options.timing == Timing::Dtw;
         let mut transcript = Transcript::default();
         for seg in state.as_iter() {
-            let text = seg.to_str_lossy().map_err(|e| fail(e.to_string()))?;
-            let (start, end) = (
-                seg.start_timestamp() as f64 / 100.0,
-                seg.end_timestamp() as f64 / 100.0,
-            );
+            let end = seg.end_timestamp() as f64 / 100.0;
             let mut tokens = Vec::new();
             let probs: Vec<f32> = (0..seg.n_tokens())
                 .filter_map(|i| seg.get_token(i))
@@ -219,25 +220,31 @@ impl Transcriber {
                     continue;
                 }
                 let data = tok.token_data();
-                let text = tok.to_str_lossy().map_err(|e| fail(e.to_string()))?;
+                let bytes = tok.to_bytes().map_err(|e| fail(e.to_string()))?;
                 let t_dtw = (use_dtw && data.t_dtw >= 0)
                     .then(|| (data.t_dtw as f64 / 100.0 - DTW_LAG_SECONDS).max(0.0));
                 tokens.push(words::Token {
-                    text: text.into_owned(),
+                    bytes: bytes.to_vec(),
                     t0: data.t0 as f64 / 100.0,
                     t1: data.t1 as f64 / 100.0,
                     t_dtw,
                 });
             }
             let seg_words = words::assemble(&tokens, end);
-            if seg_words.is_empty() {
+            let (Some(first), Some(last)) = (seg_words.first(), seg_words.last()) else {
                 continue;
-            }
-            let clean = words::clean_text(&text);
+            };
+            // Segment times from its words: Whisper's own segment bounds are coarse (the first
+            // one starts at 0 even after a long intro). The text is the words, so segments,
+            // words and fullLyrics always agree.
             transcript.segments.push(Segment {
-                start,
-                end,
-                text: clean,
+                start: first.start,
+                end: last.end,
+                text: seg_words
+                    .iter()
+                    .map(|w| w.text.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" "),
             });
             transcript.words.extend(seg_words);
         }

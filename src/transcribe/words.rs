@@ -5,7 +5,9 @@ use serde::{Deserialize, Serialize};
 /// One decoded text token with its timings, in seconds.
 #[derive(Debug, Clone)]
 pub struct Token {
-    pub text: String,
+    /// Raw bytes: byte-level BPE splits characters such as "♪" across tokens, so text is only
+    /// decoded once a whole word is put together.
+    pub bytes: Vec<u8>,
     pub t0: f64,
     pub t1: f64,
     pub t_dtw: Option<f64>,
@@ -30,20 +32,10 @@ pub fn is_non_lyric(text: &str) -> bool {
         || (t.starts_with('(') && t.ends_with(')'))
 }
 
-/// Removes bracketed cues and music symbols from a segment's text.
-pub fn clean_text(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut depth = 0usize;
-    for c in text.chars() {
-        match c {
-            '[' | '(' => depth += 1,
-            ']' | ')' => depth = depth.saturating_sub(1),
-            '♪' | '♫' | '♬' | '♩' => {}
-            _ if depth == 0 => out.push(c),
-            _ => {}
-        }
-    }
-    out.split_whitespace().collect::<Vec<_>>().join(" ")
+/// Times are only good to a few centiseconds; whole milliseconds keep the JSON readable
+/// (5.06, not 5.0600000000000005).
+fn to_millis(seconds: f64) -> f64 {
+    (seconds * 1000.0).round() / 1000.0
 }
 
 /// Longest a single sung word is taken to last when no pause is detected.
@@ -54,7 +46,7 @@ const MIN_WORD_SECONDS: f64 = 0.3;
 /// first token's DTW time when there is one, else from the token timestamps.
 pub fn assemble(tokens: &[Token], segment_end: f64) -> Vec<Word> {
     struct Draft {
-        text: String,
+        bytes: Vec<u8>,
         start: f64,
         end: f64,
         depth_before: usize,
@@ -62,42 +54,48 @@ pub fn assemble(tokens: &[Token], segment_end: f64) -> Vec<Word> {
     let mut drafts: Vec<Draft> = Vec::new();
     let mut depth = 0usize;
     for tok in tokens {
-        let starts_word = tok.text.starts_with(' ') || drafts.is_empty();
-        let only_punct = tok.text.trim().chars().all(|c| c.is_ascii_punctuation());
+        let leading_space = tok.bytes.first() == Some(&b' ');
+        let starts_word = leading_space || drafts.is_empty();
+        let only_punct = tok.bytes.trim_ascii().iter().all(u8::is_ascii_punctuation);
         let start = tok.t_dtw.unwrap_or(tok.t0);
-        if starts_word && !(only_punct && !drafts.is_empty() && !tok.text.starts_with(' ')) {
+        if starts_word && !(only_punct && !drafts.is_empty() && !leading_space) {
             drafts.push(Draft {
-                text: String::new(),
+                bytes: Vec::new(),
                 start,
                 end: tok.t1,
                 depth_before: depth,
             });
         }
         let d = drafts.last_mut().expect("a word was started");
-        d.text.push_str(&tok.text);
+        d.bytes.extend_from_slice(&tok.bytes);
         // Trailing punctuation is often stamped through the following pause.
         if !only_punct {
             d.end = d.end.max(tok.t1);
         }
-        for c in tok.text.chars() {
+        for c in &tok.bytes {
             match c {
-                '[' | '(' => depth += 1,
-                ']' | ')' => depth = depth.saturating_sub(1),
+                b'[' | b'(' => depth += 1,
+                b']' | b')' => depth = depth.saturating_sub(1),
                 _ => {}
             }
         }
     }
 
-    let kept: Vec<Draft> = drafts
+    let kept: Vec<(Draft, String)> = drafts
         .into_iter()
-        .filter(|d| {
-            let text = d.text.trim();
+        .map(|d| {
+            let text = String::from_utf8_lossy(&d.bytes).trim().to_string();
+            (d, text)
+        })
+        .filter(|(d, text)| {
             let bracketed = d.depth_before > 0 || text.starts_with('[') || text.starts_with('(');
-            !bracketed && !is_non_lyric(text)
+            // A lone U+FFFD is a character cut off mid-way (a truncated symbol), not a word.
+            let broken = text.chars().all(|c| c == char::REPLACEMENT_CHARACTER);
+            !bracketed && !broken && !is_non_lyric(text)
         })
         .collect();
     let mut words: Vec<Word> = Vec::with_capacity(kept.len());
-    for (i, d) in kept.iter().enumerate() {
+    for (i, (d, text)) in kept.iter().enumerate() {
         let start = d
             .start
             .max(words.last().map(|w: &Word| w.start).unwrap_or(0.0));
@@ -105,7 +103,7 @@ pub fn assemble(tokens: &[Token], segment_end: f64) -> Vec<Word> {
         // a pause follows: then until its last token's timestamp (or a short minimum).
         let next_start = kept
             .get(i + 1)
-            .map(|n| n.start)
+            .map(|(n, _)| n.start)
             .unwrap_or(segment_end.max(d.end));
         let end = if next_start - start <= MAX_WORD_SECONDS {
             next_start
@@ -113,13 +111,17 @@ pub fn assemble(tokens: &[Token], segment_end: f64) -> Vec<Word> {
             d.end.max(start + MIN_WORD_SECONDS).min(next_start)
         };
         let end = end.max(start + 0.01);
-        let text = d
-            .text
-            .trim()
-            .trim_matches(|c: char| matches!(c, '♪' | '♫' | '"'))
+        let text = text
+            .trim_matches(|c: char| {
+                matches!(c, '♪' | '♫' | '♬' | '♩' | '"' | char::REPLACEMENT_CHARACTER)
+            })
             .trim()
             .to_string();
-        words.push(Word { start, end, text });
+        words.push(Word {
+            start: to_millis(start),
+            end: to_millis(end),
+            text,
+        });
     }
     words
 }
@@ -130,7 +132,7 @@ mod tests {
 
     fn tok(text: &str, t0: f64, t1: f64) -> Token {
         Token {
-            text: text.into(),
+            bytes: text.as_bytes().to_vec(),
             t0,
             t1,
             t_dtw: None,
@@ -169,10 +171,28 @@ mod tests {
         );
         let texts: Vec<&str> = w.iter().map(|w| w.text.as_str()).collect();
         assert_eq!(texts, ["la"]);
-        assert_eq!(
-            clean_text("[Music] ♪ la la (upbeat music) love ♪"),
-            "la la love"
+    }
+
+    #[test]
+    fn symbols_split_across_tokens_are_decoded_whole() {
+        let piece = |bytes: &[u8], t0: f64| Token {
+            bytes: bytes.to_vec(),
+            t0,
+            t1: t0 + 0.1,
+            t_dtw: None,
+        };
+        // "♪" is E2 99 AA; Whisper's byte-level tokens can cut it anywhere.
+        let w = assemble(
+            &[
+                piece(b" \xe2\x99", 0.0),
+                piece(b"\xaa", 0.1),
+                piece(b" love", 0.5),
+                piece(b" \xe2\x99", 1.0),
+            ],
+            2.0,
         );
+        let texts: Vec<&str> = w.iter().map(|w| w.text.as_str()).collect();
+        assert_eq!(texts, ["love"]);
     }
 
     #[test]

@@ -94,3 +94,99 @@ pub fn assert_fails(o: &Output, code: i32, needles: &[&str]) {
 pub fn read_lyrics(song_file: &Path) -> String {
     std::fs::read_to_string(song_file.with_file_name("lyrics.txt")).expect("lyrics.txt")
 }
+
+/// A transcript cache shared by the tests of one test binary, under target/tmp: each fixture song
+/// is transcribed once per run, and no test touches the user's own cache.
+pub fn shared_cache() -> &'static Path {
+    static DIR: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| {
+        tempfile::Builder::new()
+            .prefix("transcripts-")
+            .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
+            .expect("cache dir")
+    })
+    .path()
+}
+
+/// `reelforge --model M COMMAND SONG --cache C ARGS...`, run while holding the whisper turn.
+///
+/// One whisper thread unless ARGS say otherwise: whisper.cpp's threads wait for each other at
+/// every step, so on a small machine shared with other work (the other tests, other builds) two
+/// threads can run several times slower than one.
+pub fn song_command(command: &str, song: &Path, cache: &Path, args: &[&str]) -> Output {
+    let _turn = whisper_turn();
+    let mut cmd = reelforge();
+    cmd.arg("--model")
+        .arg(model())
+        .arg(command)
+        .arg(song)
+        .arg("--cache")
+        .arg(cache)
+        .args(args);
+    if !args.contains(&"--threads") {
+        cmd.args(["--threads", "1"]);
+    }
+    run(&mut cmd)
+}
+
+/// Parses a successful command's JSON output, or fails with its stderr.
+pub fn json_of(o: &Output, what: &str) -> serde_json::Value {
+    assert!(o.status.success(), "{what}: {}", stderr(o));
+    serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("{what}: not JSON ({e}): {}", stdout(o)))
+}
+
+/// Writes a 32-bit float WAV (format tag 3).
+pub fn write_wav_f32(path: &Path, rate: u32, channels: u16, samples: &[f32]) {
+    let data_len = (samples.len() * 4) as u32;
+    let mut bytes = Vec::with_capacity(44 + samples.len() * 4);
+    bytes.extend_from_slice(b"RIFF");
+    bytes.extend_from_slice(&(36 + data_len).to_le_bytes());
+    bytes.extend_from_slice(b"WAVEfmt ");
+    bytes.extend_from_slice(&16u32.to_le_bytes());
+    bytes.extend_from_slice(&3u16.to_le_bytes());
+    bytes.extend_from_slice(&channels.to_le_bytes());
+    bytes.extend_from_slice(&rate.to_le_bytes());
+    bytes.extend_from_slice(&(rate * u32::from(channels) * 4).to_le_bytes());
+    bytes.extend_from_slice(&(channels * 4).to_le_bytes());
+    bytes.extend_from_slice(&32u16.to_le_bytes());
+    bytes.extend_from_slice(b"data");
+    bytes.extend_from_slice(&data_len.to_le_bytes());
+    for s in samples {
+        bytes.extend_from_slice(&s.to_le_bytes());
+    }
+    std::fs::write(path, bytes).unwrap();
+}
+
+/// Runs ffmpeg quietly and asserts it succeeded.
+pub fn ffmpeg(args: &[&str]) {
+    let out = Command::new("ffmpeg")
+        .args(["-hide_banner", "-nostdin", "-v", "error", "-y"])
+        .args(args)
+        .output()
+        .expect("ffmpeg must be installed to run these tests");
+    assert!(
+        out.status.success(),
+        "ffmpeg {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Known line times of a fixture song (timing.json beside it): (start, end, text).
+pub fn line_times(song_file: &Path) -> Vec<(f64, f64, String)> {
+    let v: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(song_file.with_file_name("timing.json")).expect("timing.json"),
+    )
+    .unwrap();
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            (
+                l["start"].as_f64().unwrap(),
+                l["end"].as_f64().unwrap(),
+                l["text"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}

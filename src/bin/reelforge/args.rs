@@ -80,7 +80,7 @@ pub struct SongArgs {
     /// Use only what Whisper hears, even when lyrics.txt exists.
     #[arg(long)]
     pub no_lyrics: bool,
-    /// Threads for whisper.cpp [default: one per core].
+    /// Threads for whisper.cpp [default: one per core but one, 1 to 8].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
     pub threads: Option<u16>,
     /// How word times are found: dtw (alignment heads) or tokens (token timestamps).
@@ -93,7 +93,7 @@ pub struct SongArgs {
     #[arg(long)]
     pub no_cache: bool,
     /// Refuse audio longer than this many seconds.
-    #[arg(long, value_name = "SECONDS", default_value_t = 1200.0)]
+    #[arg(long, value_name = "SECONDS", default_value_t = 1200.0, value_parser = positive_seconds)]
     pub max_duration: f64,
 }
 
@@ -117,9 +117,17 @@ pub struct MomentsArgs {
     #[arg(long, value_name = "N", default_value_t = 5)]
     pub top: usize,
     /// Window length in seconds.
-    #[arg(long, value_name = "SECONDS", default_value_t = 15.0)]
+    #[arg(long, value_name = "SECONDS", default_value_t = 15.0, value_parser = positive_seconds)]
     pub clip: f64,
     /// Print the windows as JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+/// A finite number of seconds above zero.
+fn positive_seconds(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
+        _ => Err(format!("expected a positive number of seconds, got {s:?}")),
+    }
 }

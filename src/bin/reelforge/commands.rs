@@ -31,7 +31,7 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
     let input = err.chain().any(|e| {
         if let Some(e) = e.downcast_ref::<SongError>() {
             return match e {
-                SongError::Audio(_) => true,
+                SongError::Audio(_) | SongError::Lyrics { .. } => true,
                 SongError::Model(m) | SongError::Transcribe(TranscribeError::Model(m)) => {
                     model_input(m)
                 }
@@ -188,9 +188,6 @@ fn verify(path: Option<&Path>, load: bool, json: bool) -> Result<()> {
 
 /// Resolves the shared song options into an analyzer and the lyrics to align.
 fn analyzer(explicit_model: Option<&Path>, args: &SongArgs) -> Result<(Analyzer, Option<String>)> {
-    if !(args.max_duration > 0.0) {
-        anyhow::bail!("--max-duration must be a positive number of seconds");
-    }
     let model_path = model::resolve(explicit_model)?;
     let options = transcribe::Options {
         threads: args
@@ -214,8 +211,10 @@ fn analyzer(explicit_model: Option<&Path>, args: &SongArgs) -> Result<(Analyzer,
     };
     let lyrics = match &args.lyrics {
         Some(p) => Some(
-            std::fs::read_to_string(p)
-                .with_context(|| format!("reading lyrics {}", p.display()))?,
+            reelforge::lyrics::read_lyrics(p).map_err(|source| SongError::Lyrics {
+                path: p.clone(),
+                source,
+            })?,
         ),
         None => None,
     };
@@ -246,7 +245,7 @@ fn analyze(explicit_model: Option<&Path>, args: &SongArgs) -> Result<Song> {
     );
     if let Some(r) = &song.alignment {
         eprintln!(
-            "lyrics aligned: {:.0} % of {} words ({} exact, {} near, {} timed by neighbours)",
+            "lyrics aligned: {:.0} % of {} words ({} exact, {} substituted, {} timed by neighbours)",
             r.aligned_fraction() * 100.0,
             r.lyric_words,
             r.matched,
@@ -281,9 +280,6 @@ fn transcribe_song(explicit_model: Option<&Path>, args: &TranscribeArgs) -> Resu
 }
 
 fn list_moments(explicit_model: Option<&Path>, args: &MomentsArgs) -> Result<()> {
-    if !(args.clip > 0.0) {
-        anyhow::bail!("--clip must be a positive number of seconds");
-    }
     let song = analyze(explicit_model, &args.song)?;
     let options = moment::Options {
         clip_seconds: args.clip,
