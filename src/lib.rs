@@ -5,9 +5,10 @@
 
 pub mod audio;
 pub mod caption;
-pub mod lyrics;
+pub mod compose;
 pub mod encode;
 pub mod frame;
+pub mod lyrics;
 pub mod model;
 pub mod moment;
 pub mod song;
