@@ -291,7 +291,7 @@ impl Material {
         let artist = Some(clean_text(ctx.artist_name))
             .map(|a| a.trim_matches(|c: char| !c.is_alphanumeric()).to_string())
             .filter(|a| !a.is_empty());
-        let mood = clean_text(ctx.mood).to_lowercase();
+        let mood = sentence_safe(&clean_text(ctx.mood)).to_lowercase();
         let mood = mood
             .trim_matches(|c: char| !c.is_alphanumeric())
             .to_string();
@@ -343,6 +343,16 @@ impl Material {
             m: self,
             next_theme: 0,
             next_moment: 0,
+            artist_left: usize::MAX,
+        }
+    }
+
+    /// Slots that name the artist at most `n` times (a caption that repeats the name reads
+    /// like an advert).
+    fn slots_naming_artist(&self, n: usize) -> Slots<'_> {
+        Slots {
+            artist_left: n,
+            ..self.slots()
         }
     }
 
@@ -363,6 +373,7 @@ struct Slots<'m> {
     m: &'m Material,
     next_theme: usize,
     next_moment: usize,
+    artist_left: usize,
 }
 
 impl Slots<'_> {
@@ -372,6 +383,13 @@ impl Slots<'_> {
         let mut rest = pattern;
         // Check availability first, so an unusable pattern consumes nothing.
         let names = placeholders(pattern);
+        let artist_uses = names
+            .iter()
+            .filter(|n| canonical(n) == Some("artist"))
+            .count();
+        if artist_uses > self.artist_left {
+            return None;
+        }
         for name in &names {
             let ok = match canonical(name) {
                 Some("lyric") => !self.m.lyrics.is_empty(),
@@ -393,7 +411,10 @@ impl Slots<'_> {
             let value = match canonical(name) {
                 Some("lyric") => inline(&self.m.lyrics[0]),
                 Some("line") => inline(&self.m.lyrics[1]),
-                Some("artist") => self.m.artist.clone().unwrap_or_default(),
+                Some("artist") => {
+                    self.artist_left = self.artist_left.saturating_sub(1);
+                    self.m.artist.clone().unwrap_or_default()
+                }
                 Some("mood") => self.m.mood.clone(),
                 Some("theme") => {
                     let t = self.m.themes[self.next_theme % self.m.themes.len()].clone();
@@ -565,7 +586,7 @@ fn lyric_lines(lyrics: &str) -> Vec<String> {
 
     // Keep first occurrence order, count repeats: (line, key, repeats, words).
     let mut lines: Vec<(String, usize, usize)> = Vec::new();
-    let mut keys: Vec<String> = Vec::new();
+    let mut keys: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     for piece in pieces {
         let line = sentence_safe(&piece);
         let key: String = line
@@ -578,11 +599,12 @@ fn lyric_lines(lyrics: &str) -> Vec<String> {
         if words.is_empty() || words.iter().all(|w| FILLER.contains(w)) {
             continue;
         }
-        match keys.iter().position(|k| *k == key) {
-            Some(i) => lines[i].1 += 1,
+        match keys.get(&key) {
+            Some(&i) => lines[i].1 += 1,
             None => {
-                lines.push((line, 1, words.len()));
-                keys.push(key);
+                let n = words.len();
+                keys.insert(key, lines.len());
+                lines.push((line, 1, n));
             }
         }
     }
@@ -597,7 +619,7 @@ fn lyric_lines(lyrics: &str) -> Vec<String> {
         .map(|(i, l)| (i, score(l)))
         .collect();
     // Stable: ties keep song order.
-    ranked.sort_by(|a, b| b.1.cmp(&a.1));
+    ranked.sort_by_key(|r| std::cmp::Reverse(r.1));
     ranked
         .into_iter()
         .map(|(i, _)| lines[i].0.clone())
@@ -1222,6 +1244,18 @@ const LONG_CLOSERS: &[&str] = &[
     "From {artist}, for whoever needs it tonight",
     "Save it for later and play it {moment}",
 ];
+const LONG_CLOSE_BOLD: &[&str] = &[
+    "Turn it up and sing the last line back",
+    "See you at the front next time",
+];
+const LONG_CLOSE_EDITORIAL: &[&str] = &[
+    "Consider this the first page of the next chapter",
+    "Press play, and remember where you heard it first",
+];
+const LONG_CLOSE_CRATE: &[&str] = &[
+    "Take it home, put the needle down and let it play",
+    "Some finds are worth the dust on your fingers",
+];
 /// Padding for stories that came out short; no placeholder that can be missing.
 const LONG_PADDING: &[&str] = &[
     "Nobody has to say anything; the song does it for you",
@@ -1310,16 +1344,34 @@ fn pick(
     order.shuffle(rng);
     order.into_iter().find_map(|f| {
         // Try a fresh filler so a rejected frame does not use up themes.
-        let (theme, moment) = (slots.next_theme, slots.next_moment);
+        let saved = (slots.next_theme, slots.next_moment, slots.artist_left);
         let filled = slots
             .fill(f)
             .filter(|s| tokens(s) <= max_tokens && !s.is_empty());
         if filled.is_none() {
-            slots.next_theme = theme;
-            slots.next_moment = moment;
+            (slots.next_theme, slots.next_moment, slots.artist_left) = saved;
         }
         filled
     })
+}
+
+/// Like [`pick`], but with probability `p` the template voice's own frames are tried first, so
+/// templates sound different from each other and not only from the shared pool.
+fn pick_voiced(
+    general: &[&str],
+    voiced: &[&str],
+    slots: &mut Slots,
+    rng: &mut ChaCha8Rng,
+    max_tokens: usize,
+    p: f64,
+) -> Option<String> {
+    if !voiced.is_empty() && rng.random_bool(p) {
+        if let Some(s) = pick(voiced, slots, rng, max_tokens) {
+            return Some(s);
+        }
+    }
+    let all: Vec<&str> = general.iter().chain(voiced).copied().collect();
+    pick(&all, slots, rng, max_tokens)
 }
 
 fn write_short(m: &Material, rng: &mut ChaCha8Rng) -> String {
@@ -1379,16 +1431,15 @@ fn weighted(pool: &[(String, u32)], rng: &mut ChaCha8Rng) -> Option<String> {
 fn write_medium(m: &Material, rng: &mut ChaCha8Rng) -> String {
     const MIN: usize = 15;
     const MAX: usize = 30;
-    let extra = voice_frames(m.voice, MEDIUM_BOLD, MEDIUM_EDITORIAL, MEDIUM_CRATE);
-    let context: Vec<&str> = MEDIUM_CONTEXT.iter().chain(extra).copied().collect();
+    let voiced = voice_frames(m.voice, MEDIUM_BOLD, MEDIUM_EDITORIAL, MEDIUM_CRATE);
     let lyric_formats: Vec<&str> = m
         .formats
         .iter()
         .map(String::as_str)
-        .filter(|f| f.contains('{'))
+        .filter(|f| f.contains("{lyric") || f.contains("{line"))
         .collect();
     for _ in 0..12 {
-        let mut slots = m.slots();
+        let mut slots = m.slots_naming_artist(1);
         let hook = if m.lyrics.is_empty() {
             let mut pool: Vec<&str> = MEDIUM_NO_LYRIC.to_vec();
             pool.extend(m.examples.iter().map(String::as_str));
@@ -1399,7 +1450,8 @@ fn write_medium(m: &Material, rng: &mut ChaCha8Rng) -> String {
             pick(MEDIUM_HOOK, &mut slots, rng, 18)
         };
         let Some(hook) = hook else { continue };
-        let Some(mut second) = pick(&context, &mut slots, rng, MAX) else {
+        let Some(mut second) = pick_voiced(MEDIUM_CONTEXT, voiced, &mut slots, rng, MAX, 0.5)
+        else {
             continue;
         };
         let mut tries = 0;
@@ -1434,24 +1486,38 @@ fn write_medium(m: &Material, rng: &mut ChaCha8Rng) -> String {
 fn write_long(m: &Material, rng: &mut ChaCha8Rng) -> String {
     const MIN: usize = 40;
     const MAX: usize = 80;
-    let openers: Vec<&str> = LONG_OPENERS
+    let open_voiced = voice_frames(
+        m.voice,
+        LONG_OPEN_BOLD,
+        LONG_OPEN_EDITORIAL,
+        LONG_OPEN_CRATE,
+    );
+    let close_voiced = voice_frames(
+        m.voice,
+        LONG_CLOSE_BOLD,
+        LONG_CLOSE_EDITORIAL,
+        LONG_CLOSE_CRATE,
+    );
+    let lyric_formats: Vec<&str> = m
+        .formats
         .iter()
-        .chain(voice_frames(
-            m.voice,
-            LONG_OPEN_BOLD,
-            LONG_OPEN_EDITORIAL,
-            LONG_OPEN_CRATE,
-        ))
-        .copied()
+        .map(String::as_str)
+        .filter(|f| f.contains("{lyric"))
         .collect();
     for _ in 0..12 {
-        let mut slots = m.slots();
+        let mut slots = m.slots_naming_artist(2);
         let mut sentences: Vec<String> = Vec::new();
-        let Some(opener) = pick(&openers, &mut slots, rng, 24) else {
+        let Some(opener) = pick_voiced(LONG_OPENERS, open_voiced, &mut slots, rng, 24, 0.5) else {
             continue;
         };
         sentences.push(opener);
-        if let Some(s) = pick(LONG_LYRIC, &mut slots, rng, 24) {
+        // The lyric beat: a story frame, or now and then the template's own format.
+        let lyric = if !lyric_formats.is_empty() && rng.random_bool(0.3) {
+            pick(&lyric_formats, &mut slots, rng, 18)
+        } else {
+            None
+        };
+        if let Some(s) = lyric.or_else(|| pick(LONG_LYRIC, &mut slots, rng, 24)) {
             sentences.push(s);
         }
         let middles = rng.random_range(1..=2);
@@ -1468,7 +1534,9 @@ fn write_long(m: &Material, rng: &mut ChaCha8Rng) -> String {
         } else {
             None
         };
-        let Some(closer) = closer.or_else(|| pick(LONG_CLOSERS, &mut slots, rng, 24)) else {
+        let closer =
+            closer.or_else(|| pick_voiced(LONG_CLOSERS, close_voiced, &mut slots, rng, 24, 0.5));
+        let Some(closer) = closer else {
             continue;
         };
         let mut padding: Vec<&str> = LONG_PADDING.to_vec();
@@ -1716,6 +1784,52 @@ mod tests {
             assert!(t.matches('.').count() >= 3, "a story has sentences: {t:?}");
             no_quotes_or_emoji(t, w);
         });
+    }
+
+    #[test]
+    fn odd_inputs_stay_in_range() {
+        let long_name = vec!["Name"; 40].join(" ");
+        let long_mood = "very. very! very? moody ".repeat(12);
+        let weird_md = "```\ncode - not a bullet\n```\n| table | row |\n* **Bold** [link](http://x) ![img](y.png)\n- 1999 and 2000\n- <b>tags</b> and more tags\n1. numbered night drives, long talks\n> quoted dusk skies, open roads";
+        let g = guide();
+        let lyrics = [
+            "🔥🔥🔥",
+            "...",
+            "a",
+            &"la ".repeat(500),
+            &"Line of words here\n".repeat(300),
+        ];
+        for name in ["", "🎤", long_name.as_str(), "Ünïcødé Ärtist"] {
+            for mood in ["", long_mood.as_str()] {
+                for lyr in lyrics {
+                    for seed in 0..3 {
+                        let c = CaptionContext {
+                            clip_lyrics: lyr,
+                            artist_name: name,
+                            artist_md: Some(weird_md),
+                            audience_md: Some(weird_md),
+                            guide: &g,
+                            mood,
+                        };
+                        let what = format!("{name:?} {lyr:?} {seed}");
+                        let s = write_caption(&c, CaptionLength::Short, seed);
+                        assert!((1..=10).contains(&tokens(&s)), "{s:?} {what}");
+                        let m = write_caption(&c, CaptionLength::Medium, seed);
+                        assert!(words(&m) >= 15 && tokens(&m) <= 30, "{m:?} {what}");
+                        assert!(m.matches(['.', '!', '?']).count() <= 2, "{m:?} {what}");
+                        let l = write_caption(&c, CaptionLength::Long, seed);
+                        assert!(words(&l) >= 40 && tokens(&l) <= 80, "{l:?} {what}");
+                        for t in [&s, &m, &l] {
+                            no_quotes_or_emoji(t, &what);
+                            assert!(
+                                !t.contains("http") && !t.contains("png") && !t.contains('|'),
+                                "{t}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
     }
 
     #[test]

@@ -539,7 +539,8 @@ fn locate_error(value: &Value) -> Option<String> {
             in_object(v, GUIDE, "caption_guide.").unwrap_or_else(|| "caption_guide".into()),
         );
     }
-    let lists: [(&str, Checks, fn(&Value) -> bool); 3] = [
+    type List = (&'static str, Checks, fn(&Value) -> bool);
+    let lists: [List; 3] = [
         ("scenes", SCENE, bad::<Scene>),
         ("moods", MOOD, bad::<Mood>),
         ("movements", MOVEMENT, bad::<Movement>),
