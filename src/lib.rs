@@ -6,9 +6,9 @@
 pub mod audio;
 pub mod caption;
 pub mod compose;
+pub mod lyrics;
 pub mod encode;
 pub mod frame;
-pub mod lyrics;
 pub mod model;
 pub mod moment;
 pub mod song;
