@@ -1,6 +1,6 @@
 //! Writing the caption text.
 //!
-//! There is no language model here: captions are composed from the clip's lyric lines, short
+//! Captions are composed locally from the clip's lyric lines, short
 //! phrases mined from the artist's and audience's notes (themes such as "summer nights", moments
 //! such as "late at night in your room"), the template's caption formats and a set of sentence
 //! frames chosen by the guide's tone. A seeded ChaCha8 generator makes every choice, so the same

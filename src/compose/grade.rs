@@ -101,12 +101,21 @@ impl Grade {
     }
 
     fn apply_tables(&self, img: &mut RgbaImage) {
+        // Integer tables: per-channel curves, then the shared fade; folded into one lookup per
+        // channel when saturation does not have to mix channels in between.
         let curves = self.curves();
         let fade = self.fade_curve();
-        let saturation = finite_or(self.saturation, 1.0).max(0.0);
+        let pre: [[u8; 256]; 3] = curves.map(|c| c.map(|v| v.round().clamp(0.0, 255.0) as u8));
+        let post: [u8; 256] = fade.map(|v| v.round().clamp(0.0, 255.0) as u8);
+        let folded: [[u8; 256]; 3] = pre.map(|c| c.map(|v| post[v as usize]));
+        let saturation = finite_or(self.saturation, 1.0).clamp(0.0, 8.0);
         let mix = saturation != 1.0;
+        let sat_fx = (saturation * 256.0).round() as i32;
         let width = img.width() as usize;
         let height = img.height() as usize;
+        if width == 0 || height == 0 {
+            return;
+        }
         let vignette = self.vignette_table();
 
         // Per-column squared x distance, so the inner loop only adds.
@@ -124,25 +133,35 @@ impl Grade {
             let dy = (y as f32 + 0.5 - half_h) / half_h;
             let dy2 = dy * dy / 2.0;
             for (px, dx2) in row.chunks_exact_mut(4).zip(&dx2) {
-                let mut r = curves[0][px[0] as usize];
-                let mut g = curves[1][px[1] as usize];
-                let mut b = curves[2][px[2] as usize];
-                if mix {
-                    // Rec. 709 luma; channels move away from (or towards) it.
-                    let luma = 0.2126 * r + 0.7152 * g + 0.0722 * b;
-                    r = luma + (r - luma) * saturation;
-                    g = luma + (g - luma) * saturation;
-                    b = luma + (b - luma) * saturation;
-                }
-                let mut scale = 1.0;
+                let (mut r, mut g, mut b) = if mix {
+                    let (r, g, b) = (
+                        pre[0][px[0] as usize] as i32,
+                        pre[1][px[1] as usize] as i32,
+                        pre[2][px[2] as usize] as i32,
+                    );
+                    // Rec. 709 luma in 8.8 fixed point; channels move away from (or towards) it.
+                    let luma = (54 * r + 183 * g + 19 * b + 128) >> 8;
+                    let sat =
+                        |c: i32| post[(luma + (((c - luma) * sat_fx) >> 8)).clamp(0, 255) as usize];
+                    (sat(r) as u32, sat(g) as u32, sat(b) as u32)
+                } else {
+                    (
+                        folded[0][px[0] as usize] as u32,
+                        folded[1][px[1] as usize] as u32,
+                        folded[2][px[2] as usize] as u32,
+                    )
+                };
                 if let Some(table) = &vignette {
                     // d² is 0 at the centre and 1 at a corner.
                     let d2 = (dx2 + dy2).min(1.0);
-                    scale = table[(d2 * (VIGNETTE_STEPS - 1) as f32) as usize];
+                    let scale = table[(d2 * (VIGNETTE_STEPS - 1) as f32) as usize] as u32;
+                    r = (r * scale + 128) >> 8;
+                    g = (g * scale + 128) >> 8;
+                    b = (b * scale + 128) >> 8;
                 }
-                px[0] = (fade[to_index(r)] * scale).round().clamp(0.0, 255.0) as u8;
-                px[1] = (fade[to_index(g)] * scale).round().clamp(0.0, 255.0) as u8;
-                px[2] = (fade[to_index(b)] * scale).round().clamp(0.0, 255.0) as u8;
+                px[0] = r as u8;
+                px[1] = g as u8;
+                px[2] = b as u8;
             }
         }
     }
@@ -181,8 +200,9 @@ impl Grade {
         out
     }
 
-    /// Brightness factor by squared distance from the centre; None when there is no vignette.
-    fn vignette_table(&self) -> Option<Vec<f32>> {
+    /// Brightness factor (8.8 fixed point, 256 = unchanged) by squared distance from the
+    /// centre; None when there is no vignette.
+    fn vignette_table(&self) -> Option<Vec<u16>> {
         let v = finite_or(self.vignette, 0.0).clamp(0.0, 1.0);
         if v <= 0.0 {
             return None;
@@ -193,7 +213,7 @@ impl Grade {
                     let d = (i as f32 / (VIGNETTE_STEPS - 1) as f32).sqrt();
                     let t = ((d - VIGNETTE_START) / (1.0 - VIGNETTE_START)).clamp(0.0, 1.0);
                     let smooth = t * t * (3.0 - 2.0 * t);
-                    1.0 - 0.85 * v * smooth
+                    ((1.0 - 0.85 * v * smooth) * 256.0).round() as u16
                 })
                 .collect(),
         )
@@ -206,11 +226,6 @@ fn finite_or(x: f32, fallback: f32) -> f32 {
     } else {
         fallback
     }
-}
-
-/// A graded 0..255 float back to a table index.
-fn to_index(v: f32) -> usize {
-    (v.round().clamp(0.0, 255.0)) as usize
 }
 
 #[cfg(test)]
