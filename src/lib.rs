@@ -5,6 +5,7 @@
 
 pub mod animate;
 pub mod audio;
+pub mod batch;
 pub mod caption;
 pub mod compose;
 pub mod encode;
@@ -13,6 +14,7 @@ pub mod job;
 pub mod lyrics;
 pub mod model;
 pub mod moment;
+pub mod render;
 pub mod song;
 pub mod template;
 pub mod text;

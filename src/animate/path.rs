@@ -6,22 +6,10 @@
 
 use std::f32::consts::TAU;
 
+pub use crate::template::MovementKind as Move;
+
 /// The background canvas is this much larger than the frame, giving the camera room to pan.
 pub const CANVAS_MARGIN: f32 = 1.15;
-
-/// The camera moves a template can ask for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Move {
-    PushIn,
-    PullOut,
-    PanLeft,
-    PanRight,
-    PanUp,
-    PanDown,
-    Drift,
-    Sway,
-    Breathing,
-}
 
 /// What the camera sees: `zoom` 1 shows the frame at the canvas's own pixel scale; `x`, `y` in
 /// −1..1 place the view's centre across the room the zoom leaves for panning.

@@ -10,7 +10,6 @@ mod video;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 
 use rayon::prelude::*;
 
@@ -22,7 +21,9 @@ use crate::song::{Analyzer, Song};
 use crate::transcribe::{self, cache::TranscriptCache};
 
 pub use prepare::{prepare, title_of, PrepareError, Prepared, SongInput};
-pub use report::{write_json_atomic, AudioReport, BatchSummary, RunResult, RunStatus, SummaryEntry};
+pub use report::{
+    write_json_atomic, AudioReport, BatchSummary, RunResult, RunStatus, SummaryEntry,
+};
 pub use video::frame_size;
 
 /// Where a video is.
@@ -90,7 +91,8 @@ impl ThreadBudget {
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub model: PathBuf,
-    pub cache: TranscriptCache,
+    /// Transcript cache folder; `None` transcribes afresh and stores nothing.
+    pub cache: Option<PathBuf>,
     pub threads: ThreadBudget,
     pub preset: String,
     pub crf: u8,
@@ -213,8 +215,15 @@ pub fn run(prepared: &Prepared, settings: &Settings, observer: &dyn Observer) ->
                 // The video's song could not be analysed: it fails alone.
                 observer.stage(i, Stage::Failed, 1.0);
                 let input = &prepared.songs[setup.choices[i].song];
-                let result = RunResult::new(&setup.run_ids[i], prepared, input, setup.lipsync, Err(song_error));
-                let _ = write_json_atomic(&out_dir.join(format!("{}.json", setup.run_ids[i])), &result);
+                let result = RunResult::new(
+                    &setup.run_ids[i],
+                    prepared,
+                    input,
+                    setup.lipsync,
+                    Err(song_error),
+                );
+                let _ =
+                    write_json_atomic(&out_dir.join(format!("{}.json", setup.run_ids[i])), &result);
                 result
             })
         })
@@ -223,7 +232,11 @@ pub fn run(prepared: &Prepared, settings: &Settings, observer: &dyn Observer) ->
 }
 
 /// The first frame of every video as `still-<n>.png` in the output folder, without encoding.
-pub fn stills(prepared: &Prepared, settings: &Settings, observer: &dyn Observer) -> Vec<Result<PathBuf, String>> {
+pub fn stills(
+    prepared: &Prepared,
+    settings: &Settings,
+    observer: &dyn Observer,
+) -> Vec<Result<PathBuf, String>> {
     let setup = Setup::new(prepared, settings, observer);
     let out_dir = &prepared.manifest.output_dir;
     setup.each(prepared, settings.threads.jobs, observer, |job| {
@@ -254,7 +267,11 @@ fn analyse_songs(
         threads: settings.threads.whisper_threads,
         ..transcribe::Options::default()
     };
-    let analyzer = Analyzer::new(&settings.model, options, settings.cache.clone(), settings.decode.clone())
+    let cache = match &settings.cache {
+        Some(dir) => TranscriptCache::new(dir.clone()),
+        None => TranscriptCache::disabled(),
+    };
+    let analyzer = Analyzer::new(&settings.model, options, cache, settings.decode.clone())
         .map_err(|e| e.to_string());
     let mut out = HashMap::new();
     let mut wanted: Vec<usize> = choices.iter().map(|c| c.song).collect();
@@ -269,7 +286,9 @@ fn analyse_songs(
         let result = match (&analyzer, &prepared.songs[s]) {
             (Err(e), _) => Err(e.clone()),
             (_, SongInput::Failed { error, .. }) => Err(error.clone()),
-            (Ok(a), SongInput::File { path, .. }) => a.analyze(path, None).map_err(|e| e.to_string()),
+            (Ok(a), SongInput::File { path, .. }) => {
+                a.analyze(path, None).map_err(|e| e.to_string())
+            }
             // Downloaded songs have no lyrics.txt: what Whisper hears stands.
             (Ok(a), SongInput::Downloaded { path, url, .. }) => a
                 .analyze(path, Some(""))
@@ -286,6 +305,9 @@ pub fn read_manifest(path: &Path) -> Result<job::Manifest, job::FieldError> {
         field: "manifest".into(),
         message: format!("{}: {e}", path.display()),
     })?;
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     job::Manifest::parse(&text, dir)
 }

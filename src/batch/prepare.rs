@@ -31,23 +31,40 @@ pub enum PrepareError {
 /// A song ready to analyse, or the reason it is not.
 #[derive(Debug)]
 pub enum SongInput {
-    File { title: String, path: PathBuf },
+    File {
+        title: String,
+        path: PathBuf,
+    },
     /// A downloaded song, kept in a temporary folder for the batch's life.
-    Downloaded { title: String, url: String, path: PathBuf },
-    Failed { title: String, url: String, error: String },
+    Downloaded {
+        title: String,
+        url: String,
+        path: PathBuf,
+    },
+    Failed {
+        title: String,
+        url: String,
+        error: String,
+    },
 }
 
 impl SongInput {
     pub fn title(&self) -> &str {
         match self {
-            SongInput::File { title, .. } | SongInput::Downloaded { title, .. } | SongInput::Failed { title, .. } => title,
+            SongInput::File { title, .. }
+            | SongInput::Downloaded { title, .. }
+            | SongInput::Failed { title, .. } => title,
         }
     }
 
     /// The file name reported in results.
     pub fn file_name(&self) -> String {
         match self {
-            SongInput::File { path, .. } => path.file_name().unwrap_or_default().to_string_lossy().into_owned(),
+            SongInput::File { path, .. } => path
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned(),
             SongInput::Downloaded { url, .. } | SongInput::Failed { url, .. } => {
                 url.rsplit('/').next().unwrap_or(url).to_string()
             }
@@ -95,11 +112,11 @@ pub fn prepare(manifest: Manifest, templates: &Templates) -> Result<Prepared, Pr
             SongRef::Url(_) => None,
         })
         .collect();
-    let urls: Vec<&String> = req
+    let urls: Vec<String> = req
         .songs
         .iter()
         .filter_map(|s| match s {
-            SongRef::Url(u) => Some(u),
+            SongRef::Url(u) => Some(u.clone()),
             SongRef::Slug(_) => None,
         })
         .collect();
@@ -121,7 +138,8 @@ pub fn prepare(manifest: Manifest, templates: &Templates) -> Result<Prepared, Pr
         images.push(match image {
             ImageRef::File(path) => compose::load_image(path, limits)?,
             ImageRef::Url(url) => {
-                let fetched = job::fetch(url, FetchLimits::images()).map_err(PrepareError::ImageDownload)?;
+                let fetched =
+                    job::fetch(url, FetchLimits::images()).map_err(PrepareError::ImageDownload)?;
                 compose::decode_image(&fetched.bytes, url, limits)?
             }
         });
@@ -129,7 +147,9 @@ pub fn prepare(manifest: Manifest, templates: &Templates) -> Result<Prepared, Pr
     let mut images = images.into_iter();
     let face = match images.next() {
         Some(img) => Some(img),
-        None if template.uses_face_guide || malleable => Some(compose::load_image(&artist.face_guide()?, limits)?),
+        None if template.uses_face_guide || malleable => {
+            Some(compose::load_image(&artist.face_guide()?, limits)?)
+        }
         None => None,
     };
     let overlays: Vec<RgbaImage> = images.collect();
@@ -139,6 +159,13 @@ pub fn prepare(manifest: Manifest, templates: &Templates) -> Result<Prepared, Pr
         path: output.display().to_string(),
         source,
     })?;
+    // Absolute and free of "..", so reported video paths are plain.
+    let canonical = output.canonicalize().ok();
+    let mut manifest = manifest;
+    if let Some(canonical) = canonical {
+        manifest.output_dir = canonical;
+    }
+    let output = &manifest.output_dir;
     let downloads = tempfile::Builder::new()
         .prefix(".reelforge-downloads-")
         .tempdir_in(output)
@@ -147,10 +174,14 @@ pub fn prepare(manifest: Manifest, templates: &Templates) -> Result<Prepared, Pr
             source,
         })?;
     for (i, url) in urls.into_iter().enumerate() {
-        let title = title_of(url.rsplit('/').next().unwrap_or(url).rsplit_once('.').map_or(url.as_str(), |(s, _)| s));
-        songs.push(match job::fetch(url, FetchLimits::songs()) {
+        let file = url.rsplit('/').next().unwrap_or(&url);
+        let title = title_of(file.rsplit_once('.').map_or(file, |(stem, _)| stem));
+        songs.push(match job::fetch(&url, FetchLimits::songs()) {
             Ok(f) => {
-                let path = downloads.path().join(format!("song-{i}.{}", f.extension.as_deref().unwrap_or("bin")));
+                let path = downloads.path().join(format!(
+                    "song-{i}.{}",
+                    f.extension.as_deref().unwrap_or("bin")
+                ));
                 match std::fs::write(&path, &f.bytes) {
                     Ok(()) => SongInput::Downloaded {
                         title,

@@ -41,7 +41,13 @@ pub struct RunResult {
 }
 
 impl RunResult {
-    pub fn new(run_id: &str, p: &Prepared, song: &SongInput, lipsync: bool, outcome: Result<Made, String>) -> RunResult {
+    pub fn new(
+        run_id: &str,
+        p: &Prepared,
+        song: &SongInput,
+        lipsync: bool,
+        outcome: Result<Made, String>,
+    ) -> RunResult {
         let mut audio = AudioReport {
             song_title: song.title().to_string(),
             song_filename: song.file_name(),
@@ -57,7 +63,12 @@ impl RunResult {
                 audio.clip_lyrics = Some(made.moment.clip_lyrics.clone());
                 audio.clip_mood = Some(made.mood.clone());
                 let url = std::path::absolute(&made.path).unwrap_or(made.path);
-                (RunStatus::Completed, Some(url.display().to_string()), Some(made.caption), None)
+                (
+                    RunStatus::Completed,
+                    Some(url.display().to_string()),
+                    Some(made.caption),
+                    None,
+                )
             }
             Err(e) => (RunStatus::Failed, None, None, Some(e)),
         };
@@ -125,18 +136,31 @@ impl BatchSummary {
                 error: r.error.clone(),
             })
             .collect();
-        BatchSummary { status, results, runs }
+        BatchSummary {
+            status,
+            results,
+            runs,
+        }
     }
 
     pub fn completed(&self) -> usize {
-        self.runs.iter().filter(|r| r.status == RunStatus::Completed).count()
+        self.runs
+            .iter()
+            .filter(|r| r.status == RunStatus::Completed)
+            .count()
     }
 }
 
 /// Writes pretty JSON to a temporary file beside `path`, then renames it into place.
 pub fn write_json_atomic<T: Serialize>(path: &Path, value: &T) -> std::io::Result<()> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let mut tmp = tempfile::Builder::new().prefix(".tmp-").suffix(".json").tempfile_in(dir)?;
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".tmp-")
+        .suffix(".json")
+        .tempfile_in(dir)?;
     serde_json::to_writer_pretty(&mut tmp, value)?;
     tmp.write_all(b"\n")?;
     tmp.as_file().sync_all()?;
@@ -153,9 +177,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("a.json");
         write_json_atomic(&path, &serde_json::json!({"a": 1})).unwrap();
-        let back: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let back: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
         assert_eq!(back["a"], 1);
-        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
         assert_eq!(names.len(), 1, "no temporary file left: {names:?}");
     }
 }

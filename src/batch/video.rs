@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use crate::animate::{self, CameraPath, Move};
+use crate::animate::{self, CameraPath};
 use crate::caption::{self, CaptionContext, CaptionFont};
 use crate::compose::Placement;
 use crate::encode::EncodeSettings;
@@ -10,7 +10,6 @@ use crate::job::plan::Choice;
 use crate::moment::{self, Moment};
 use crate::render::{self, Layers};
 use crate::song::Song;
-use crate::template::MovementKind;
 
 use super::prepare::Prepared;
 use super::{Observer, Stage};
@@ -60,8 +59,15 @@ pub fn make(job: &VideoJob) -> Result<Made, String> {
     let observe = |fraction: f32| job.observer.stage(job.index, Stage::Encoding, fraction);
     observe(0.0);
     let mut report = |done: usize| observe(done as f32 / c.frames as f32);
-    render::encode_video(&c.anim, c.frames, Some(&c.clip), &job.out, &job.encode, &mut report)
-        .map_err(|e| e.to_string())?;
+    render::encode_video(
+        &c.anim,
+        c.frames,
+        Some(&c.clip),
+        &job.out,
+        &job.encode,
+        &mut report,
+    )
+    .map_err(|e| e.to_string())?;
     Ok(c.made)
 }
 
@@ -89,11 +95,22 @@ pub fn compose(job: &VideoJob) -> Result<Composed, String> {
     let duration = if job.lipsync {
         moment.duration_seconds
     } else {
-        moment.duration_seconds.min(f64::from(t.default_duration_seconds))
+        moment
+            .duration_seconds
+            .min(f64::from(t.default_duration_seconds))
     };
     let fps = job.encode.fps;
     let frames = (duration * f64::from(fps)).round().max(1.0) as usize;
-    let clip = job.song.audio.slice_seconds(moment.start_seconds, frames as f64 / f64::from(fps));
+    let clip = job
+        .song
+        .audio
+        .slice_seconds(moment.start_seconds, frames as f64 / f64::from(fps));
+    let moment = moment::window(
+        &job.song.transcript,
+        &job.song.audio,
+        moment.start_seconds,
+        duration,
+    );
 
     let mood = &t.moods[job.choice.mood % t.moods.len()];
     let movement = &t.movements[job.choice.movement % t.movements.len()];
@@ -122,8 +139,9 @@ pub fn compose(job: &VideoJob) -> Result<Composed, String> {
         (None, None)
     } else {
         let i = job.choice.scene % t.scenes.len();
-        scene_image = crate::compose::load_image(&t.scene_path(i), crate::compose::ImageLimits::default())
-            .map_err(|e| e.to_string())?;
+        scene_image =
+            crate::compose::load_image(&t.scene_path(i), crate::compose::ImageLimits::default())
+                .map_err(|e| e.to_string())?;
         let placement = t.scenes[i].face.as_ref().map(|f| Placement {
             center_x: f.center[0],
             center_y: f.center[1],
@@ -141,7 +159,7 @@ pub fn compose(job: &VideoJob) -> Result<Composed, String> {
         .lipsync
         .then(|| animate::vocal_envelope(&clip, fps as f32, frames));
     let path = CameraPath {
-        movement: camera_move(movement.kind),
+        movement: movement.kind,
         strength: movement.strength,
         duration: frames as f32 / fps as f32,
         pulse,
@@ -150,7 +168,11 @@ pub fn compose(job: &VideoJob) -> Result<Composed, String> {
     let anim = render::build(
         &Layers {
             scene,
-            face: if t.uses_face_guide || p.malleable { p.face.as_ref() } else { None },
+            face: if t.uses_face_guide || p.malleable {
+                p.face.as_ref()
+            } else {
+                None
+            },
             placement: if t.uses_face_guide { placement } else { None },
             grade: &grade,
             overlays,
@@ -174,18 +196,4 @@ pub fn compose(job: &VideoJob) -> Result<Composed, String> {
             mood: mood.name.clone(),
         },
     })
-}
-
-fn camera_move(kind: MovementKind) -> Move {
-    match kind {
-        MovementKind::PushIn => Move::PushIn,
-        MovementKind::PullOut => Move::PullOut,
-        MovementKind::PanLeft => Move::PanLeft,
-        MovementKind::PanRight => Move::PanRight,
-        MovementKind::PanUp => Move::PanUp,
-        MovementKind::PanDown => Move::PanDown,
-        MovementKind::Drift => Move::Drift,
-        MovementKind::Sway => Move::Sway,
-        MovementKind::Breathing => Move::Breathing,
-    }
 }

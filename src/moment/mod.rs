@@ -144,12 +144,21 @@ pub fn rank(transcript: &Transcript, audio: &Audio, options: Options) -> Vec<Mom
         return vec![score_window(transcript, &loud, 0.0, length)];
     }
     let latest = length - options.clip_seconds;
+    // Lines are the natural places to start a clip; any word start when no line fits.
     let mut starts: Vec<f64> = transcript
-        .words
+        .segments
         .iter()
-        .map(|w| w.start)
-        .filter(|&s| s <= latest)
+        .map(|s| s.start)
+        .filter(|&s| s <= latest && transcript.words.iter().any(|w| w.start == s))
         .collect();
+    if starts.is_empty() {
+        starts = transcript
+            .words
+            .iter()
+            .map(|w| w.start)
+            .filter(|&s| s <= latest)
+            .collect();
+    }
     if starts.is_empty() {
         // Instrumental, or lyrics only at the very end: fall back to a regular grid.
         starts = (0..)
@@ -171,6 +180,12 @@ pub fn rank(transcript: &Transcript, audio: &Audio, options: Options) -> Vec<Mom
             .then(a.start_seconds.total_cmp(&b.start_seconds))
     });
     moments
+}
+
+/// One window scored on its own: a moment trimmed to the length actually used, so its lyrics
+/// are the ones heard in the video.
+pub fn window(transcript: &Transcript, audio: &Audio, start: f64, duration: f64) -> Moment {
+    score_window(transcript, &Loudness::new(audio), start, duration)
 }
 
 /// The best windows that do not overlap a better one by more than half a clip.

@@ -1,6 +1,10 @@
 //! One video from its parts: the still layers are built once, then frames are drawn on one
 //! thread while the encoder compresses them on others.
 
+mod clip;
+
+pub use clip::{render_clip, ClipError, ClipSpec};
+
 use std::path::Path;
 use std::sync::mpsc;
 

@@ -186,6 +186,9 @@ pub struct Template {
     pub uses_image_overlay: bool,
     #[serde(default = "default_duration")]
     pub default_duration_seconds: f32,
+    /// Whether videos are lipsync when a request does not say.
+    #[serde(default)]
+    pub default_lipsync: bool,
     /// Folder the template was loaded from; scene files are relative to it.
     #[serde(skip)]
     dir: PathBuf,
@@ -257,6 +260,7 @@ impl Template {
             uses_face_guide: true,
             uses_image_overlay: false,
             default_duration_seconds: default_duration(),
+            default_lipsync: false,
             dir: PathBuf::new(),
         }
     }

@@ -37,6 +37,114 @@ pub enum Command {
     Transcribe(TranscribeArgs),
     /// List a song's best clip windows: lyric density plus loudness.
     Moments(MomentsArgs),
+    /// Render a job manifest's batch of videos: <runId>.mp4 and <runId>.json per video and a
+    /// results.json summary in the output folder.
+    ///
+    /// Exit codes: 0 every video completed; 3 some failed; 4 all failed; 2 the manifest or its
+    /// inputs are bad (nothing was rendered); 1 anything else.
+    Render(RenderArgs),
+    /// Write the composed first frame of each video in a job as PNG, without encoding: a quick
+    /// look at scene, face, grade and caption.
+    Still(StillArgs),
+    /// Render one video from explicit parts: an image as the scene, a song from a start time,
+    /// a caption and a camera move. No template, no transcription, no random choices.
+    Clip(ClipArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ClipArgs {
+    /// The picture (PNG, JPEG or WebP), cover-cropped to 9:16.
+    #[arg(long, value_name = "FILE")]
+    pub image: PathBuf,
+    /// The song: mp3, wav, flac, ogg/vorbis or m4a/aac.
+    #[arg(long, value_name = "FILE")]
+    pub audio: PathBuf,
+    /// Where in the song the clip starts, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 0.0)]
+    pub start: f64,
+    /// Length of the video, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 8.0)]
+    pub duration: f64,
+    /// Caption text, laid out as the templates' captions are (none when empty).
+    #[arg(long, default_value = "")]
+    pub caption: String,
+    /// Camera move.
+    #[arg(long, default_value = "push_in", value_parser = ["push_in", "pull_out", "pan_left", "pan_right", "pan_up", "pan_down", "drift", "sway", "breathing"])]
+    pub movement: String,
+    /// How far the camera moves, 0–1.
+    #[arg(long, default_value_t = 1.0)]
+    pub strength: f32,
+    /// Lean the camera in on loud vocals, as lipsync videos do.
+    #[arg(long)]
+    pub pulse: bool,
+    /// Frame size: 720x1280, or 1080x1920 for upscaled output.
+    #[arg(long, default_value = "720x1280", value_parser = ["720x1280", "1080x1920"])]
+    pub size: String,
+    /// x264 preset.
+    #[arg(long, default_value = "veryfast", value_parser = ["ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow"])]
+    pub preset: String,
+    /// x264 constant rate factor (0–51).
+    #[arg(long, default_value_t = 23, value_parser = clap::value_parser!(u8).range(0..=51))]
+    pub crf: u8,
+    /// x264 threads [default: x264 decides].
+    #[arg(long, value_name = "N")]
+    pub x264_threads: Option<usize>,
+    /// The MP4 to write (atomically).
+    #[arg(long, short, value_name = "FILE")]
+    pub out: PathBuf,
+}
+
+/// Options shared by the commands that run a job manifest.
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    /// Output folder [default: the manifest's output_dir].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Seed for the batch's random choices [default: the manifest's seed].
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+    /// Videos rendered at once [default: one per two cores].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub jobs: Option<u16>,
+    /// x264 threads per video [default: the cores shared among the videos].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub x264_threads: Option<u16>,
+    /// x264 preset: ultrafast … veryslow.
+    #[arg(long, default_value = "veryfast", value_parser = ["ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow"])]
+    pub preset: String,
+    /// x264 constant rate factor (0–51, lower is better quality).
+    #[arg(long, default_value_t = 23, value_parser = clap::value_parser!(u8).range(0..=51))]
+    pub crf: u8,
+    /// Transcript cache folder [env: REELFORGE_CACHE; default: ~/.cache/reelforge].
+    #[arg(long, value_name = "DIR", conflicts_with = "no_cache")]
+    pub cache: Option<PathBuf>,
+    /// Transcribe every song afresh and store nothing.
+    #[arg(long)]
+    pub no_cache: bool,
+    /// Folder holding templates/ and fonts/ [env: REELFORGE_ASSETS; default: the assets beside
+    /// the program or its source].
+    #[arg(long, value_name = "DIR")]
+    pub assets: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct RenderArgs {
+    /// The job manifest (JSON): the create request's fields plus artists_root, output_dir and
+    /// seed; relative paths are taken from the manifest's folder.
+    pub manifest: PathBuf,
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// Print results.json to stdout instead of a table (progress bars are off).
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct StillArgs {
+    /// The job manifest (JSON), as for `render`.
+    pub manifest: PathBuf,
+    #[command(flatten)]
+    pub run: RunArgs,
 }
 
 #[derive(Subcommand, Debug)]

@@ -13,6 +13,7 @@ use reelforge::transcribe::{self, Timing, TranscribeError, Transcriber};
 use reelforge::version;
 
 use crate::args::{Cli, Command, ModelCommand, MomentsArgs, SongArgs, TranscribeArgs};
+use crate::render;
 
 /// Bad input (a file that is not what it should be, a missing model) exits 2, like a usage error;
 /// anything else that fails exits 1.
@@ -29,6 +30,13 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
         )
     };
     let input = err.chain().any(|e| {
+        if e.downcast_ref::<render::JobInputError>().is_some()
+            || e.downcast_ref::<reelforge::render::ClipError>().is_some_and(|c| {
+                !matches!(c, reelforge::render::ClipError::Encode(_))
+            })
+        {
+            return true;
+        }
         if let Some(e) = e.downcast_ref::<SongError>() {
             return match e {
                 SongError::Audio(_) | SongError::Lyrics { .. } => true,
@@ -51,27 +59,33 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
     }
 }
 
-pub fn run(cli: Cli) -> Result<()> {
+/// Runs the command; the number is the exit code.
+pub fn run(cli: Cli) -> Result<u8> {
+    let model = cli.model.as_deref();
     if cli.version {
-        print_version(cli.model.as_deref());
-        return Ok(());
+        print_version(model);
+        return Ok(0);
     }
+    let done = |r: Result<()>| r.map(|()| 0);
     match cli.command {
         Some(Command::Model(ModelCommand::Import {
             source,
             output,
             json,
-        })) => import(&source, output.as_deref().or(cli.model.as_deref()), json),
+        })) => done(import(&source, output.as_deref().or(model), json)),
         Some(Command::Model(ModelCommand::Verify {
             path,
             no_load,
             json,
-        })) => verify(path.as_deref().or(cli.model.as_deref()), !no_load, json),
-        Some(Command::Transcribe(args)) => transcribe_song(cli.model.as_deref(), &args),
-        Some(Command::Moments(args)) => list_moments(cli.model.as_deref(), &args),
+        })) => done(verify(path.as_deref().or(model), !no_load, json)),
+        Some(Command::Transcribe(args)) => done(transcribe_song(model, &args)),
+        Some(Command::Moments(args)) => done(list_moments(model, &args)),
+        Some(Command::Render(args)) => Ok(render::render(model, &args)?.exit_code()),
+        Some(Command::Still(args)) => render::still(model, &args).map(|_| 0),
+        Some(Command::Clip(args)) => render::clip(&args).map(|()| 0),
         None => {
-            print_version(cli.model.as_deref());
-            Ok(())
+            print_version(model);
+            Ok(0)
         }
     }
 }

@@ -1,0 +1,294 @@
+//! `reelforge render` and `reelforge still`: job manifests to videos (or first frames), with a
+//! progress bar per video on a terminal.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use reelforge::batch::{self, Observer, PrepareError, RunStatus, Settings, Stage, ThreadBudget};
+use reelforge::job::{FieldError, Manifest};
+use reelforge::model;
+use reelforge::template::{self, Templates};
+use reelforge::transcribe::cache;
+
+use crate::args::{ClipArgs, RenderArgs, StillArgs};
+
+/// Exit codes of `render` beyond 0/1/2: some videos failed, or all of them did.
+pub const EXIT_SOME_FAILED: u8 = 3;
+pub const EXIT_ALL_FAILED: u8 = 4;
+
+/// A job that could not start because of its input (exit code 2).
+#[derive(Debug, thiserror::Error)]
+pub enum JobInputError {
+    #[error("{path}: {source}")]
+    Manifest { path: String, source: FieldError },
+    #[error(transparent)]
+    Prepare(#[from] PrepareError),
+    #[error(transparent)]
+    Templates(#[from] template::TemplateError),
+}
+
+/// The outcome of `render` for main's exit code.
+pub struct Outcome {
+    pub total: usize,
+    pub completed: usize,
+}
+
+impl Outcome {
+    pub fn exit_code(&self) -> u8 {
+        match self.completed {
+            c if c == self.total => 0,
+            0 => EXIT_ALL_FAILED,
+            _ => EXIT_SOME_FAILED,
+        }
+    }
+}
+
+fn load(
+    manifest_path: &Path,
+    out: Option<&Path>,
+    seed: Option<u64>,
+    assets: Option<&Path>,
+) -> Result<(Manifest, Templates)> {
+    let mut manifest =
+        batch::read_manifest(manifest_path).map_err(|source| JobInputError::Manifest {
+            path: manifest_path.display().to_string(),
+            source,
+        })?;
+    if let Some(out) = out {
+        manifest.output_dir = out.to_path_buf();
+    }
+    if let Some(seed) = seed {
+        manifest.seed = seed;
+    }
+    let dir = assets
+        .map(Path::to_path_buf)
+        .unwrap_or_else(template::default_assets_dir);
+    let templates = Templates::load(&dir.join("templates")).map_err(JobInputError::Templates)?;
+    Ok((manifest, templates))
+}
+
+fn settings(explicit_model: Option<&Path>, args: &crate::args::RunArgs) -> Result<Settings> {
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let mut threads = ThreadBudget::for_cores(cores);
+    if let Some(jobs) = args.jobs {
+        threads.jobs = usize::from(jobs);
+        threads.x264_threads = (cores / threads.jobs).max(1);
+    }
+    if let Some(x) = args.x264_threads {
+        threads.x264_threads = usize::from(x);
+    }
+    let cache = (!args.no_cache).then(|| args.cache.clone().unwrap_or_else(cache::default_dir));
+    Ok(Settings {
+        model: model::resolve(explicit_model)?,
+        cache,
+        threads,
+        preset: args.preset.clone(),
+        crf: args.crf,
+        fps: 30,
+        decode: Default::default(),
+    })
+}
+
+pub fn render(explicit_model: Option<&Path>, args: &RenderArgs) -> Result<Outcome> {
+    let started = Instant::now();
+    let (manifest, templates) = load(
+        &args.manifest,
+        args.run.out.as_deref(),
+        args.run.seed,
+        args.run.assets.as_deref(),
+    )?;
+    let settings = settings(explicit_model, &args.run)?;
+    let prepared = batch::prepare(manifest, &templates).map_err(JobInputError::from)?;
+    let out_dir = prepared.manifest.output_dir.clone();
+    let batch_size = prepared.manifest.request.batch as usize;
+    let bars = Bars::new(batch_size, !args.json && std::io::stderr().is_terminal());
+    let summary = batch::run(&prepared, &settings, &bars);
+    bars.finish();
+    let results_path = out_dir.join("results.json");
+    batch::write_json_atomic(&results_path, &summary)
+        .with_context(|| format!("writing {}", results_path.display()))?;
+
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&summary)?);
+    } else {
+        print_table(&summary, &results_path, started.elapsed());
+    }
+    Ok(Outcome {
+        total: summary.runs.len(),
+        completed: summary.completed(),
+    })
+}
+
+pub fn still(explicit_model: Option<&Path>, args: &StillArgs) -> Result<Vec<PathBuf>> {
+    let (manifest, templates) = load(
+        &args.manifest,
+        args.run.out.as_deref(),
+        args.run.seed,
+        args.run.assets.as_deref(),
+    )?;
+    let settings = settings(explicit_model, &args.run)?;
+    let prepared = batch::prepare(manifest, &templates).map_err(JobInputError::from)?;
+    let mut written = Vec::new();
+    let mut failed = 0;
+    for (i, r) in batch::stills(&prepared, &settings, &batch::Silent)
+        .into_iter()
+        .enumerate()
+    {
+        match r {
+            Ok(path) => {
+                println!("{}", path.display());
+                written.push(path);
+            }
+            Err(e) => {
+                eprintln!("video {}: {e}", i + 1);
+                failed += 1;
+            }
+        }
+    }
+    if written.is_empty() && failed > 0 {
+        anyhow::bail!("no still could be made");
+    }
+    Ok(written)
+}
+
+fn print_table(summary: &batch::BatchSummary, results: &Path, elapsed: Duration) {
+    println!(
+        "{:<3} {:<22} {:<10} {:<18} {:>7}  video / error",
+        "#", "run", "status", "song", "clip"
+    );
+    for (i, r) in summary.runs.iter().enumerate() {
+        let status = match r.status {
+            RunStatus::Completed => "completed",
+            RunStatus::Failed => "FAILED",
+        };
+        let clip = match (r.audio.start_seconds, r.audio.duration_seconds) {
+            (Some(s), Some(d)) => format!("{s:.1}+{d:.0}s"),
+            _ => "-".into(),
+        };
+        let detail = r.video_url.clone().or(r.error.clone()).unwrap_or_default();
+        println!(
+            "{:<3} {:<22} {:<10} {:<18} {:>7}  {}",
+            i + 1,
+            r.run_id,
+            status,
+            truncate(&r.audio.song_title, 18),
+            clip,
+            detail
+        );
+    }
+    println!(
+        "{} of {} videos completed in {:.1} s; results in {}",
+        summary.completed(),
+        summary.runs.len(),
+        elapsed.as_secs_f64(),
+        results.display()
+    );
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        s.chars().take(n - 1).chain(['…']).collect()
+    }
+}
+
+/// One progress bar per video; drawn only on a terminal.
+struct Bars {
+    _multi: MultiProgress,
+    bars: Vec<ProgressBar>,
+}
+
+impl Bars {
+    fn new(n: usize, visible: bool) -> Bars {
+        let target = if visible {
+            ProgressDrawTarget::stderr()
+        } else {
+            ProgressDrawTarget::hidden()
+        };
+        let multi = MultiProgress::with_draw_target(target);
+        let style = ProgressStyle::with_template(
+            "video {prefix:>2} {bar:30.cyan/blue} {percent:>3}% {msg}",
+        )
+        .expect("a valid template")
+        .progress_chars("=> ");
+        let bars = (0..n)
+            .map(|i| {
+                let bar = multi.add(ProgressBar::new(100));
+                bar.set_style(style.clone());
+                bar.set_prefix(format!("{}", i + 1));
+                bar.enable_steady_tick(Duration::from_millis(200));
+                bar
+            })
+            .collect();
+        Bars {
+            _multi: multi,
+            bars,
+        }
+    }
+
+    fn finish(&self) {
+        for b in &self.bars {
+            b.finish();
+        }
+    }
+}
+
+impl Observer for Bars {
+    fn stage(&self, index: usize, stage: Stage, fraction: f32) {
+        let Some(bar) = self.bars.get(index) else {
+            return;
+        };
+        // Analysis and composition are the first tenth; encoding the rest.
+        let pos = match stage {
+            Stage::Queued => 0.0,
+            Stage::Analyzing => 2.0,
+            Stage::Composing => 8.0,
+            Stage::Encoding => 10.0 + 90.0 * fraction,
+            Stage::Done | Stage::Failed => 100.0,
+        };
+        bar.set_position(pos as u64);
+        bar.set_message(stage.label());
+    }
+}
+
+pub fn clip(args: &ClipArgs) -> Result<()> {
+    let started = Instant::now();
+    let (width, height) = if args.size == "1080x1920" { (1080, 1920) } else { (720, 1280) };
+    let movement = reelforge::template::MovementKind::ALL
+        .into_iter()
+        .find(|m| m.as_str() == args.movement)
+        .expect("clap checked the movement");
+    let spec = reelforge::render::ClipSpec {
+        image: args.image.clone(),
+        audio: args.audio.clone(),
+        start: args.start,
+        duration: args.duration,
+        caption: args.caption.clone(),
+        movement,
+        strength: args.strength.clamp(0.0, 1.0),
+        pulse: args.pulse,
+        encode: reelforge::encode::EncodeSettings {
+            width,
+            height,
+            preset: args.preset.clone(),
+            crf: args.crf,
+            threads: args.x264_threads.unwrap_or(0),
+            ..Default::default()
+        },
+        out: args.out.clone(),
+    };
+    let stats = reelforge::render::render_clip(&spec)?;
+    eprintln!(
+        "{}: {} frames, {:.2} s, {} KB in {:.2} s",
+        args.out.display(),
+        stats.frames,
+        stats.video_seconds,
+        stats.bytes / 1024,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
