@@ -62,9 +62,9 @@ pub fn paint_over(dst: &mut RgbaImage, src: &RgbaImage) {
         // out_a = sa + da(1 - sa), colours weighted accordingly, all in 0..255 fixed point.
         let out_a = sa * 255 + da * (255 - sa);
         let mut out = [0u8; 4];
-        for c in 0..3 {
-            let num = u32::from(s.0[c]) * sa * 255 + u32::from(d.0[c]) * da * (255 - sa);
-            out[c] = (num / out_a.max(1)) as u8;
+        for ((o, &sc), &dc) in out.iter_mut().zip(&s.0[..3]).zip(&d.0[..3]) {
+            let num = u32::from(sc) * sa * 255 + u32::from(dc) * da * (255 - sa);
+            *o = (num / out_a.max(1)) as u8;
         }
         out[3] = ((out_a + 127) / 255) as u8;
         *d = Rgba(out);

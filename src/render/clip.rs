@@ -43,14 +43,17 @@ pub struct ClipSpec {
 /// Renders `spec`: the image cover-cropped as the scene, the camera move, the caption, and the
 /// song from `start` for `duration` seconds.
 pub fn render_clip(spec: &ClipSpec) -> Result<EncodeStats, ClipError> {
-    if !(spec.duration > 0.0 && spec.duration <= 600.0) {
+    if !spec.duration.is_finite() || spec.duration <= 0.0 || spec.duration > 600.0 {
         return Err(ClipError::Invalid(format!(
             "duration must be more than 0 and at most 600 seconds, not {}",
             spec.duration
         )));
     }
-    if !(spec.start >= 0.0) {
-        return Err(ClipError::Invalid(format!("start must be 0 or more, not {}", spec.start)));
+    if !spec.start.is_finite() || spec.start < 0.0 {
+        return Err(ClipError::Invalid(format!(
+            "start must be 0 or more, not {}",
+            spec.start
+        )));
     }
     let image = compose::load_image(&spec.image, ImageLimits::default())?;
     let song = audio::decode_file(&spec.audio, &DecodeLimits::default())?;
@@ -94,5 +97,12 @@ pub fn render_clip(spec: &ClipSpec) -> Result<EncodeStats, ClipError> {
         fps,
         path,
     );
-    Ok(encode_video(&anim, frames, Some(&clip), &spec.out, &spec.encode, &mut |_| {})?)
+    Ok(encode_video(
+        &anim,
+        frames,
+        Some(&clip),
+        &spec.out,
+        &spec.encode,
+        &mut |_| {},
+    )?)
 }

@@ -31,9 +31,8 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
     };
     let input = err.chain().any(|e| {
         if e.downcast_ref::<render::JobInputError>().is_some()
-            || e.downcast_ref::<reelforge::render::ClipError>().is_some_and(|c| {
-                !matches!(c, reelforge::render::ClipError::Encode(_))
-            })
+            || e.downcast_ref::<reelforge::render::ClipError>()
+                .is_some_and(|c| !matches!(c, reelforge::render::ClipError::Encode(_)))
         {
             return true;
         }

@@ -257,7 +257,11 @@ impl Observer for Bars {
 
 pub fn clip(args: &ClipArgs) -> Result<()> {
     let started = Instant::now();
-    let (width, height) = if args.size == "1080x1920" { (1080, 1920) } else { (720, 1280) };
+    let (width, height) = if args.size == "1080x1920" {
+        (1080, 1920)
+    } else {
+        (720, 1280)
+    };
     let movement = reelforge::template::MovementKind::ALL
         .into_iter()
         .find(|m| m.as_str() == args.movement)

@@ -1,0 +1,114 @@
+//! The full frame path (compose + grade + caption + camera motion + encode, frames drawn while
+//! the encoder works) against encoding the very same frames made beforehand. The ratio of the
+//! two is the cost of making frames: the goal is full ≥ 90 % of encode-only throughput.
+
+use std::time::Duration;
+
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use image::{Rgba, RgbaImage};
+use reelforge::animate::{CameraPath, Move, Scratch};
+use reelforge::caption::{self, CaptionFont};
+use reelforge::compose::{Grade, Placement};
+use reelforge::encode::{encode_mp4, EncodeSettings};
+use reelforge::render::{self, Layers};
+
+const FRAMES: usize = 90;
+
+/// A scene with structure and a face-like disc, from a fixed formula (no files needed).
+fn scene() -> RgbaImage {
+    RgbaImage::from_fn(1080, 1920, |x, y| {
+        let stripes = ((x / 40 + y / 60) % 2) as u8 * 40;
+        Rgba([60 + stripes, (y / 9) as u8, (x / 5) as u8, 255])
+    })
+}
+
+fn face() -> RgbaImage {
+    RgbaImage::from_fn(512, 512, |x, y| {
+        let d = ((x as f32 - 256.0).powi(2) + (y as f32 - 256.0).powi(2)).sqrt();
+        Rgba([(230.0 - d / 4.0) as u8, (180.0 - d / 5.0) as u8, 150, 255])
+    })
+}
+
+fn bench_frame_path(c: &mut Criterion) {
+    reelforge::encode::init();
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let (scene, face) = (scene(), face());
+    let grade = Grade {
+        temperature: 0.2,
+        vignette: 0.3,
+        ..Grade::default()
+    };
+    let font = CaptionFont::bundled();
+    let mut group = c.benchmark_group("frame_path");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(FRAMES as u64));
+    for (width, height) in [(720u32, 1280u32), (1080, 1920)] {
+        group.measurement_time(Duration::from_secs(if width > 720 { 20 } else { 10 }));
+        let settings = EncodeSettings {
+            width,
+            height,
+            ..EncodeSettings::default()
+        };
+        let build = || {
+            let layout = caption::layout(
+                "Paper lanterns drifting over the river tonight",
+                width,
+                height,
+            );
+            let caption = caption::render_caption(&layout, &font).image;
+            let path = CameraPath {
+                movement: Move::PushIn,
+                strength: 1.0,
+                duration: FRAMES as f32 / 30.0,
+                pulse: None,
+                fps: 30.0,
+            };
+            let layers = Layers {
+                scene: Some(&scene),
+                face: Some(&face),
+                placement: Some(Placement {
+                    center_x: 0.5,
+                    center_y: 0.4,
+                    height: 0.35,
+                }),
+                grade: &grade,
+                overlays: &[],
+                caption: Some(&caption),
+            };
+            render::build(&layers, width, height, 30, path)
+        };
+        let out = dir.path().join(format!("{width}x{height}.mp4"));
+
+        let anim = build();
+        let mut scratch = Scratch::default();
+        let made: Vec<_> = (0..FRAMES).map(|i| anim.frame(i, &mut scratch)).collect();
+        group.bench_function(format!("encode_only/{width}x{height}"), |b| {
+            b.iter_batched(
+                || made.clone(),
+                |frames| {
+                    encode_mp4(
+                        &out,
+                        &settings,
+                        FRAMES,
+                        frames.into_iter(),
+                        None,
+                        &mut |_| {},
+                    )
+                    .expect("encode")
+                },
+                BatchSize::PerIteration,
+            )
+        });
+        group.bench_function(format!("full/{width}x{height}"), |b| {
+            b.iter(|| {
+                let anim = build();
+                render::encode_video(&anim, FRAMES, None, &out, &settings, &mut |_| {})
+                    .expect("encode")
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench_frame_path);
+criterion_main!(benches);
