@@ -2,7 +2,7 @@
 //! (the image's own alpha when it has one, else a feathered ellipse) and colour-matched to the
 //! part of the scene it covers so that it sits in the scene's light.
 
-use image::{imageops, Rgba, RgbaImage};
+use image::{Rgba, RgbaImage};
 
 /// Where the face goes, in fractions of the canvas.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -30,7 +30,7 @@ pub fn place_face(canvas: &mut RgbaImage, face: &RgbaImage, placement: Placement
         .round()
         .max(2.0) as u32;
     let target_w = ((fw as f32 * target_h as f32 / fh as f32).round() as u32).max(2);
-    let scaled = imageops::resize(face, target_w, target_h, imageops::FilterType::CatmullRom);
+    let scaled = super::resize(face, target_w, target_h);
     let left = (placement.center_x * cw as f32 - target_w as f32 / 2.0).round() as i64;
     let top = (placement.center_y * ch as f32 - target_h as f32 / 2.0).round() as i64;
 
