@@ -103,7 +103,7 @@ pub struct RunArgs {
     /// Seed for the batch's random choices [default: the manifest's seed].
     #[arg(long, value_name = "N")]
     pub seed: Option<u64>,
-    /// Videos rendered at once [default: one per two cores].
+    /// Videos rendered at once [default: one per core, at most the batch].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
     pub jobs: Option<u16>,
     /// x264 threads per video [default: the cores shared among the videos].

@@ -70,9 +70,13 @@ fn load(
     Ok((manifest, templates))
 }
 
-fn settings(explicit_model: Option<&Path>, args: &crate::args::RunArgs) -> Result<Settings> {
+fn settings(
+    explicit_model: Option<&Path>,
+    args: &crate::args::RunArgs,
+    videos: usize,
+) -> Result<Settings> {
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let mut threads = ThreadBudget::for_cores(cores);
+    let mut threads = ThreadBudget::for_cores(cores, videos);
     if let Some(jobs) = args.jobs {
         threads.jobs = usize::from(jobs);
         threads.x264_threads = (cores / threads.jobs).max(1);
@@ -100,7 +104,7 @@ pub fn render(explicit_model: Option<&Path>, args: &RenderArgs) -> Result<Outcom
         args.run.seed,
         args.run.assets.as_deref(),
     )?;
-    let settings = settings(explicit_model, &args.run)?;
+    let settings = settings(explicit_model, &args.run, manifest.request.batch as usize)?;
     let prepared = batch::prepare(manifest, &templates).map_err(JobInputError::from)?;
     let out_dir = prepared.manifest.output_dir.clone();
     let batch_size = prepared.manifest.request.batch as usize;
@@ -129,7 +133,7 @@ pub fn still(explicit_model: Option<&Path>, args: &StillArgs) -> Result<Vec<Path
         args.run.seed,
         args.run.assets.as_deref(),
     )?;
-    let settings = settings(explicit_model, &args.run)?;
+    let settings = settings(explicit_model, &args.run, manifest.request.batch as usize)?;
     let prepared = batch::prepare(manifest, &templates).map_err(JobInputError::from)?;
     let mut written = Vec::new();
     let mut failed = 0;
