@@ -54,6 +54,15 @@ fn stdout_json(out: &Output) -> Value {
     })
 }
 
+fn read_json(path: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// The `<runId>.json` written for a line of results.json.
+fn run_json(dir: &Path, result: &Value) -> Value {
+    read_json(&dir.join(format!("out/{}.json", result["runId"].as_str().unwrap())))
+}
+
 fn ffprobe(path: &Path) -> Value {
     let out = std::process::Command::new("ffprobe")
         .args([
@@ -190,10 +199,7 @@ fn a_batch_of_three_renders_playable_videos_with_results() {
     assert_eq!(summary["status"], "completed");
     let results = summary["results"].as_array().unwrap();
     assert_eq!(results.len(), 3);
-    let on_disk: Value = serde_json::from_str(
-        &std::fs::read_to_string(dir.path().join("out/results.json")).unwrap(),
-    )
-    .unwrap();
+    let on_disk = read_json(&dir.path().join("out/results.json"));
     assert_eq!(on_disk, summary);
     for r in results {
         let run_id = r["runId"].as_str().unwrap();
@@ -215,11 +221,7 @@ fn a_batch_of_three_renders_playable_videos_with_results() {
             "short caption: {caption:?}"
         );
 
-        let run: Value = serde_json::from_str(
-            &std::fs::read_to_string(dir.path().join("out").join(format!("{run_id}.json")))
-                .unwrap(),
-        )
-        .unwrap();
+        let run = run_json(dir.path(), r);
         assert_eq!(run["runId"], run_id);
         assert_eq!(run["template"], "artist-caption-bedroom");
         assert_eq!(run["lipsync"], false);
@@ -262,14 +264,7 @@ fn the_same_seed_makes_the_same_choices() {
             .unwrap()
             .iter()
             .map(|r| {
-                let run: Value = serde_json::from_str(
-                    &std::fs::read_to_string(
-                        dir.path()
-                            .join(format!("out/{}.json", r["runId"].as_str().unwrap())),
-                    )
-                    .unwrap(),
-                )
-                .unwrap();
+                let run = run_json(dir.path(), r);
                 (run["audio"].clone(), run["captionText"].clone())
             })
             .collect::<Vec<_>>()
@@ -364,14 +359,7 @@ fn lipsync_videos_run_the_whole_clip_and_upscale_renders_1080p() {
     let summary = stdout_json(&out);
     let r = &summary["results"][0];
     assert!(r["captionText"].as_str().unwrap().is_empty());
-    let run: Value = serde_json::from_str(
-        &std::fs::read_to_string(
-            dir.path()
-                .join(format!("out/{}.json", r["runId"].as_str().unwrap())),
-        )
-        .unwrap(),
-    )
-    .unwrap();
+    let run = run_json(dir.path(), r);
     assert_eq!(run["lipsync"], true);
     let seconds = run["audio"]["durationSeconds"].as_f64().unwrap();
     assert!(
@@ -499,4 +487,45 @@ fn a_malformed_manifest_is_named() {
         stderr.contains("job.json") && stderr.contains("not valid JSON"),
         "{stderr}"
     );
+}
+
+#[test]
+fn clip_renders_explicit_parts_and_rejects_a_start_past_the_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_path = dir.path().join("clip.mp4");
+    let image = common::artist_dir().join("context/images/face-guide-alt.jpg");
+    let song = common::artist_dir().join("songs/blue-hour/blue-hour.flac");
+    let run = |start: &str| {
+        common::reelforge()
+            .arg("clip")
+            .arg("--image")
+            .arg(&image)
+            .arg("--audio")
+            .arg(&song)
+            .args([
+                "--start",
+                start,
+                "--duration",
+                "2",
+                "--caption",
+                "Blue hour, café lights",
+            ])
+            .args(["--movement", "pan_left", "--preset", "ultrafast", "--out"])
+            .arg(&out_path)
+            .output()
+            .unwrap()
+    };
+    let out = run("3");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    check_video(&out_path, 720, 1280, 2.0);
+
+    std::fs::remove_file(&out_path).unwrap();
+    let out = run("9999");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("past the end"));
+    assert!(!out_path.exists(), "no output for a bad request");
 }

@@ -96,16 +96,26 @@ fn settings(
     })
 }
 
+/// Reads, resolves and checks a manifest with the command line's overrides.
+fn prepare(
+    explicit_model: Option<&Path>,
+    manifest: &Path,
+    run: &crate::args::RunArgs,
+) -> Result<(batch::Prepared, Settings)> {
+    let (manifest, templates) = load(
+        manifest,
+        run.out.as_deref(),
+        run.seed,
+        run.assets.as_deref(),
+    )?;
+    let settings = settings(explicit_model, run, manifest.request.batch as usize)?;
+    let prepared = batch::prepare(manifest, &templates).map_err(JobInputError::from)?;
+    Ok((prepared, settings))
+}
+
 pub fn render(explicit_model: Option<&Path>, args: &RenderArgs) -> Result<Outcome> {
     let started = Instant::now();
-    let (manifest, templates) = load(
-        &args.manifest,
-        args.run.out.as_deref(),
-        args.run.seed,
-        args.run.assets.as_deref(),
-    )?;
-    let settings = settings(explicit_model, &args.run, manifest.request.batch as usize)?;
-    let prepared = batch::prepare(manifest, &templates).map_err(JobInputError::from)?;
+    let (prepared, settings) = prepare(explicit_model, &args.manifest, &args.run)?;
     let out_dir = prepared.manifest.output_dir.clone();
     let batch_size = prepared.manifest.request.batch as usize;
     let bars = Bars::new(batch_size, !args.json && std::io::stderr().is_terminal());
@@ -127,14 +137,7 @@ pub fn render(explicit_model: Option<&Path>, args: &RenderArgs) -> Result<Outcom
 }
 
 pub fn still(explicit_model: Option<&Path>, args: &StillArgs) -> Result<Vec<PathBuf>> {
-    let (manifest, templates) = load(
-        &args.manifest,
-        args.run.out.as_deref(),
-        args.run.seed,
-        args.run.assets.as_deref(),
-    )?;
-    let settings = settings(explicit_model, &args.run, manifest.request.batch as usize)?;
-    let prepared = batch::prepare(manifest, &templates).map_err(JobInputError::from)?;
+    let (prepared, settings) = prepare(explicit_model, &args.manifest, &args.run)?;
     let mut written = Vec::new();
     let mut failed = 0;
     for (i, r) in batch::stills(&prepared, &settings, &batch::Silent)
