@@ -199,6 +199,22 @@ fn a_batch_of_three_renders_playable_videos_with_results() {
     assert_eq!(summary["status"], "completed");
     let results = summary["results"].as_array().unwrap();
     assert_eq!(results.len(), 3);
+    // Each song drawn is analysed once, however many videos use it.
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let line = stderr
+        .lines()
+        .find(|l| l.starts_with("songs: "))
+        .expect("songs line");
+    let analysed: usize = line["songs: ".len()..]
+        .split(' ')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        (1..=3).contains(&analysed) && line.contains("for 3 videos"),
+        "{line}"
+    );
     let on_disk = read_json(&dir.path().join("out/results.json"));
     assert_eq!(on_disk, summary);
     for r in results {

@@ -26,6 +26,18 @@ pub use report::{
 };
 pub use video::frame_size;
 
+/// How a batch's songs were analysed: each distinct song once, from the transcript cache
+/// when it could be.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SongStats {
+    /// Songs transcribed by Whisper in this batch.
+    pub transcribed: usize,
+    /// Songs whose transcript came from the cache.
+    pub cached: usize,
+    /// Songs that could not be analysed.
+    pub failed: usize,
+}
+
 /// Where a video is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stage {
@@ -142,6 +154,7 @@ struct Setup {
     run_ids: Vec<String>,
     choices: Vec<plan::Choice>,
     songs: HashMap<usize, Result<Song, String>>,
+    song_stats: SongStats,
     lipsync: bool,
     encode: EncodeSettings,
     font: CaptionFont,
@@ -165,12 +178,13 @@ impl Setup {
         for i in 0..batch {
             observer.stage(i, Stage::Queued, 0.0);
         }
-        let songs = analyse_songs(prepared, settings, &choices, observer);
+        let (songs, song_stats) = analyse_songs(prepared, settings, &choices, observer);
         let (width, height) = frame_size(req.upscale);
         Setup {
             run_ids: (0..batch).map(|_| job::new_run_id()).collect(),
             lipsync: req.lipsync.unwrap_or(t.default_lipsync),
             songs,
+            song_stats,
             choices,
             encode: EncodeSettings {
                 width,
@@ -265,7 +279,9 @@ pub fn run(prepared: &Prepared, settings: &Settings, observer: &dyn Observer) ->
             })
         })
         .collect();
-    BatchSummary::new(results)
+    let mut summary = BatchSummary::new(results);
+    summary.songs = setup.song_stats;
+    summary
 }
 
 /// The first frame of every video as `still-<n>.png` in the output folder, without encoding.
@@ -299,7 +315,7 @@ fn analyse_songs(
     settings: &Settings,
     choices: &[plan::Choice],
     observer: &dyn Observer,
-) -> HashMap<usize, Result<Song, String>> {
+) -> (HashMap<usize, Result<Song, String>>, SongStats) {
     let options = transcribe::Options {
         threads: settings.threads.whisper_threads,
         ..transcribe::Options::default()
@@ -311,6 +327,7 @@ fn analyse_songs(
     let analyzer = Analyzer::new(&settings.model, options, cache, settings.decode.clone())
         .map_err(|e| e.to_string());
     let mut out = HashMap::new();
+    let mut stats = SongStats::default();
     let mut wanted: Vec<usize> = choices.iter().map(|c| c.song).collect();
     wanted.sort_unstable();
     wanted.dedup();
@@ -331,9 +348,14 @@ fn analyse_songs(
                 .analyze(path, Some(""))
                 .map_err(|e| e.to_string().replace(&path.display().to_string(), url)),
         };
+        match &result {
+            Ok(song) if song.cache_hit => stats.cached += 1,
+            Ok(_) => stats.transcribed += 1,
+            Err(_) => stats.failed += 1,
+        }
         out.insert(s, result);
     }
-    out
+    (out, stats)
 }
 
 /// Reads and validates a manifest file.

@@ -117,6 +117,8 @@ pub struct BatchSummary {
     pub results: Vec<SummaryEntry>,
     #[serde(skip)]
     pub runs: Vec<RunResult>,
+    #[serde(skip)]
+    pub songs: super::SongStats,
 }
 
 impl BatchSummary {
@@ -140,6 +142,7 @@ impl BatchSummary {
             status,
             results,
             runs,
+            songs: Default::default(),
         }
     }
 

@@ -125,6 +125,15 @@ pub fn render(explicit_model: Option<&Path>, args: &RenderArgs) -> Result<Outcom
     batch::write_json_atomic(&results_path, &summary)
         .with_context(|| format!("writing {}", results_path.display()))?;
 
+    let songs = summary.songs;
+    eprintln!(
+        "songs: {} analysed once each for {} videos ({} transcribed, {} from the cache, {} failed)",
+        songs.transcribed + songs.cached + songs.failed,
+        summary.runs.len(),
+        songs.transcribed,
+        songs.cached,
+        songs.failed
+    );
     if args.json {
         println!("{}", serde_json::to_string_pretty(&summary)?);
     } else {
