@@ -215,7 +215,7 @@ impl Setup {
                 .map(|i| {
                     let choice = self.choices[i];
                     let song = self.songs[&choice.song].as_ref().map_err(Clone::clone)?;
-                    f(&video::VideoJob {
+                    let job = video::VideoJob {
                         index: i,
                         prepared,
                         song,
@@ -225,7 +225,12 @@ impl Setup {
                         encode: self.encode.clone(),
                         font: &self.font,
                         observer,
-                    })
+                    };
+                    // A bug in one video must not take its batch-mates down with it.
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&job)))
+                        .unwrap_or_else(|_| {
+                            Err("internal error while rendering this video".to_string())
+                        })
                 })
                 .collect()
         };
@@ -262,8 +267,8 @@ pub fn run(prepared: &Prepared, settings: &Settings, observer: &dyn Observer) ->
         .into_iter()
         .enumerate()
         .map(|(i, r)| {
-            r.unwrap_or_else(|song_error| {
-                // The video's song could not be analysed: it fails alone.
+            r.unwrap_or_else(|error| {
+                // The song could not be analysed, or rendering panicked: the video fails alone.
                 observer.stage(i, Stage::Failed, 1.0);
                 let input = &prepared.songs[setup.choices[i].song];
                 let result = RunResult::new(
@@ -271,7 +276,7 @@ pub fn run(prepared: &Prepared, settings: &Settings, observer: &dyn Observer) ->
                     prepared,
                     input,
                     setup.lipsync,
-                    Err(song_error),
+                    Err(error),
                 );
                 let _ =
                     write_json_atomic(&out_dir.join(format!("{}.json", setup.run_ids[i])), &result);
