@@ -545,3 +545,33 @@ fn clip_renders_explicit_parts_and_rejects_a_start_past_the_end() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("past the end"));
     assert!(!out_path.exists(), "no output for a bad request");
 }
+
+#[test]
+fn album_imagery_becomes_overlays_when_the_template_uses_no_face() {
+    let still = |images: Value| {
+        let dir = tempfile::tempdir().unwrap();
+        let job = manifest(
+            dir.path(),
+            json!({ "template": "album-record-store", "images": images }),
+        );
+        let out = common::reelforge().arg("still").arg(&job).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        image::open(dir.path().join("out/still-1.png"))
+            .unwrap()
+            .to_rgb8()
+    };
+    let cover = common::artist_dir().join("context/images/face-guide-alt.jpg");
+    let with = still(json!([cover]));
+    let without = still(Value::Null);
+    // The overlay's white mount sits 30 px from the top-right corner (square 440..690).
+    let mount = with.get_pixel(441, 31).0;
+    assert!(mount.iter().all(|&c| c >= 240), "white mount: {mount:?}");
+    let differs = (40..270)
+        .filter(|&y| with.get_pixel(565, y) != without.get_pixel(565, y))
+        .count();
+    assert!(differs > 100, "the album image is in the corner");
+}

@@ -131,7 +131,6 @@ pub fn prepare(manifest: Manifest, templates: &Templates) -> Result<Prepared, Pr
         }
     }
 
-    // Images: the first is the face guide, the rest are overlays.
     let limits = ImageLimits::default();
     let mut images = Vec::new();
     for image in &req.images {
@@ -144,13 +143,16 @@ pub fn prepare(manifest: Manifest, templates: &Templates) -> Result<Prepared, Pr
             }
         });
     }
+    // With a face guide the first image replaces it; without one (album imagery) every
+    // image is an overlay.
     let mut images = images.into_iter();
-    let face = match images.next() {
-        Some(img) => Some(img),
-        None if template.uses_face_guide || malleable => {
-            Some(compose::load_image(&artist.face_guide()?, limits)?)
+    let face = if template.uses_face_guide || malleable {
+        match images.next() {
+            Some(img) => Some(img),
+            None => Some(compose::load_image(&artist.face_guide()?, limits)?),
         }
-        None => None,
+    } else {
+        None
     };
     let overlays: Vec<RgbaImage> = images.collect();
 
