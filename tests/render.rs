@@ -44,6 +44,19 @@ fn render(manifest: &Path, extra: &[&str]) -> Output {
         .unwrap()
 }
 
+/// Renders a job that must fully succeed: its output and its JSON summary.
+fn render_ok(manifest: &Path) -> (Output, Value) {
+    let out = render(manifest, &[]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stderr:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let summary = stdout_json(&out);
+    (out, summary)
+}
+
 fn stdout_json(out: &Output) -> Value {
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
         panic!(
@@ -188,14 +201,7 @@ fn mean_abs_diff(a: &[u8], b: &[u8], width: usize, rows: std::ops::Range<usize>)
 fn a_batch_of_three_renders_playable_videos_with_results() {
     let dir = tempfile::tempdir().unwrap();
     let job = manifest(dir.path(), json!({ "batch": 3 }));
-    let out = render(&job, &[]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "stderr:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let summary = stdout_json(&out);
+    let (out, summary) = render_ok(&job);
     assert_eq!(summary["status"], "completed");
     let results = summary["results"].as_array().unwrap();
     assert_eq!(results.len(), 3);
@@ -267,14 +273,7 @@ fn the_same_seed_makes_the_same_choices() {
     let choices = |seed: u64| {
         let dir = tempfile::tempdir().unwrap();
         let job = manifest(dir.path(), json!({ "batch": 2, "seed": seed }));
-        let out = render(&job, &[]);
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let summary = stdout_json(&out);
+        let (_, summary) = render_ok(&job);
         summary["results"]
             .as_array()
             .unwrap()
@@ -293,14 +292,7 @@ fn the_same_seed_makes_the_same_choices() {
 fn the_caption_and_the_motion_are_really_in_the_video() {
     let dir = tempfile::tempdir().unwrap();
     let job = manifest(dir.path(), json!({ "caption_length": "medium" }));
-    let out = render(&job, &[]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let summary = stdout_json(&out);
+    let (_, summary) = render_ok(&job);
     let video = PathBuf::from(summary["results"][0]["videoUrl"].as_str().unwrap());
     let (w, h) = (720, 1280);
     let first = luma(&video, 0, w, h);
@@ -365,14 +357,7 @@ fn lipsync_videos_run_the_whole_clip_and_upscale_renders_1080p() {
         dir.path(),
         json!({ "lipsync": true, "upscale": true, "caption_length": "none" }),
     );
-    let out = render(&job, &[]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let summary = stdout_json(&out);
+    let (_, summary) = render_ok(&job);
     let r = &summary["results"][0];
     assert!(r["captionText"].as_str().unwrap().is_empty());
     let run = run_json(dir.path(), r);
