@@ -31,6 +31,20 @@ impl Yuv420 {
         }
     }
 
+    /// A frame of zeros, for callers that overwrite every sample: zeroed memory comes from
+    /// the allocator without a fill pass.
+    pub fn zeroed(width: u32, height: u32) -> Yuv420 {
+        assert!(width % 2 == 0 && height % 2 == 0, "YUV 4:2:0 needs even sizes");
+        let luma = (width * height) as usize;
+        Yuv420 {
+            width,
+            height,
+            y: vec![0; luma],
+            u: vec![0; luma / 4],
+            v: vec![0; luma / 4],
+        }
+    }
+
     pub fn chroma_width(&self) -> u32 {
         self.width / 2
     }

@@ -35,7 +35,8 @@ impl Animation {
 
     /// A fresh frame with frame `index` drawn.
     pub fn frame(&self, index: usize, scratch: &mut Scratch) -> Yuv420 {
-        let mut out = Yuv420::new(self.width, self.height);
+        // The camera writes every sample, so no black fill first.
+        let mut out = Yuv420::zeroed(self.width, self.height);
         self.draw(index, &mut out, scratch);
         out
     }
