@@ -34,7 +34,10 @@ impl Yuv420 {
     /// A frame of zeros, for callers that overwrite every sample: zeroed memory comes from
     /// the allocator without a fill pass.
     pub fn zeroed(width: u32, height: u32) -> Yuv420 {
-        assert!(width % 2 == 0 && height % 2 == 0, "YUV 4:2:0 needs even sizes");
+        assert!(
+            width % 2 == 0 && height % 2 == 0,
+            "YUV 4:2:0 needs even sizes"
+        );
         let luma = (width * height) as usize;
         Yuv420 {
             width,

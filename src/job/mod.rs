@@ -7,7 +7,7 @@ pub mod plan;
 pub mod request;
 
 pub use artist::{Artist, ArtistError, SongFile};
-pub use fetch::{fetch, FetchError, FetchLimits, Fetched};
+pub use fetch::{fetch, is_public, FetchError, FetchLimits, Fetched};
 pub use request::{CreateRequest, FieldError, ImageRef, Manifest, SongRef, MAX_BATCH};
 
 /// A new run id: "run_" and 16 random lowercase letters and digits.
