@@ -96,7 +96,12 @@ fn bench_batch(c: &mut Criterion) {
     group.throughput(Throughput::Elements(videos as u64));
     group.bench_function(format!("demo-{videos}-videos"), |b| {
         b.iter(|| {
-            let prepared = batch::prepare(manifest.clone(), &templates).expect("demo job prepares");
+            let prepared = batch::prepare(
+                manifest.clone(),
+                &templates,
+                &batch::PrepareOptions::default(),
+            )
+            .expect("demo job prepares");
             let summary = batch::run(&prepared, &settings, &Silent);
             assert_eq!(summary.completed(), videos);
             summary

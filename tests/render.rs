@@ -307,9 +307,8 @@ fn the_caption_and_the_motion_are_really_in_the_video() {
     assert!(text > 500, "caption pixels that stay put: {text}");
 }
 
-#[test]
-fn a_bad_song_url_fails_its_own_videos_only() {
-    // A local server that answers 404 for everything.
+/// A local server that answers 404 for everything: its base URL.
+fn serve_404() -> String {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     std::thread::spawn(move || {
@@ -322,14 +321,20 @@ fn a_bad_song_url_fails_its_own_videos_only() {
             );
         }
     });
+    format!("http://{addr}")
+}
+
+/// Renders four videos from a fixture song and the song at `url`, which must fail: the videos
+/// drawing it fail with an error naming it and holding every one of `needles`, the others
+/// complete.
+fn expect_song_url_to_fail_alone(url: &str, extra: &[&str], needles: &[&str]) {
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("http://{addr}/missing.mp3");
     // Seed 3 draws both songs among four videos (checked below).
     let job = manifest(
         dir.path(),
         json!({ "batch": 4, "seed": 3, "songs": ["paper-lanterns", url] }),
     );
-    let out = render(&job, &[]);
+    let out = render(&job, extra);
     let summary = stdout_json(&out);
     let results = summary["results"].as_array().unwrap();
     let failed: Vec<&Value> = results.iter().filter(|r| r["status"] == "failed").collect();
@@ -342,12 +347,27 @@ fn a_bad_song_url_fails_its_own_videos_only() {
     assert_eq!(summary["status"], "failed");
     for r in failed {
         let error = r["error"].as_str().unwrap();
-        assert!(error.contains("404") && error.contains(&url), "{error}");
+        assert!(error.contains(url), "{error}");
+        for needle in needles {
+            assert!(error.contains(needle), "{needle:?} not in {error}");
+        }
         assert!(r["videoUrl"].is_null());
     }
     for r in results.iter().filter(|r| r["status"] == "completed") {
         check_video(Path::new(r["videoUrl"].as_str().unwrap()), 720, 1280, 8.0);
     }
+}
+
+#[test]
+fn a_bad_song_url_fails_its_own_videos_only() {
+    let url = format!("{}/missing.mp3", serve_404());
+    expect_song_url_to_fail_alone(&url, &["--allow-private-urls"], &["404"]);
+}
+
+#[test]
+fn a_loopback_song_url_is_refused_without_allow_private_urls() {
+    let url = format!("{}/missing.mp3", serve_404());
+    expect_song_url_to_fail_alone(&url, &[], &["not a public address", "--allow-private-urls"]);
 }
 
 #[test]

@@ -20,7 +20,7 @@ use crate::job::{self, plan};
 use crate::song::{Analyzer, Song};
 use crate::transcribe::{self, cache::TranscriptCache};
 
-pub use prepare::{prepare, title_of, PrepareError, Prepared, SongInput};
+pub use prepare::{prepare, title_of, PrepareError, PrepareOptions, Prepared, SongInput};
 pub use report::{
     write_json_atomic, AudioReport, BatchSummary, RunResult, RunStatus, SummaryEntry,
 };

@@ -72,6 +72,14 @@ impl SongInput {
     }
 }
 
+/// How a job's inputs may be fetched.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PrepareOptions {
+    /// Let song and image URLs reach private, loopback and link-local addresses: for a
+    /// render node that fetches only from its own network.
+    pub allow_private_urls: bool,
+}
+
 /// A job with every input resolved.
 pub struct Prepared {
     pub manifest: Manifest,
@@ -90,7 +98,11 @@ pub struct Prepared {
 
 /// Resolves and checks a manifest. Song URLs that fail to download do not fail the job: the
 /// videos that draw them fail, the others go on.
-pub fn prepare(manifest: Manifest, templates: &Templates) -> Result<Prepared, PrepareError> {
+pub fn prepare(
+    manifest: Manifest,
+    templates: &Templates,
+    options: &PrepareOptions,
+) -> Result<Prepared, PrepareError> {
     let req = &manifest.request;
     let (template, malleable) = match &req.template {
         Some(id) => (
@@ -131,14 +143,15 @@ pub fn prepare(manifest: Manifest, templates: &Templates) -> Result<Prepared, Pr
         }
     }
 
+    let allow = options.allow_private_urls;
+    let image_limits = FetchLimits::images().allowing_private(allow);
     let limits = ImageLimits::default();
     let mut images = Vec::new();
     for image in &req.images {
         images.push(match image {
             ImageRef::File(path) => compose::load_image(path, limits)?,
             ImageRef::Url(url) => {
-                let fetched =
-                    job::fetch(url, FetchLimits::images()).map_err(PrepareError::ImageDownload)?;
+                let fetched = job::fetch(url, image_limits).map_err(PrepareError::ImageDownload)?;
                 compose::decode_image(&fetched.bytes, url, limits)?
             }
         });
@@ -175,10 +188,11 @@ pub fn prepare(manifest: Manifest, templates: &Templates) -> Result<Prepared, Pr
             path: output.display().to_string(),
             source,
         })?;
+    let song_limits = FetchLimits::songs().allowing_private(allow);
     for (i, url) in urls.into_iter().enumerate() {
         let file = url.rsplit('/').next().unwrap_or(&url);
         let title = title_of(file.rsplit_once('.').map_or(file, |(stem, _)| stem));
-        songs.push(match job::fetch(&url, FetchLimits::songs()) {
+        songs.push(match job::fetch(&url, song_limits) {
             Ok(f) => {
                 let path = downloads.path().join(format!(
                     "song-{i}.{}",

@@ -125,6 +125,11 @@ pub struct RunArgs {
     /// the program or its source].
     #[arg(long, value_name = "DIR")]
     pub assets: Option<PathBuf>,
+    /// Let song and image URLs reach private, loopback and link-local addresses. Downloads
+    /// from those are refused unless this is given; a render node fetching only from its own
+    /// network can allow them.
+    #[arg(long)]
+    pub allow_private_urls: bool,
 }
 
 #[derive(Args, Debug)]

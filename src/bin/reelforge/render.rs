@@ -109,7 +109,10 @@ fn prepare(
         run.assets.as_deref(),
     )?;
     let settings = settings(explicit_model, run, manifest.request.batch as usize)?;
-    let prepared = batch::prepare(manifest, &templates).map_err(JobInputError::from)?;
+    let options = batch::PrepareOptions {
+        allow_private_urls: run.allow_private_urls,
+    };
+    let prepared = batch::prepare(manifest, &templates, &options).map_err(JobInputError::from)?;
     Ok((prepared, settings))
 }
 
