@@ -4,6 +4,7 @@
 //! drawn song once (decode + transcribe, cached), then render the videos on a rayon pool sized
 //! by the thread budget.
 
+mod check;
 mod prepare;
 mod report;
 mod video;
@@ -20,6 +21,7 @@ use crate::job::{self, plan};
 use crate::song::{Analyzer, Song};
 use crate::transcribe::{self, cache::TranscriptCache};
 
+pub use check::{check, Checked};
 pub use prepare::{prepare, title_of, PrepareError, PrepareOptions, Prepared, SongInput};
 pub use report::{
     write_json_atomic, AudioReport, BatchSummary, RunResult, RunStatus, SummaryEntry,
@@ -151,7 +153,9 @@ pub struct Settings {
 
 /// What every video of a batch shares once the songs are analysed.
 struct Setup {
-    run_ids: Vec<String>,
+    /// The videos to make: their index in the batch and their run id.
+    videos: Vec<(usize, String)>,
+    /// The plan's choices for those videos, in the same order.
     choices: Vec<plan::Choice>,
     songs: HashMap<usize, Result<Song, String>>,
     song_stats: SongStats,
@@ -161,13 +165,18 @@ struct Setup {
 }
 
 impl Setup {
-    fn new(prepared: &Prepared, settings: &Settings, observer: &dyn Observer) -> Setup {
+    /// `videos` are (index in the batch, run id); the observer sees them as 0, 1, ….
+    fn new(
+        prepared: &Prepared,
+        settings: &Settings,
+        videos: Vec<(usize, String)>,
+        observer: &dyn Observer,
+    ) -> Setup {
         let req = &prepared.manifest.request;
         let t = &prepared.template;
-        let batch = req.batch as usize;
-        let choices = plan::choose(
+        let all = plan::choose(
             prepared.manifest.seed,
-            batch,
+            req.batch as usize,
             plan::Options {
                 songs: prepared.songs.len(),
                 scenes: t.scenes.len(),
@@ -175,13 +184,14 @@ impl Setup {
                 movements: t.movements.len(),
             },
         );
-        for i in 0..batch {
+        let choices: Vec<plan::Choice> = videos.iter().map(|&(i, _)| all[i]).collect();
+        for i in 0..videos.len() {
             observer.stage(i, Stage::Queued, 0.0);
         }
         let (songs, song_stats) = analyse_songs(prepared, settings, &choices, observer);
         let (width, height) = frame_size(req.upscale);
         Setup {
-            run_ids: (0..batch).map(|_| job::new_run_id()).collect(),
+            videos,
             lipsync: req.lipsync.unwrap_or(t.default_lipsync),
             songs,
             song_stats,
@@ -221,7 +231,7 @@ impl Setup {
                         song,
                         choice,
                         lipsync: self.lipsync,
-                        out: out_dir.join(format!("{}.mp4", self.run_ids[i])),
+                        out: out_dir.join(format!("{}.mp4", self.videos[i].1)),
                         encode: self.encode.clone(),
                         font: &self.font,
                         observer,
@@ -241,13 +251,43 @@ impl Setup {
     }
 }
 
+/// Every video of a batch with a fresh run id each.
+fn all_videos(prepared: &Prepared) -> Vec<(usize, String)> {
+    (0..prepared.manifest.request.batch as usize)
+        .map(|i| (i, job::new_run_id()))
+        .collect()
+}
+
 /// Runs a prepared batch. Never fails as a whole: each video's outcome is in the summary.
 pub fn run(prepared: &Prepared, settings: &Settings, observer: &dyn Observer) -> BatchSummary {
-    let setup = Setup::new(prepared, settings, observer);
+    run_videos(prepared, settings, all_videos(prepared), observer)
+}
+
+/// Runs video `index` of a prepared batch as run `run_id`: the same video the whole batch
+/// would make at that index.
+pub fn run_one(
+    prepared: &Prepared,
+    settings: &Settings,
+    index: usize,
+    run_id: &str,
+    observer: &dyn Observer,
+) -> RunResult {
+    let mut summary = run_videos(prepared, settings, vec![(index, run_id.to_string())], observer);
+    summary.runs.remove(0)
+}
+
+/// Runs some of a batch's videos, given as (index in the batch, run id).
+fn run_videos(
+    prepared: &Prepared,
+    settings: &Settings,
+    videos: Vec<(usize, String)>,
+    observer: &dyn Observer,
+) -> BatchSummary {
+    let setup = Setup::new(prepared, settings, videos, observer);
     let out_dir = &prepared.manifest.output_dir;
     let outcomes = setup.each(prepared, settings.threads.jobs, observer, |job| {
         let outcome = video::make(job);
-        let run_id = &setup.run_ids[job.index];
+        let run_id = &setup.videos[job.index].1;
         let input = &prepared.songs[job.choice.song];
         let result = RunResult::new(run_id, prepared, input, setup.lipsync, outcome);
         let json_path = out_dir.join(format!("{run_id}.json"));
@@ -270,16 +310,10 @@ pub fn run(prepared: &Prepared, settings: &Settings, observer: &dyn Observer) ->
             r.unwrap_or_else(|error| {
                 // The song could not be analysed, or rendering panicked: the video fails alone.
                 observer.stage(i, Stage::Failed, 1.0);
+                let run_id = &setup.videos[i].1;
                 let input = &prepared.songs[setup.choices[i].song];
-                let result = RunResult::new(
-                    &setup.run_ids[i],
-                    prepared,
-                    input,
-                    setup.lipsync,
-                    Err(error),
-                );
-                let _ =
-                    write_json_atomic(&out_dir.join(format!("{}.json", setup.run_ids[i])), &result);
+                let result = RunResult::new(run_id, prepared, input, setup.lipsync, Err(error));
+                let _ = write_json_atomic(&out_dir.join(format!("{run_id}.json")), &result);
                 result
             })
         })
@@ -295,7 +329,7 @@ pub fn stills(
     settings: &Settings,
     observer: &dyn Observer,
 ) -> Vec<Result<PathBuf, String>> {
-    let setup = Setup::new(prepared, settings, observer);
+    let setup = Setup::new(prepared, settings, all_videos(prepared), observer);
     let out_dir = &prepared.manifest.output_dir;
     setup.each(prepared, settings.threads.jobs, observer, |job| {
         let composed = video::compose(job)?;

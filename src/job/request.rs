@@ -161,6 +161,37 @@ impl CreateRequest {
     }
 }
 
+impl CreateRequest {
+    /// The request as a create body again (images as URLs or paths).
+    pub fn to_json(&self) -> Value {
+        let songs: Vec<&str> = self
+            .songs
+            .iter()
+            .map(|s| match s {
+                SongRef::Slug(x) | SongRef::Url(x) => x.as_str(),
+            })
+            .collect();
+        let images: Vec<String> = self
+            .images
+            .iter()
+            .map(|i| match i {
+                ImageRef::Url(u) => u.clone(),
+                ImageRef::File(p) => p.display().to_string(),
+            })
+            .collect();
+        serde_json::json!({
+            "artist_account_id": self.artist_account_id,
+            "template": self.template,
+            "lipsync": self.lipsync,
+            "caption_length": self.caption_length.as_str(),
+            "upscale": self.upscale,
+            "batch": self.batch,
+            "songs": songs,
+            "images": images,
+        })
+    }
+}
+
 impl Manifest {
     /// Parses a manifest file's text. Relative paths resolve against `dir`, the manifest's folder.
     pub fn parse(text: &str, dir: &Path) -> Result<Manifest, FieldError> {
@@ -299,6 +330,19 @@ mod tests {
             "lipsync"
         );
         assert_eq!(err(json!([])).field, "body");
+    }
+
+    #[test]
+    fn a_request_survives_a_round_trip_through_json() {
+        let r = CreateRequest::from_json(
+            &json!({ "artist_account_id": ID, "template": "artist-caption-stage", "lipsync": true,
+                     "caption_length": "long", "upscale": true, "batch": 4,
+                     "songs": ["hiccups", "https://example.com/a.mp3"],
+                     "images": ["https://example.com/face.png"] }),
+            None,
+        )
+        .unwrap();
+        assert_eq!(CreateRequest::from_json(&r.to_json(), None).unwrap(), r);
     }
 
     #[test]

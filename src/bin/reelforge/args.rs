@@ -49,6 +49,93 @@ pub enum Command {
     /// Render one video from explicit parts: an image as the scene, a song from a start time,
     /// a caption and a camera move. No template, no transcription, no random choices.
     Clip(ClipArgs),
+    /// Serve the HTTP API: create batches of videos, poll their runs, list templates, check an
+    /// artist's readiness, and report finished batches to a callback that posts into Slack.
+    ///
+    /// Secrets come from the environment only: REELFORGE_API_KEYS ("account=key,…", hashed at
+    /// start), REELFORGE_CALLBACK_SECRET and REELFORGE_SLACK_TOKEN.
+    Serve(ServeArgs),
+    /// Make and hash API keys for `serve`.
+    #[command(subcommand)]
+    ApiKey(ApiKeyCommand),
+    /// Render video INDEX of a job manifest as run RUN_ID and print its result as JSON (what
+    /// `serve` runs for each run).
+    #[command(hide = true)]
+    RunVideo(RunVideoArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// Address and port to listen on (port 0 picks a free one).
+    #[arg(long, env = "REELFORGE_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: std::net::SocketAddr,
+    /// The artists root: one folder per artist with artist.json, face guide and songs.
+    #[arg(long, env = "REELFORGE_ARTISTS", value_name = "DIR")]
+    pub artists: PathBuf,
+    /// Data folder: runs.db, published videos (files/) and runs in progress (work/).
+    #[arg(long, env = "REELFORGE_DATA", value_name = "DIR")]
+    pub data: PathBuf,
+    /// Public base URL of this server, used for videoUrl [default: http://<listen address>].
+    #[arg(long, env = "REELFORGE_PUBLIC_URL", value_name = "URL")]
+    pub public_url: Option<String>,
+    /// API keys: one "<account uuid> <sha256 hex of the key>" per line (`reelforge api-key new`
+    /// prints such lines).
+    #[arg(long, env = "REELFORGE_API_KEYS_FILE", value_name = "FILE")]
+    pub api_keys_file: Option<PathBuf>,
+    /// Runs rendered at once [default: one per core].
+    #[arg(long, env = "REELFORGE_WORKERS", value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub workers: Option<u16>,
+    /// Seconds a run may take before it is TIMED_OUT.
+    #[arg(long, env = "REELFORGE_RUN_TIMEOUT", value_name = "SECONDS", default_value_t = 1800.0, value_parser = positive_seconds)]
+    pub run_timeout: f64,
+    /// Where finished batches created with callback_thread_id are reported [default: this
+    /// server's own /api/content-agent/callback]. Needs REELFORGE_CALLBACK_SECRET.
+    #[arg(long, env = "REELFORGE_CALLBACK_URL", value_name = "URL")]
+    pub callback_url: Option<String>,
+    /// Seconds the poller waits for a batch's runs before reporting a timeout.
+    #[arg(long, env = "REELFORGE_CALLBACK_TIMEOUT", value_name = "SECONDS", default_value_t = 1800.0, value_parser = positive_seconds)]
+    pub callback_timeout: f64,
+    /// Seconds between the poller's looks at unfinished batches.
+    #[arg(long, value_name = "SECONDS", default_value_t = 2.0, value_parser = positive_seconds)]
+    pub poll_interval: f64,
+    /// Slack Web API base URL.
+    #[arg(long, env = "REELFORGE_SLACK_API_URL", value_name = "URL", default_value = "https://slack.com/api")]
+    pub slack_api_url: String,
+    /// Largest request body accepted, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = 1 << 20)]
+    pub body_limit: usize,
+    /// Seconds a shutdown (Ctrl-C, SIGTERM) waits for runs in progress before queueing them
+    /// again for the next start.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10.0, value_parser = positive_seconds)]
+    pub shutdown_grace: f64,
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ApiKeyCommand {
+    /// Make a new random key for an account: prints the key (give it to the caller) and the
+    /// line for the keys file (only its hash).
+    New {
+        /// The account the key acts for (UUID).
+        account: String,
+    },
+    /// Print the SHA-256 hash of a key read from standard input.
+    Hash,
+}
+
+#[derive(Args, Debug)]
+pub struct RunVideoArgs {
+    /// The job manifest (JSON), as for `render`.
+    pub manifest: PathBuf,
+    /// Which video of the batch (0-based).
+    #[arg(long, value_name = "N")]
+    pub index: usize,
+    /// The run id to give the video.
+    #[arg(long, value_name = "ID")]
+    pub run_id: String,
+    #[command(flatten)]
+    pub run: RunArgs,
 }
 
 #[derive(Args, Debug)]

@@ -13,7 +13,7 @@ use reelforge::transcribe::{self, Timing, TranscribeError, Transcriber};
 use reelforge::version;
 
 use crate::args::{Cli, Command, ModelCommand, MomentsArgs, SongArgs, TranscribeArgs};
-use crate::render;
+use crate::{render, serve};
 
 /// Bad input (a file that is not what it should be, a missing model) exits 2, like a usage error;
 /// anything else that fails exits 1.
@@ -82,6 +82,9 @@ pub fn run(cli: Cli) -> Result<u8> {
         Some(Command::Render(args)) => Ok(render::render(model, &args)?.exit_code()),
         Some(Command::Still(args)) => render::still(model, &args).map(|_| 0),
         Some(Command::Clip(args)) => render::clip(&args).map(|()| 0),
+        Some(Command::Serve(args)) => serve::serve(model, &args).map(|()| 0),
+        Some(Command::ApiKey(command)) => serve::api_key(&command).map(|()| 0),
+        Some(Command::RunVideo(args)) => render::run_video(model, &args),
         None => {
             print_version(model);
             Ok(0)

@@ -13,7 +13,7 @@ use reelforge::model;
 use reelforge::template::{self, Templates};
 use reelforge::transcribe::cache;
 
-use crate::args::{ClipArgs, RenderArgs, StillArgs};
+use crate::args::{ClipArgs, RenderArgs, RunVideoArgs, StillArgs};
 
 /// Exit codes of `render` beyond 0/1/2: some videos failed, or all of them did.
 pub const EXIT_SOME_FAILED: u8 = 3;
@@ -114,6 +114,23 @@ fn prepare(
     };
     let prepared = batch::prepare(manifest, &templates, &options).map_err(JobInputError::from)?;
     Ok((prepared, settings))
+}
+
+/// `run-video`: one video of a job, its result as one JSON line on stdout. Exit 0 when it
+/// completed, 3 when it failed (the result says why).
+pub fn run_video(explicit_model: Option<&Path>, args: &RunVideoArgs) -> Result<u8> {
+    let (prepared, settings) = prepare(explicit_model, &args.manifest, &args.run)?;
+    let batch_size = prepared.manifest.request.batch as usize;
+    if args.index >= batch_size {
+        anyhow::bail!("--index {} is outside the batch of {batch_size}", args.index);
+    }
+    let result = batch::run_one(&prepared, &settings, args.index, &args.run_id, &batch::Silent);
+    println!("{}", serde_json::to_string(&result)?);
+    Ok(if result.status == RunStatus::Completed {
+        0
+    } else {
+        EXIT_SOME_FAILED
+    })
 }
 
 pub fn render(explicit_model: Option<&Path>, args: &RenderArgs) -> Result<Outcome> {

@@ -1,0 +1,164 @@
+//! `reelforge serve` and `reelforge api-key`: configuration from flags and environment, then
+//! the library's server on a tokio runtime.
+
+use std::io::{BufRead, Write};
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+use reelforge::serve::auth::{hash_key, new_key, ApiKeys};
+use reelforge::serve::config::{CallbackTarget, Config, RenderConfig, SlackConfig};
+use reelforge::serve::Server;
+use reelforge::template::{self, Templates};
+
+use crate::args::{ApiKeyCommand, ServeArgs};
+
+/// A secret from the environment: unset and empty are the same.
+fn secret(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// Resolves the command line and environment into the server's configuration.
+fn config(explicit_model: Option<&Path>, args: &ServeArgs) -> Result<Config> {
+    let mut keys = ApiKeys::default();
+    if let Some(file) = &args.api_keys_file {
+        keys.add_file(file)?;
+    }
+    if let Some(list) = secret("REELFORGE_API_KEYS") {
+        keys.add_plain_list("REELFORGE_API_KEYS", &list)?;
+    }
+    if keys.is_empty() {
+        bail!(
+            "no API keys: give --api-keys-file FILE or REELFORGE_API_KEYS=\"account=key,…\" \
+             (`reelforge api-key new ACCOUNT` makes one)"
+        );
+    }
+    let callback_secret = secret("REELFORGE_CALLBACK_SECRET");
+    let callback = match (&args.callback_url, &callback_secret) {
+        (Some(url), Some(secret)) => Some(CallbackTarget {
+            url: url.clone(),
+            secret: secret.clone(),
+        }),
+        // Empty: the server's own endpoint, known once it is bound.
+        (None, Some(secret)) => Some(CallbackTarget {
+            url: String::new(),
+            secret: secret.clone(),
+        }),
+        (Some(_), None) => bail!("--callback-url needs REELFORGE_CALLBACK_SECRET"),
+        (None, None) => None,
+    };
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let workers = args.workers.map_or(cores, usize::from);
+    let model = match explicit_model {
+        Some(m) => Some(m.to_path_buf()),
+        None => Some(reelforge::model::resolve(None)?),
+    };
+    let cache = if args.run.no_cache {
+        None
+    } else {
+        Some(
+            args.run
+                .cache
+                .clone()
+                .unwrap_or_else(reelforge::transcribe::cache::default_dir),
+        )
+    };
+    let mut config = Config::new(
+        args.artists.clone(),
+        args.data.clone(),
+        std::env::current_exe().context("locating the reelforge program")?,
+    );
+    config.listen = args.listen;
+    config.public_url = args.public_url.clone();
+    config.api_keys = keys;
+    config.workers = workers;
+    config.run_timeout = Duration::from_secs_f64(args.run_timeout);
+    config.callback = callback;
+    config.callback_timeout = Duration::from_secs_f64(args.callback_timeout);
+    config.poll_interval = Duration::from_secs_f64(args.poll_interval);
+    config.callback_secret = callback_secret;
+    config.slack = secret("REELFORGE_SLACK_TOKEN").map(|token| SlackConfig {
+        api_url: args.slack_api_url.clone(),
+        token,
+    });
+    config.allow_private_urls = args.run.allow_private_urls;
+    config.body_limit = args.body_limit;
+    config.shutdown_grace = Duration::from_secs_f64(args.shutdown_grace);
+    config.render = RenderConfig {
+        model,
+        cache,
+        assets: args.run.assets.clone(),
+        preset: args.run.preset.clone(),
+        x264_threads: args
+            .run
+            .x264_threads
+            .map_or((cores / workers).max(1), usize::from),
+        ..config.render
+    };
+    Ok(config)
+}
+
+pub fn serve(explicit_model: Option<&Path>, args: &ServeArgs) -> Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("REELFORGE_LOG")
+                .unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let config = config(explicit_model, args)?;
+    let assets = args
+        .run
+        .assets
+        .clone()
+        .unwrap_or_else(template::default_assets_dir);
+    let templates = Templates::load(&assets.join("templates"))?;
+    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    runtime.block_on(async move {
+        let server = Server::bind(config, templates).await?;
+        let addr = server.local_addr()?;
+        // The first line on stdout says where to connect (port 0 picks one).
+        println!("listening on http://{addr}");
+        std::io::stdout().flush()?;
+        server.run(stop_signal()).await?;
+        Ok(())
+    })
+}
+
+/// Ctrl-C or SIGTERM.
+async fn stop_signal() {
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term => {}
+    }
+}
+
+pub fn api_key(command: &ApiKeyCommand) -> Result<()> {
+    match command {
+        ApiKeyCommand::New { account } => {
+            if uuid::Uuid::parse_str(account).is_err() {
+                bail!("{account:?} is not an account UUID");
+            }
+            let key = new_key();
+            println!("key: {key}");
+            println!("keys file line: {} {}", account.to_ascii_lowercase(), hash_key(&key));
+        }
+        ApiKeyCommand::Hash => {
+            let mut line = String::new();
+            std::io::stdin().lock().read_line(&mut line)?;
+            if line.trim().is_empty() {
+                bail!("no key on standard input");
+            }
+            println!("{}", hash_key(&line));
+        }
+    }
+    Ok(())
+}

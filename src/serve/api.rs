@@ -1,0 +1,393 @@
+//! The endpoints: create, runs, templates, validate, health and the OpenAPI document.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path as UrlPath, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::{json, Value};
+
+use super::auth::AuthError;
+use super::callback::SlackThread;
+use super::store::{NewBatch, RunRow};
+use super::App;
+use crate::batch::{self, PrepareError};
+use crate::job::{self, ArtistError, CreateRequest, FieldError};
+
+/// An error answer: {status:"error", error, field?}.
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub error: String,
+    pub field: Option<String>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, error: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            error: error.into(),
+            field: None,
+        }
+    }
+
+    pub fn internal(error: impl std::fmt::Display) -> ApiError {
+        tracing::error!("internal error: {error}");
+        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error")
+    }
+}
+
+impl From<FieldError> for ApiError {
+    fn from(e: FieldError) -> ApiError {
+        ApiError {
+            status: StatusCode::BAD_REQUEST,
+            error: format!("{}: {}", e.field, e.message),
+            field: Some(e.field),
+        }
+    }
+}
+
+impl From<AuthError> for ApiError {
+    fn from(e: AuthError) -> ApiError {
+        ApiError::new(StatusCode::UNAUTHORIZED, e.to_string())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut body = json!({ "status": "error", "error": self.error });
+        if let Some(field) = self.field {
+            body["field"] = Value::String(field);
+        }
+        (self.status, Json(body)).into_response()
+    }
+}
+
+pub type ApiResult = Result<Response, ApiError>;
+
+/// The account a request acts for.
+pub fn account(app: &App, headers: &HeaderMap) -> Result<String, ApiError> {
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .map(|v| v.to_str().map_err(|_| AuthError::Invalid))
+            .transpose()
+    };
+    let key = header("x-api-key")?;
+    let bearer = header("authorization")?;
+    Ok(app.config.api_keys.authenticate(key, bearer)?.to_string())
+}
+
+/// A body that could not be read: over the limit is 413, anything else 400.
+pub fn body_error(e: BytesRejection, limit: usize) -> ApiError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("Request body is larger than the {limit}-byte limit"),
+        )
+    } else {
+        ApiError::new(StatusCode::BAD_REQUEST, e.body_text())
+    }
+}
+
+/// The body as JSON.
+pub fn json_body(body: Result<Bytes, BytesRejection>, limit: usize) -> Result<Value, ApiError> {
+    let bytes = body.map_err(|e| body_error(e, limit))?;
+    serde_json::from_slice(&bytes).map_err(|e| {
+        ApiError::from(FieldError {
+            field: "body".into(),
+            message: format!("not valid JSON: {e}"),
+        })
+    })
+}
+
+fn prepare_error(e: PrepareError, account_id: &str) -> ApiError {
+    match e {
+        PrepareError::Artist(ArtistError::NotFound { .. }) => artist_not_found(account_id),
+        PrepareError::Artist(ArtistError::BadRoot(_)) => ApiError::internal(e),
+        other => ApiError::new(StatusCode::BAD_REQUEST, other.to_string()),
+    }
+}
+
+fn artist_not_found(account_id: &str) -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        format!("Artist not found: {account_id}"),
+    )
+}
+
+/// A random id: `prefix` and 16 lowercase letters and digits.
+fn batch_id() -> String {
+    job::new_run_id().replacen("run_", "batch_", 1)
+}
+
+/// POST /api/content/create
+pub async fn create(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult {
+    let account_id = account(&app, &headers)?;
+    let mut value = json_body(body, app.config.body_limit)?;
+    let thread = match value.as_object_mut().and_then(|o| o.remove("callback_thread_id")) {
+        None | Some(Value::Null) => None,
+        Some(Value::String(t)) => {
+            SlackThread::parse(&t)?;
+            if app.config.callback.is_none() {
+                return Err(FieldError {
+                    field: "callback_thread_id".into(),
+                    message: "this server has no callback URL configured".into(),
+                }
+                .into());
+            }
+            Some(t)
+        }
+        Some(_) => {
+            return Err(FieldError {
+                field: "callback_thread_id".into(),
+                message: "must be a string like slack:CHANNEL:TS".into(),
+            }
+            .into())
+        }
+    };
+    let req = CreateRequest::from_json(&value, None)?;
+    let checked = {
+        let (app, req) = (app.clone(), req.clone());
+        tokio::task::spawn_blocking(move || batch::check(&req, &app.config.artists, &app.templates))
+            .await
+            .map_err(ApiError::internal)?
+    }
+    .map_err(|e| prepare_error(e, &req.artist_account_id))?;
+    let lipsync = checked.lipsync(&req);
+    let new = NewBatch {
+        id: batch_id(),
+        account_id,
+        request: req.to_json().to_string(),
+        seed: rand::random(),
+        callback_thread_id: thread,
+        artist_account_id: req.artist_account_id.clone(),
+        template: req.template.clone(),
+        lipsync,
+        run_ids: (0..req.batch).map(|_| job::new_run_id()).collect(),
+    };
+    let run_ids = new.run_ids.clone();
+    // 202 only once the runs are committed.
+    app.db(move |s| s.create_batch(&new)).await?;
+    app.wake.notify_waiters();
+    tracing::info!(
+        runs = run_ids.len(),
+        artist = %req.artist_account_id,
+        "batch accepted"
+    );
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(json!({
+            "runIds": run_ids,
+            "status": "triggered",
+            "artist_account_id": req.artist_account_id,
+            "template": req.template,
+            "lipsync": lipsync,
+        })),
+    )
+        .into_response())
+}
+
+/// A run as GET /api/tasks/runs shows it.
+pub fn run_json(r: &RunRow) -> Value {
+    let output = r
+        .output
+        .as_deref()
+        .and_then(|o| serde_json::from_str::<Value>(o).ok());
+    json!({
+        "id": r.id,
+        "status": r.state.as_str(),
+        "artist_account_id": r.artist_account_id,
+        "template": r.template,
+        "lipsync": r.lipsync,
+        "batchId": r.batch_id,
+        "index": r.index,
+        "attempts": r.attempts,
+        "createdAt": timestamp(Some(r.created_at)),
+        "startedAt": timestamp(r.started_at),
+        "finishedAt": timestamp(r.finished_at),
+        "output": output,
+        "error": r.error,
+    })
+}
+
+fn timestamp(ms: Option<i64>) -> Value {
+    match ms {
+        Some(ms) if ms >= 0 => {
+            let t = std::time::UNIX_EPOCH + std::time::Duration::from_millis(ms as u64);
+            Value::String(humantime::format_rfc3339_millis(t).to_string())
+        }
+        _ => Value::Null,
+    }
+}
+
+/// GET /api/tasks/runs?runId=…|account_id=…&limit=…
+pub async fn runs(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Query(query): Query<HashMap<String, String>>,
+) -> ApiResult {
+    let own = account(&app, &headers)?;
+    let limit = match query.get("limit") {
+        None => 20,
+        Some(l) => match l.parse::<usize>() {
+            Ok(n) if (1..=100).contains(&n) => n,
+            _ => {
+                return Err(FieldError {
+                    field: "limit".into(),
+                    message: "must be an integer from 1 to 100".into(),
+                }
+                .into())
+            }
+        },
+    };
+    if let Some(asked) = query.get("account_id") {
+        if uuid::Uuid::parse_str(asked).is_err() {
+            return Err(FieldError {
+                field: "account_id".into(),
+                message: "must be a UUID".into(),
+            }
+            .into());
+        }
+        if !asked.eq_ignore_ascii_case(&own) {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "account_id is not the account of this API key",
+            ));
+        }
+    }
+    let runs = match query.get("runId") {
+        Some(id) => {
+            let id = id.clone();
+            let run = app.db(move |s| s.run(&id)).await?;
+            // Another account's run is as unknown as a missing one.
+            match run.filter(|r| r.account_id == own) {
+                Some(r) => vec![r],
+                None => return Err(ApiError::new(StatusCode::NOT_FOUND, "Run not found")),
+            }
+        }
+        None => app.db(move |s| s.runs_of_account(&own, limit)).await?,
+    };
+    let runs: Vec<Value> = runs.iter().map(run_json).collect();
+    Ok(Json(json!({ "status": "success", "runs": runs })).into_response())
+}
+
+/// GET /api/content/templates
+pub async fn templates(State(app): State<Arc<App>>, headers: HeaderMap) -> ApiResult {
+    account(&app, &headers)?;
+    let list: Vec<Value> = app
+        .templates
+        .list()
+        .map(|t| json!({ "id": t.id, "description": t.description }))
+        .collect();
+    Ok(Json(json!({ "status": "success", "templates": list })).into_response())
+}
+
+/// GET /api/content/templates/{id}
+pub async fn template(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    UrlPath(id): UrlPath<String>,
+) -> ApiResult {
+    account(&app, &headers)?;
+    let t = app
+        .templates
+        .get(&id)
+        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "Template not found"))?;
+    let value = serde_json::to_value(t).map_err(ApiError::internal)?;
+    Ok(Json(json!({ "status": "success", "template": value })).into_response())
+}
+
+/// GET /api/content/validate?artist_account_id=… — is the artist ready for a default video?
+pub async fn validate(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Query(query): Query<HashMap<String, String>>,
+) -> ApiResult {
+    account(&app, &headers)?;
+    let id = match query.get("artist_account_id") {
+        Some(id) if uuid::Uuid::parse_str(id).is_ok() => id.to_ascii_lowercase(),
+        Some(_) => {
+            return Err(FieldError {
+                field: "artist_account_id".into(),
+                message: "must be a UUID".into(),
+            }
+            .into())
+        }
+        None => {
+            return Err(FieldError {
+                field: "artist_account_id".into(),
+                message: "is required".into(),
+            }
+            .into())
+        }
+    };
+    let root = app.config.artists.clone();
+    let lookup = id.clone();
+    let artist = tokio::task::spawn_blocking(move || job::Artist::find(&root, &lookup))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(|e| prepare_error(PrepareError::Artist(e), &id))?;
+    let face_guide = artist.face_guide().is_ok();
+    let songs: Vec<String> = artist.songs().into_iter().map(|s| s.slug).collect();
+    let artist_md = artist.context("artist.md").is_some();
+    let audience_md = artist.context("audience.md").is_some();
+    let mut missing = Vec::new();
+    if !face_guide {
+        missing.push("context/images/face-guide.png");
+    }
+    if songs.is_empty() {
+        missing.push("songs/");
+    }
+    if !artist_md {
+        missing.push("context/artist.md");
+    }
+    if !audience_md {
+        missing.push("context/audience.md");
+    }
+    Ok(Json(json!({
+        "status": "success",
+        "artist_account_id": id,
+        "artist": artist.name,
+        "ready": face_guide && !songs.is_empty(),
+        "face_guide": face_guide,
+        "songs": songs,
+        "context": { "artist_md": artist_md, "audience_md": audience_md },
+        "missing": missing,
+    }))
+    .into_response())
+}
+
+/// GET /health
+pub async fn health(State(app): State<Arc<App>>) -> ApiResult {
+    let (queued, executing) = app.db(|s| s.counts()).await?;
+    Ok(Json(json!({
+        "status": "ok",
+        "version": env!("CARGO_PKG_VERSION"),
+        "runs": { "queued": queued, "executing": executing },
+        "workers": app.config.workers,
+    }))
+    .into_response())
+}
+
+/// GET /openapi.json
+pub async fn openapi() -> Response {
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        include_str!("../../assets/openapi.json"),
+    )
+        .into_response()
+}
+
+/// Anything else.
+pub async fn not_found() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "Not found")
+}

@@ -1,0 +1,115 @@
+//! The service's resolved configuration. The binary builds it from flags and environment.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::auth::ApiKeys;
+
+/// Where finished batches are reported.
+#[derive(Clone)]
+pub struct CallbackTarget {
+    pub url: String,
+    pub secret: String,
+}
+
+/// The Slack Web API the callback endpoint posts through.
+#[derive(Clone)]
+pub struct SlackConfig {
+    /// e.g. https://slack.com/api
+    pub api_url: String,
+    pub token: String,
+}
+
+/// How a worker renders a run: the program and its options.
+#[derive(Debug, Clone)]
+pub struct RenderConfig {
+    /// The reelforge binary that renders one run per process.
+    pub program: PathBuf,
+    pub model: Option<PathBuf>,
+    /// Transcript cache folder; None: the program's default.
+    pub cache: Option<PathBuf>,
+    pub assets: Option<PathBuf>,
+    pub preset: String,
+    pub x264_threads: usize,
+}
+
+#[derive(Clone)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub artists: PathBuf,
+    /// Holds runs.db, files/ (published videos) and work/ (runs in progress).
+    pub data: PathBuf,
+    /// Absolute base for videoUrl, e.g. https://videos.example.com; None: http://<listen>.
+    pub public_url: Option<String>,
+    pub api_keys: ApiKeys,
+    /// Runs executed at once.
+    pub workers: usize,
+    pub run_timeout: Duration,
+    /// Where the poller reports batches created with a callback thread.
+    pub callback: Option<CallbackTarget>,
+    /// How long the poller waits for a batch's runs before reporting a timeout.
+    pub callback_timeout: Duration,
+    pub poll_interval: Duration,
+    /// The secret the callback endpoint expects; None turns the endpoint off.
+    pub callback_secret: Option<String>,
+    pub slack: Option<SlackConfig>,
+    pub allow_private_urls: bool,
+    pub body_limit: usize,
+    /// How long a graceful shutdown waits for runs in progress before re-queueing them.
+    pub shutdown_grace: Duration,
+    pub render: RenderConfig,
+}
+
+impl Config {
+    /// A configuration with the defaults for everything but the folders.
+    pub fn new(artists: PathBuf, data: PathBuf, program: PathBuf) -> Config {
+        Config {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            artists,
+            data,
+            public_url: None,
+            api_keys: ApiKeys::default(),
+            workers: 1,
+            run_timeout: Duration::from_secs(1800),
+            callback: None,
+            callback_timeout: Duration::from_secs(1800),
+            poll_interval: Duration::from_secs(2),
+            callback_secret: None,
+            slack: None,
+            allow_private_urls: false,
+            body_limit: 1 << 20,
+            shutdown_grace: Duration::from_secs(10),
+            render: RenderConfig {
+                program,
+                model: None,
+                cache: None,
+                assets: None,
+                preset: "veryfast".into(),
+                x264_threads: 1,
+            },
+        }
+    }
+}
+
+// Secrets stay out of logs and panics.
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("listen", &self.listen)
+            .field("artists", &self.artists)
+            .field("data", &self.data)
+            .field("public_url", &self.public_url)
+            .field("api_keys", &self.api_keys.len())
+            .field("workers", &self.workers)
+            .field("run_timeout", &self.run_timeout)
+            .field("callback_url", &self.callback.as_ref().map(|c| &c.url))
+            .field("callback_timeout", &self.callback_timeout)
+            .field("callback_endpoint", &self.callback_secret.is_some())
+            .field("slack_api", &self.slack.as_ref().map(|s| &s.api_url))
+            .field("allow_private_urls", &self.allow_private_urls)
+            .field("body_limit", &self.body_limit)
+            .field("render", &self.render)
+            .finish()
+    }
+}

@@ -1,0 +1,217 @@
+//! `reelforge serve`: the seeds' HTTP API over the render pipeline. Runs are stored in SQLite
+//! before they are acknowledged, executed by a bounded pool of workers (one child process per
+//! run), served under /files, and reported to a callback that posts into Slack.
+
+pub mod api;
+pub mod auth;
+pub mod callback;
+pub mod config;
+mod notify;
+pub mod poller;
+pub mod slack;
+pub mod store;
+mod worker;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use axum::Router;
+use tokio::sync::{watch, Notify};
+use tower_http::services::ServeDir;
+
+pub use config::Config;
+use store::{Store, StoreError};
+
+use crate::template::{TemplateError, Templates};
+
+/// Why the service cannot start.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("data folder {path}: {source}")]
+    Data {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("artists folder {0} is not a readable folder")]
+    Artists(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("templates: {0}")]
+    Templates(#[from] TemplateError),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the public URL {0:?} is not an absolute http(s) URL")]
+    PublicUrl(String),
+    #[error("Slack client: {0}")]
+    Slack(String),
+    #[error("server: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// What every handler and task shares.
+pub struct App {
+    pub config: Config,
+    pub store: Store,
+    pub templates: Templates,
+    /// Base of videoUrl, without a trailing slash.
+    pub public_url: String,
+    /// Published videos, served under /files.
+    pub files_dir: PathBuf,
+    /// One folder per run in progress.
+    pub work_dir: PathBuf,
+    /// Woken when runs are queued.
+    pub wake: Notify,
+    pub slack: Option<slack::SlackClient>,
+    /// One callback delivery at a time, so a thread is never reported twice.
+    pub deliveries: tokio::sync::Mutex<()>,
+}
+
+impl App {
+    /// Runs a store call off the async threads.
+    pub async fn db<T, F>(self: &Arc<Self>, f: F) -> Result<T, api::ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
+    {
+        let app = self.clone();
+        tokio::task::spawn_blocking(move || f(&app.store))
+            .await
+            .map_err(api::ApiError::internal)?
+            .map_err(api::ApiError::internal)
+    }
+}
+
+/// A bound server, ready to run.
+pub struct Server {
+    app: Arc<App>,
+    listener: tokio::net::TcpListener,
+}
+
+impl Server {
+    /// Checks the configuration, opens the store (recovering runs a crash left executing) and
+    /// binds the listening socket.
+    pub async fn bind(config: Config, templates: Templates) -> Result<Server, ServeError> {
+        if !config.artists.is_dir() {
+            return Err(ServeError::Artists(config.artists.display().to_string()));
+        }
+        let data_err = |source| ServeError::Data {
+            path: config.data.display().to_string(),
+            source,
+        };
+        let files_dir = config.data.join("files");
+        let work_dir = config.data.join("work");
+        for dir in [&files_dir, &work_dir] {
+            std::fs::create_dir_all(dir).map_err(data_err)?;
+        }
+        let store = Store::open(&config.data.join("runs.db"))?;
+        let (requeued, crashed) = store.recover()?;
+        if requeued + crashed > 0 {
+            tracing::warn!(requeued, crashed, "recovered runs left executing by a stop");
+        }
+        let listener = tokio::net::TcpListener::bind(config.listen)
+            .await
+            .map_err(|source| ServeError::Listen {
+                addr: config.listen,
+                source,
+            })?;
+        let local = listener.local_addr()?;
+        let public_url = match &config.public_url {
+            Some(u) => {
+                let parsed = reqwest::Url::parse(u).map_err(|_| ServeError::PublicUrl(u.clone()))?;
+                if !matches!(parsed.scheme(), "http" | "https") {
+                    return Err(ServeError::PublicUrl(u.clone()));
+                }
+                u.trim_end_matches('/').to_string()
+            }
+            None => format!("http://{local}"),
+        };
+        let slack = match &config.slack {
+            Some(s) => Some(
+                slack::SlackClient::new(
+                    &s.api_url,
+                    s.token.clone(),
+                    std::time::Duration::from_secs(60),
+                )
+                .map_err(|e| ServeError::Slack(e.to_string()))?,
+            ),
+            None => None,
+        };
+        let mut config = config;
+        if let Some(cb) = &mut config.callback {
+            // The default callback is this server's own endpoint.
+            if cb.url.is_empty() {
+                cb.url = format!("http://{local}/api/content-agent/callback");
+            }
+        }
+        let app = Arc::new(App {
+            config,
+            store,
+            templates,
+            public_url,
+            files_dir,
+            work_dir,
+            wake: Notify::new(),
+            slack,
+            deliveries: tokio::sync::Mutex::new(()),
+        });
+        Ok(Server { app, listener })
+    }
+
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// Serves until `stop` completes, then stops taking requests, lets runs in progress finish
+    /// within the grace period (re-queueing the rest) and returns.
+    pub async fn run(self, stop: impl Future<Output = ()> + Send + 'static) -> Result<(), ServeError> {
+        let app = self.app;
+        let (tx, rx) = watch::channel(false);
+        let mut tasks = tokio::task::JoinSet::new();
+        for _ in 0..app.config.workers.max(1) {
+            tasks.spawn(worker::work(app.clone(), rx.clone()));
+        }
+        tasks.spawn(poller::poll(app.clone(), rx.clone()));
+        let router = router(app.clone());
+        let mut http_stop = rx.clone();
+        let server = axum::serve(self.listener, router).with_graceful_shutdown(async move {
+            let _ = http_stop.wait_for(|s| *s).await;
+        });
+        tokio::spawn(async move {
+            stop.await;
+            tracing::info!("shutting down: finishing runs in progress");
+            let _ = tx.send(true);
+        });
+        server.await?;
+        while tasks.join_next().await.is_some() {}
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+/// The routes.
+pub fn router(app: Arc<App>) -> Router {
+    let limit = app.config.body_limit;
+    Router::new()
+        .route("/api/content/create", post(api::create))
+        .route("/api/tasks/runs", get(api::runs))
+        .route("/api/content/templates", get(api::templates))
+        .route("/api/content/templates/{id}", get(api::template))
+        .route("/api/content/validate", get(api::validate))
+        .route("/api/content-agent/callback", post(notify::callback))
+        .route("/health", get(api::health))
+        .route("/openapi.json", get(api::openapi))
+        .nest_service("/files", ServeDir::new(&app.files_dir))
+        .fallback(api::not_found)
+        .layer(DefaultBodyLimit::max(limit))
+        .layer(tower_http::catch_panic::CatchPanicLayer::new())
+        .with_state(app)
+}

@@ -1,0 +1,118 @@
+//! POST /api/content-agent/callback: a finished batch's results, posted into its Slack thread
+//! once.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use axum::Json;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+use super::api::{ApiError, ApiResult};
+use super::callback::{plan_posts, CallbackPayload, SlackThread};
+use super::{slack, App};
+use crate::job::{self, FetchLimits};
+
+/// Compares secrets in constant time (hashed first, so lengths do not show either).
+pub fn secret_matches(given: &[u8], expected: &[u8]) -> bool {
+    Sha256::digest(given).ct_eq(&Sha256::digest(expected)).into()
+}
+
+pub async fn callback(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult {
+    let Some(secret) = &app.config.callback_secret else {
+        return Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "The callback endpoint is not configured (no callback secret)",
+        ));
+    };
+    let given = headers
+        .get("x-callback-secret")
+        .map(|v| v.as_bytes())
+        .unwrap_or_default();
+    if given.is_empty() || !secret_matches(given, secret.as_bytes()) {
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "Missing or invalid callback secret",
+        ));
+    }
+    let bytes = body.map_err(|e| super::api::body_error(e, app.config.body_limit))?;
+    let payload = CallbackPayload::from_json(&bytes)?;
+    let thread = SlackThread::parse(&payload.thread_id)?;
+
+    let _one_at_a_time = app.deliveries.lock().await;
+    let id = payload.thread_id.clone();
+    if app.db(move |s| s.thread_reported(&id)).await? {
+        return Ok(Json(json!({ "status": "ok", "skipped": true })).into_response());
+    }
+    let Some(client) = &app.slack else {
+        return Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Slack is not configured (no bot token)",
+        ));
+    };
+    let posts = plan_posts(&payload);
+    let fetch = |url: &str| {
+        let (app, url) = (app.clone(), url.to_string());
+        async move { video_bytes(&app, &url).await }
+    };
+    if let Err(e) = slack::deliver(client, &thread, &posts, fetch).await {
+        tracing::warn!(thread = %payload.thread_id, "Slack delivery failed: {e}");
+        return Err(ApiError::new(StatusCode::BAD_GATEWAY, format!("Slack: {e}")));
+    }
+    let (id, status) = (payload.thread_id.clone(), format!("{:?}", payload.status));
+    app.db(move |s| s.mark_thread_reported(&id, &status.to_lowercase()))
+        .await?;
+    tracing::info!(thread = %payload.thread_id, posts = posts.len(), "reported to Slack");
+    Ok(Json(json!({ "status": "ok" })).into_response())
+}
+
+/// A video's file name and bytes: read from /files when the URL is this server's own,
+/// downloaded (within the URL policy) otherwise.
+async fn video_bytes(app: &Arc<App>, url: &str) -> Result<(String, Vec<u8>), String> {
+    let own = format!("{}/files/", app.public_url);
+    if let Some(name) = url.strip_prefix(&own) {
+        if name.is_empty() || name.contains(['/', '\\']) || name.starts_with('.') {
+            return Err(format!("{url} does not name a published video"));
+        }
+        let bytes = tokio::fs::read(app.files_dir.join(name))
+            .await
+            .map_err(|e| format!("{url}: {e}"))?;
+        return Ok((name.to_string(), bytes));
+    }
+    let mut limits = FetchLimits::songs();
+    limits.allow_private = app.config.allow_private_urls;
+    let owned = url.to_string();
+    let fetched = tokio::task::spawn_blocking(move || job::fetch(&owned, limits))
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| e.to_string())?;
+    let name = url
+        .rsplit('/')
+        .next()
+        .filter(|n| !n.is_empty())
+        .unwrap_or("video.mp4")
+        .to_string();
+    Ok((name, fetched.bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::secret_matches;
+
+    #[test]
+    fn only_the_same_secret_matches() {
+        assert!(secret_matches(b"s3cret-value", b"s3cret-value"));
+        assert!(!secret_matches(b"s3cret-valuE", b"s3cret-value"));
+        assert!(!secret_matches(b"s3cret", b"s3cret-value"));
+        assert!(!secret_matches(b"", b"s3cret-value"));
+    }
+}

@@ -1,0 +1,604 @@
+//! The run store: batches, runs and callback deliveries in one SQLite file (WAL, synchronous
+//! FULL), so that whatever the API has acknowledged survives a crash.
+
+use std::path::Path;
+use std::sync::Mutex;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use rusqlite::{params, Connection, OptionalExtension, Row};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("run store {path}: {source}")]
+    Open {
+        path: String,
+        #[source]
+        source: rusqlite::Error,
+    },
+    #[error("run store: {0}")]
+    Sql(#[from] rusqlite::Error),
+}
+
+/// A run's state, as the API reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunState {
+    Queued,
+    Executing,
+    Completed,
+    Failed,
+    Canceled,
+    Crashed,
+    TimedOut,
+}
+
+impl RunState {
+    pub const ALL: [RunState; 7] = [
+        RunState::Queued,
+        RunState::Executing,
+        RunState::Completed,
+        RunState::Failed,
+        RunState::Canceled,
+        RunState::Crashed,
+        RunState::TimedOut,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunState::Queued => "QUEUED",
+            RunState::Executing => "EXECUTING",
+            RunState::Completed => "COMPLETED",
+            RunState::Failed => "FAILED",
+            RunState::Canceled => "CANCELED",
+            RunState::Crashed => "CRASHED",
+            RunState::TimedOut => "TIMED_OUT",
+        }
+    }
+
+    fn parse(s: &str) -> RunState {
+        RunState::ALL
+            .into_iter()
+            .find(|st| st.as_str() == s)
+            .unwrap_or(RunState::Crashed)
+    }
+
+    /// True once the run will not change again.
+    pub fn is_final(self) -> bool {
+        !matches!(self, RunState::Queued | RunState::Executing)
+    }
+}
+
+/// How many times a run may start: once, and once more after a crash.
+pub const MAX_ATTEMPTS: i64 = 2;
+
+/// A batch as the create endpoint accepted it.
+#[derive(Debug, Clone)]
+pub struct NewBatch {
+    pub id: String,
+    pub account_id: String,
+    /// The validated create request, as JSON.
+    pub request: String,
+    pub seed: u64,
+    pub callback_thread_id: Option<String>,
+    pub artist_account_id: String,
+    pub template: Option<String>,
+    pub lipsync: bool,
+    pub run_ids: Vec<String>,
+}
+
+/// One run, as stored.
+#[derive(Debug, Clone)]
+pub struct RunRow {
+    pub id: String,
+    pub batch_id: String,
+    pub index: usize,
+    pub account_id: String,
+    pub artist_account_id: String,
+    pub template: Option<String>,
+    pub lipsync: bool,
+    pub state: RunState,
+    pub attempts: i64,
+    pub created_at: i64,
+    pub started_at: Option<i64>,
+    pub finished_at: Option<i64>,
+    /// The run's result JSON when it finished with one.
+    pub output: Option<String>,
+    pub error: Option<String>,
+}
+
+/// A run a worker has claimed, with what it needs to execute it.
+#[derive(Debug, Clone)]
+pub struct Claimed {
+    pub run: RunRow,
+    pub request: String,
+    pub seed: u64,
+}
+
+/// A batch whose results are to be posted to the callback.
+#[derive(Debug, Clone)]
+pub struct PendingCallback {
+    pub batch_id: String,
+    pub thread_id: String,
+    pub created_at: i64,
+    pub attempts: i64,
+}
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS batches (
+    id TEXT PRIMARY KEY,
+    account_id TEXT NOT NULL,
+    request TEXT NOT NULL,
+    seed INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    callback_thread_id TEXT,
+    -- none | pending | delivered | abandoned
+    callback_state TEXT NOT NULL,
+    callback_attempts INTEGER NOT NULL DEFAULT 0,
+    callback_next_at INTEGER NOT NULL DEFAULT 0,
+    callback_error TEXT
+);
+CREATE TABLE IF NOT EXISTS runs (
+    id TEXT PRIMARY KEY,
+    batch_id TEXT NOT NULL REFERENCES batches(id),
+    idx INTEGER NOT NULL,
+    account_id TEXT NOT NULL,
+    artist_account_id TEXT NOT NULL,
+    template TEXT,
+    lipsync INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL,
+    started_at INTEGER,
+    finished_at INTEGER,
+    output TEXT,
+    error TEXT
+);
+CREATE INDEX IF NOT EXISTS runs_by_account ON runs(account_id, created_at);
+CREATE INDEX IF NOT EXISTS runs_by_status ON runs(status, created_at);
+CREATE INDEX IF NOT EXISTS runs_by_batch ON runs(batch_id, idx);
+CREATE TABLE IF NOT EXISTS slack_threads (
+    thread_id TEXT PRIMARY KEY,
+    status TEXT NOT NULL,
+    reported_at INTEGER NOT NULL
+);
+";
+
+const RUN_COLUMNS: &str = "runs.id, runs.batch_id, runs.idx, runs.account_id, \
+     runs.artist_account_id, runs.template, runs.lipsync, runs.status, runs.attempts, \
+     runs.created_at, runs.started_at, runs.finished_at, runs.output, runs.error";
+
+/// Milliseconds since the Unix epoch.
+pub fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+pub struct Store {
+    conn: Mutex<Connection>,
+}
+
+impl Store {
+    /// Opens (creating if needed) the store at `path`.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        let open_err = |source| StoreError::Open {
+            path: path.display().to_string(),
+            source,
+        };
+        let conn = Connection::open(path).map_err(open_err)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(open_err)?;
+        // WAL keeps readers off the writer's back; FULL makes every commit durable before the
+        // API answers.
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(open_err)?;
+        conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(open_err)?;
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(open_err)?;
+        conn.execute_batch(SCHEMA).map_err(open_err)?;
+        Ok(Store {
+            conn: Mutex::new(conn),
+        })
+    }
+
+    fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
+        // A panic while holding the lock leaves SQLite consistent (transactions roll back).
+        self.conn.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Stores a batch and its runs, all QUEUED, in one transaction.
+    pub fn create_batch(&self, b: &NewBatch) -> Result<(), StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let now = now_ms();
+        let callback_state = if b.callback_thread_id.is_some() {
+            "pending"
+        } else {
+            "none"
+        };
+        tx.execute(
+            "INSERT INTO batches (id, account_id, request, seed, created_at, callback_thread_id, \
+             callback_state) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                b.id,
+                b.account_id,
+                b.request,
+                b.seed as i64,
+                now,
+                b.callback_thread_id,
+                callback_state
+            ],
+        )?;
+        for (i, run_id) in b.run_ids.iter().enumerate() {
+            tx.execute(
+                "INSERT INTO runs (id, batch_id, idx, account_id, artist_account_id, template, \
+                 lipsync, status, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'QUEUED', ?8)",
+                params![
+                    run_id,
+                    b.id,
+                    i as i64,
+                    b.account_id,
+                    b.artist_account_id,
+                    b.template,
+                    b.lipsync,
+                    now
+                ],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Marks the oldest queued run EXECUTING (one more attempt) and returns it.
+    pub fn claim_next(&self) -> Result<Option<Claimed>, StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let id: Option<String> = tx
+            .query_row(
+                "SELECT id FROM runs WHERE status = 'QUEUED' ORDER BY created_at, batch_id, idx \
+                 LIMIT 1",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let Some(id) = id else {
+            return Ok(None);
+        };
+        tx.execute(
+            "UPDATE runs SET status = 'EXECUTING', attempts = attempts + 1, started_at = ?2, \
+             finished_at = NULL, error = NULL WHERE id = ?1",
+            params![id, now_ms()],
+        )?;
+        let claimed = tx.query_row(
+            &format!(
+                "SELECT {RUN_COLUMNS}, b.request, b.seed FROM runs JOIN batches b \
+                 ON b.id = runs.batch_id WHERE runs.id = ?1"
+            ),
+            params![id],
+            |r| {
+                Ok(Claimed {
+                    run: run_row(r)?,
+                    request: r.get(14)?,
+                    seed: r.get::<_, i64>(15)? as u64,
+                })
+            },
+        )?;
+        tx.commit()?;
+        Ok(Some(claimed))
+    }
+
+    /// Records how an EXECUTING run ended. A run that is no longer EXECUTING (for example
+    /// recovered by another start) is left alone; returns whether the row changed.
+    pub fn finish(
+        &self,
+        run_id: &str,
+        state: RunState,
+        output: Option<&str>,
+        error: Option<&str>,
+    ) -> Result<bool, StoreError> {
+        let n = self.conn().execute(
+            "UPDATE runs SET status = ?2, output = ?3, error = ?4, finished_at = ?5 \
+             WHERE id = ?1 AND status = 'EXECUTING'",
+            params![run_id, state.as_str(), output, error, now_ms()],
+        )?;
+        Ok(n == 1)
+    }
+
+    /// Puts an EXECUTING run back in the queue without counting the attempt (a graceful
+    /// shutdown interrupted it).
+    pub fn requeue(&self, run_id: &str) -> Result<(), StoreError> {
+        self.conn().execute(
+            "UPDATE runs SET status = 'QUEUED', attempts = MAX(attempts - 1, 0), \
+             started_at = NULL WHERE id = ?1 AND status = 'EXECUTING'",
+            params![run_id],
+        )?;
+        Ok(())
+    }
+
+    /// After a crash or restart: runs left EXECUTING go back to the queue once; a run that
+    /// was already retried is marked CRASHED. Returns (requeued, crashed).
+    pub fn recover(&self) -> Result<(usize, usize), StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let crashed = tx.execute(
+            "UPDATE runs SET status = 'CRASHED', finished_at = ?1, error = 'the server stopped \
+             while this run was executing, twice' WHERE status = 'EXECUTING' AND attempts >= ?2",
+            params![now_ms(), MAX_ATTEMPTS],
+        )?;
+        let requeued = tx.execute(
+            "UPDATE runs SET status = 'QUEUED', started_at = NULL WHERE status = 'EXECUTING'",
+            [],
+        )?;
+        tx.commit()?;
+        Ok((requeued, crashed))
+    }
+
+    pub fn run(&self, run_id: &str) -> Result<Option<RunRow>, StoreError> {
+        Ok(self
+            .conn()
+            .query_row(
+                &format!("SELECT {RUN_COLUMNS} FROM runs WHERE id = ?1"),
+                params![run_id],
+                run_row,
+            )
+            .optional()?)
+    }
+
+    /// An account's most recent runs, newest first.
+    pub fn runs_of_account(&self, account_id: &str, limit: usize) -> Result<Vec<RunRow>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(&format!(
+            "SELECT {RUN_COLUMNS} FROM runs WHERE account_id = ?1 \
+             ORDER BY created_at DESC, batch_id, idx LIMIT ?2"
+        ))?;
+        let rows = stmt.query_map(params![account_id, limit as i64], run_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    pub fn runs_of_batch(&self, batch_id: &str) -> Result<Vec<RunRow>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(&format!(
+            "SELECT {RUN_COLUMNS} FROM runs WHERE batch_id = ?1 ORDER BY idx"
+        ))?;
+        let rows = stmt.query_map(params![batch_id], run_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// (queued, executing) run counts.
+    pub fn counts(&self) -> Result<(u64, u64), StoreError> {
+        let conn = self.conn();
+        let count = |status: &str| -> Result<u64, rusqlite::Error> {
+            conn.query_row(
+                "SELECT COUNT(*) FROM runs WHERE status = ?1",
+                params![status],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n as u64)
+        };
+        Ok((count("QUEUED")?, count("EXECUTING")?))
+    }
+
+    /// Batches with a callback thread whose next delivery attempt is due.
+    pub fn callbacks_due(&self, now: i64) -> Result<Vec<PendingCallback>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(
+            "SELECT id, callback_thread_id, created_at, callback_attempts FROM batches \
+             WHERE callback_state = 'pending' AND callback_next_at <= ?1 ORDER BY created_at",
+        )?;
+        let rows = stmt.query_map(params![now], |r| {
+            Ok(PendingCallback {
+                batch_id: r.get(0)?,
+                thread_id: r.get(1)?,
+                created_at: r.get(2)?,
+                attempts: r.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Records a callback delivery: delivered, or failed with the time of the next try
+    /// (`None` gives up).
+    pub fn callback_attempted(
+        &self,
+        batch_id: &str,
+        outcome: Result<(), (&str, Option<i64>)>,
+    ) -> Result<(), StoreError> {
+        let conn = self.conn();
+        match outcome {
+            Ok(()) => conn.execute(
+                "UPDATE batches SET callback_state = 'delivered', callback_error = NULL, \
+                 callback_attempts = callback_attempts + 1 WHERE id = ?1",
+                params![batch_id],
+            )?,
+            Err((error, next)) => conn.execute(
+                "UPDATE batches SET callback_state = ?2, callback_error = ?3, \
+                 callback_attempts = callback_attempts + 1, callback_next_at = ?4 WHERE id = ?1",
+                params![
+                    batch_id,
+                    if next.is_some() { "pending" } else { "abandoned" },
+                    error,
+                    next.unwrap_or(0)
+                ],
+            )?,
+        };
+        Ok(())
+    }
+
+    /// The callback state of a batch: (state, attempts, last error).
+    pub fn callback_state(
+        &self,
+        batch_id: &str,
+    ) -> Result<Option<(String, i64, Option<String>)>, StoreError> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT callback_state, callback_attempts, callback_error FROM batches \
+                 WHERE id = ?1",
+                params![batch_id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?)
+    }
+
+    /// True when a Slack thread was already reported.
+    pub fn thread_reported(&self, thread_id: &str) -> Result<bool, StoreError> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT 1 FROM slack_threads WHERE thread_id = ?1",
+                params![thread_id],
+                |_| Ok(()),
+            )
+            .optional()?
+            .is_some())
+    }
+
+    pub fn mark_thread_reported(&self, thread_id: &str, status: &str) -> Result<(), StoreError> {
+        self.conn().execute(
+            "INSERT OR IGNORE INTO slack_threads (thread_id, status, reported_at) \
+             VALUES (?1, ?2, ?3)",
+            params![thread_id, status, now_ms()],
+        )?;
+        Ok(())
+    }
+}
+
+fn run_row(r: &Row<'_>) -> rusqlite::Result<RunRow> {
+    Ok(RunRow {
+        id: r.get(0)?,
+        batch_id: r.get(1)?,
+        index: r.get::<_, i64>(2)? as usize,
+        account_id: r.get(3)?,
+        artist_account_id: r.get(4)?,
+        template: r.get(5)?,
+        lipsync: r.get(6)?,
+        state: RunState::parse(&r.get::<_, String>(7)?),
+        attempts: r.get(8)?,
+        created_at: r.get(9)?,
+        started_at: r.get(10)?,
+        finished_at: r.get(11)?,
+        output: r.get(12)?,
+        error: r.get(13)?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn batch(id: &str, runs: &[&str], thread: Option<&str>) -> NewBatch {
+        NewBatch {
+            id: id.into(),
+            account_id: "acct".into(),
+            request: "{}".into(),
+            seed: 9,
+            callback_thread_id: thread.map(Into::into),
+            artist_account_id: "artist".into(),
+            template: None,
+            lipsync: false,
+            run_ids: runs.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    fn store() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("runs.db")).unwrap();
+        (dir, store)
+    }
+
+    #[test]
+    fn runs_are_claimed_in_order_once_each() {
+        let (_dir, s) = store();
+        s.create_batch(&batch("b1", &["r1", "r2"], None)).unwrap();
+        let a = s.claim_next().unwrap().unwrap();
+        let b = s.claim_next().unwrap().unwrap();
+        assert_eq!((a.run.id.as_str(), b.run.id.as_str()), ("r1", "r2"));
+        assert_eq!((a.run.index, a.seed, a.run.attempts), (0, 9, 1));
+        assert_eq!(a.run.state, RunState::Executing);
+        assert!(s.claim_next().unwrap().is_none());
+        assert_eq!(s.counts().unwrap(), (0, 2));
+    }
+
+    #[test]
+    fn a_finished_run_keeps_its_output_and_cannot_be_finished_twice() {
+        let (_dir, s) = store();
+        s.create_batch(&batch("b1", &["r1"], None)).unwrap();
+        s.claim_next().unwrap();
+        assert!(s
+            .finish("r1", RunState::Completed, Some("{\"a\":1}"), None)
+            .unwrap());
+        assert!(!s.finish("r1", RunState::Failed, None, Some("late")).unwrap());
+        let r = s.run("r1").unwrap().unwrap();
+        assert_eq!(r.state, RunState::Completed);
+        assert_eq!(r.output.as_deref(), Some("{\"a\":1}"));
+        assert!(r.finished_at.is_some());
+    }
+
+    #[test]
+    fn a_run_left_executing_is_requeued_once_then_crashed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("runs.db");
+        {
+            let s = Store::open(&path).unwrap();
+            s.create_batch(&batch("b1", &["r1"], None)).unwrap();
+            s.claim_next().unwrap();
+        }
+        let s = Store::open(&path).unwrap();
+        assert_eq!(s.recover().unwrap(), (1, 0));
+        assert_eq!(s.run("r1").unwrap().unwrap().state, RunState::Queued);
+        assert_eq!(s.claim_next().unwrap().unwrap().run.attempts, 2);
+        assert_eq!(s.recover().unwrap(), (0, 1));
+        let r = s.run("r1").unwrap().unwrap();
+        assert_eq!(r.state, RunState::Crashed);
+        assert!(r.error.unwrap().contains("stopped"));
+    }
+
+    #[test]
+    fn an_interrupted_run_is_requeued_without_using_an_attempt() {
+        let (_dir, s) = store();
+        s.create_batch(&batch("b1", &["r1"], None)).unwrap();
+        s.claim_next().unwrap();
+        s.requeue("r1").unwrap();
+        let r = s.run("r1").unwrap().unwrap();
+        assert_eq!((r.state, r.attempts), (RunState::Queued, 0));
+    }
+
+    #[test]
+    fn callbacks_are_due_until_delivered_and_back_off_on_failure() {
+        let (_dir, s) = store();
+        s.create_batch(&batch("b1", &["r1"], Some("slack:C1:1.2")))
+            .unwrap();
+        s.create_batch(&batch("b2", &["r2"], None)).unwrap();
+        let due = s.callbacks_due(now_ms()).unwrap();
+        assert_eq!(due.len(), 1);
+        assert_eq!(due[0].thread_id, "slack:C1:1.2");
+        let later = now_ms() + 60_000;
+        s.callback_attempted("b1", Err(("refused", Some(later))))
+            .unwrap();
+        assert!(s.callbacks_due(now_ms()).unwrap().is_empty());
+        assert_eq!(s.callbacks_due(later).unwrap()[0].attempts, 1);
+        s.callback_attempted("b1", Ok(())).unwrap();
+        assert!(s.callbacks_due(later).unwrap().is_empty());
+        assert_eq!(s.callback_state("b1").unwrap().unwrap().0, "delivered");
+    }
+
+    #[test]
+    fn a_thread_is_reported_once() {
+        let (_dir, s) = store();
+        assert!(!s.thread_reported("slack:C1:1.2").unwrap());
+        s.mark_thread_reported("slack:C1:1.2", "completed").unwrap();
+        s.mark_thread_reported("slack:C1:1.2", "completed").unwrap();
+        assert!(s.thread_reported("slack:C1:1.2").unwrap());
+    }
+
+    #[test]
+    fn runs_of_an_account_are_newest_first_and_limited() {
+        let (_dir, s) = store();
+        s.create_batch(&batch("b1", &["r1", "r2", "r3"], None))
+            .unwrap();
+        let runs = s.runs_of_account("acct", 2).unwrap();
+        assert_eq!(runs.len(), 2);
+        assert!(s.runs_of_account("other", 10).unwrap().is_empty());
+        assert_eq!(s.runs_of_batch("b1").unwrap().len(), 3);
+    }
+}

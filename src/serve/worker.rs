@@ -1,0 +1,254 @@
+//! The worker pool: each worker claims the oldest queued run and renders it in a child process
+//! (`reelforge run-video`), so that a run can be timed out by killing it and a crash in one
+//! run cannot take the server down.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::process::Command;
+use tokio::sync::watch;
+
+use super::store::{Claimed, RunState};
+use super::App;
+use crate::batch::{RunResult, RunStatus};
+
+/// How a run's process ended.
+enum Ended {
+    Finished(std::io::Result<std::process::Output>),
+    TimedOut,
+    /// Shutdown came and the grace period ran out.
+    Interrupted,
+}
+
+/// Runs queued runs until `shutdown` turns true.
+pub async fn work(app: Arc<App>, mut shutdown: watch::Receiver<bool>) {
+    loop {
+        if *shutdown.borrow() {
+            return;
+        }
+        // Registered before looking, so a run queued meanwhile still wakes this worker.
+        let woken = app.wake.notified();
+        match app.db(|s| s.claim_next()).await {
+            Ok(Some(claimed)) => execute(&app, claimed, &mut shutdown).await,
+            Ok(None) => {
+                tokio::select! {
+                    _ = woken => {}
+                    _ = shutdown.changed() => {}
+                    // Also look now and then: runs may have been re-queued by recovery.
+                    _ = tokio::time::sleep(Duration::from_secs(5)) => {}
+                }
+            }
+            Err(e) => {
+                tracing::error!("claiming a run: {}", e.error);
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        }
+    }
+}
+
+async fn execute(app: &Arc<App>, claimed: Claimed, shutdown: &mut watch::Receiver<bool>) {
+    let run_id = claimed.run.id.clone();
+    tracing::info!(run = %run_id, attempt = claimed.run.attempts, "run started");
+    let work_dir = app.work_dir.join(&run_id);
+    // A previous attempt may have left pieces behind.
+    let _ = tokio::fs::remove_dir_all(&work_dir).await;
+    let outcome = match prepare_work_dir(app, &claimed, &work_dir).await {
+        Ok(manifest) => {
+            let ended = run_process(app, &claimed, &manifest, shutdown).await;
+            record(app, &claimed, &work_dir, ended).await
+        }
+        Err(e) => Some((
+            RunState::Failed,
+            None,
+            Some(format!("could not set up the run: {e}")),
+        )),
+    };
+    match outcome {
+        Some((state, output, error)) => {
+            let id = run_id.clone();
+            let (log_state, log_error) = (state, error.clone());
+            let _ = app
+                .db(move |s| s.finish(&id, state, output.as_deref(), error.as_deref()))
+                .await;
+            match log_error {
+                None => tracing::info!(run = %run_id, status = log_state.as_str(), "run finished"),
+                Some(e) => {
+                    tracing::warn!(run = %run_id, status = log_state.as_str(), error = %e, "run finished")
+                }
+            }
+        }
+        None => {
+            let id = run_id.clone();
+            let _ = app.db(move |s| s.requeue(&id)).await;
+            tracing::info!(run = %run_id, "run interrupted by shutdown; queued again");
+        }
+    }
+    let _ = tokio::fs::remove_dir_all(&work_dir).await;
+}
+
+/// Writes the run's manifest: the stored request plus where to find and put things.
+async fn prepare_work_dir(
+    app: &App,
+    claimed: &Claimed,
+    work_dir: &Path,
+) -> std::io::Result<PathBuf> {
+    tokio::fs::create_dir_all(work_dir).await?;
+    let mut manifest: serde_json::Value = serde_json::from_str(&claimed.request)?;
+    manifest["artists_root"] = std::path::absolute(&app.config.artists)?
+        .display()
+        .to_string()
+        .into();
+    manifest["output_dir"] = work_dir.display().to_string().into();
+    manifest["seed"] = claimed.seed.into();
+    let path = work_dir.join("manifest.json");
+    tokio::fs::write(&path, manifest.to_string()).await?;
+    Ok(path)
+}
+
+fn command(app: &App, claimed: &Claimed, manifest: &Path) -> Command {
+    let r = &app.config.render;
+    let mut cmd = Command::new(&r.program);
+    cmd.arg("run-video")
+        .arg(manifest)
+        .arg("--index")
+        .arg(claimed.run.index.to_string())
+        .arg("--run-id")
+        .arg(&claimed.run.id)
+        .arg("--x264-threads")
+        .arg(r.x264_threads.to_string())
+        .arg("--preset")
+        .arg(&r.preset);
+    if let Some(model) = &r.model {
+        cmd.arg("--model").arg(model);
+    }
+    if let Some(cache) = &r.cache {
+        cmd.arg("--cache").arg(cache);
+    }
+    if let Some(assets) = &r.assets {
+        cmd.arg("--assets").arg(assets);
+    }
+    if app.config.allow_private_urls {
+        cmd.arg("--allow-private-urls");
+    }
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    #[cfg(target_os = "linux")]
+    // SAFETY: prctl is async-signal-safe; it makes the child die with the server, so a killed
+    // server leaves no orphan render behind.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+            Ok(())
+        });
+    }
+    cmd
+}
+
+async fn run_process(
+    app: &App,
+    claimed: &Claimed,
+    manifest: &Path,
+    shutdown: &mut watch::Receiver<bool>,
+) -> Ended {
+    let child = match command(app, claimed, manifest).spawn() {
+        Ok(c) => c,
+        Err(e) => return Ended::Finished(Err(e)),
+    };
+    // Dropping this future kills the child (kill_on_drop).
+    let output = child.wait_with_output();
+    tokio::pin!(output);
+    let timeout = tokio::time::sleep(app.config.run_timeout);
+    tokio::pin!(timeout);
+    tokio::select! {
+        out = &mut output => return Ended::Finished(out),
+        _ = &mut timeout => return Ended::TimedOut,
+        _ = shutdown.wait_for(|s| *s) => {}
+    }
+    // Shutting down: let the run finish within the grace period, else queue it again.
+    tokio::select! {
+        out = &mut output => Ended::Finished(out),
+        _ = &mut timeout => Ended::TimedOut,
+        _ = tokio::time::sleep(app.config.shutdown_grace) => Ended::Interrupted,
+    }
+}
+
+type Outcome = Option<(RunState, Option<String>, Option<String>)>;
+
+/// Turns a process's end into the run's final state, publishing its video.
+async fn record(app: &App, claimed: &Claimed, work_dir: &Path, ended: Ended) -> Outcome {
+    let output = match ended {
+        Ended::Interrupted => return None,
+        Ended::TimedOut => {
+            return Some((
+                RunState::TimedOut,
+                None,
+                Some(format!(
+                    "the run did not finish within its {} s timeout",
+                    app.config.run_timeout.as_secs_f64()
+                )),
+            ))
+        }
+        Ended::Finished(Err(e)) => {
+            return Some((
+                RunState::Failed,
+                None,
+                Some(format!("could not start the renderer: {e}")),
+            ))
+        }
+        Ended::Finished(Ok(output)) => output,
+    };
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let result: Option<RunResult> = stdout
+        .lines()
+        .rev()
+        .find_map(|line| serde_json::from_str(line).ok());
+    let Some(mut result) = result else {
+        return Some((RunState::Failed, None, Some(process_error(&output))));
+    };
+    if result.status == RunStatus::Completed {
+        let name = format!("{}.mp4", claimed.run.id);
+        let from = work_dir.join(&name);
+        let to = app.files_dir.join(&name);
+        if let Err(e) = tokio::fs::rename(&from, &to).await {
+            return Some((
+                RunState::Failed,
+                None,
+                Some(format!("could not publish the video: {e}")),
+            ));
+        }
+        result.video_url = Some(format!("{}/files/{name}", app.public_url));
+    }
+    let state = match result.status {
+        RunStatus::Completed => RunState::Completed,
+        RunStatus::Failed => RunState::Failed,
+    };
+    let error = result.error.clone();
+    let json = serde_json::to_string(&result).ok();
+    Some((state, json, error))
+}
+
+/// What to say about a render process that gave no result: its last error line.
+fn process_error(output: &std::process::Output) -> String {
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let last = stderr
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .map(|l| l.strip_prefix("error: ").unwrap_or(l).to_string());
+    let how = match output.status.code() {
+        Some(code) => format!("exit code {code}"),
+        None => {
+            use std::os::unix::process::ExitStatusExt;
+            format!("signal {}", output.status.signal().unwrap_or(0))
+        }
+    };
+    match last {
+        Some(line) => line,
+        None => format!("the renderer stopped without a result ({how})"),
+    }
+}

@@ -1,0 +1,660 @@
+//! `reelforge serve` end to end: the real binary listening on 127.0.0.1, a real SQLite file,
+//! real renders in child processes, and a fake Slack that records what reaches it.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::fake_slack::FakeSlack;
+use serde_json::{json, Value};
+
+const ACCOUNT: &str = "0f8a1c2e-3b4d-4e5f-8a9b-0c1d2e3f4a5b";
+const KEY: &str = "rf_test_key_0123456789abcdef";
+const OTHER_ACCOUNT: &str = "9e8d7c6b-5a49-4382-a1b0-c9d8e7f6a5b4";
+const OTHER_KEY: &str = "rf_other_key_0123456789abcdef";
+const ARTIST: &str = "5b0f3c1e-8a2d-4c6b-9e71-2d4f6a8b0c13";
+const SECRET: &str = "callback-secret-for-tests";
+const THREAD: &str = "slack:C0TEST:1700000000.000100";
+
+/// A running server; killed when dropped.
+struct Service {
+    child: Child,
+    url: String,
+    data: PathBuf,
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `reelforge serve` on a free port with `data` as its data folder. Loopback URLs are
+/// allowed unless `extra` says otherwise; the log goes to `data/../server.log`.
+fn start(data: &Path, extra: &[&str], env: &[(&str, &str)]) -> Service {
+    std::fs::create_dir_all(data).unwrap();
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(data.with_extension("log"))
+        .unwrap();
+    let mut cmd = common::reelforge();
+    cmd.arg("--model")
+        .arg(common::model())
+        .args(["serve", "--listen", "127.0.0.1:0", "--workers", "1"])
+        .arg("--artists")
+        .arg(common::fixtures().join("artists"))
+        .arg("--data")
+        .arg(data)
+        .arg("--cache")
+        .arg(common::shared_cache())
+        .args(["--poll-interval", "0.2", "--preset", "ultrafast"])
+        .args(extra)
+        .env(
+            "REELFORGE_API_KEYS",
+            format!("{ACCOUNT}={KEY},{OTHER_ACCOUNT}={OTHER_KEY}"),
+        )
+        .env_remove("REELFORGE_CALLBACK_SECRET")
+        .env_remove("REELFORGE_SLACK_TOKEN")
+        .env("REELFORGE_LOG", "info")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::from(log));
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().expect("start reelforge serve");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| {
+            panic!(
+                "server did not start: {line:?}\n{}",
+                std::fs::read_to_string(data.with_extension("log")).unwrap_or_default()
+            )
+        })
+        .to_string();
+    Service {
+        child,
+        url,
+        data: data.to_path_buf(),
+    }
+}
+
+/// A server with a callback secret and the fake Slack configured.
+fn start_with_slack(data: &Path, slack: &FakeSlack, extra: &[&str]) -> Service {
+    let mut args = vec!["--slack-api-url", &*Box::leak(slack.api_url().into_boxed_str())];
+    args.extend_from_slice(extra);
+    start(
+        data,
+        &args,
+        &[
+            ("REELFORGE_CALLBACK_SECRET", SECRET),
+            ("REELFORGE_SLACK_TOKEN", FakeSlack::TOKEN),
+        ],
+    )
+}
+
+fn client() -> reqwest::blocking::Client {
+    reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(60))
+        .build()
+        .unwrap()
+}
+
+fn answer(r: reqwest::blocking::Response) -> (u16, Value) {
+    let status = r.status().as_u16();
+    let text = r.text().unwrap();
+    let value = serde_json::from_str(&text).unwrap_or(Value::String(text));
+    (status, value)
+}
+
+impl Service {
+    fn get(&self, path: &str) -> (u16, Value) {
+        self.get_as(path, &[("x-api-key", KEY)])
+    }
+
+    fn get_as(&self, path: &str, headers: &[(&str, &str)]) -> (u16, Value) {
+        let mut req = client().get(format!("{}{path}", self.url));
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        answer(req.send().unwrap())
+    }
+
+    fn post_as(&self, path: &str, headers: &[(&str, &str)], body: String) -> (u16, Value) {
+        let mut req = client()
+            .post(format!("{}{path}", self.url))
+            .header("content-type", "application/json")
+            .body(body);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        answer(req.send().unwrap())
+    }
+
+    fn create(&self, body: Value) -> (u16, Value) {
+        self.post_as(
+            "/api/content/create",
+            &[("x-api-key", KEY)],
+            body.to_string(),
+        )
+    }
+
+    fn callback(&self, secret: &str, body: &Value) -> (u16, Value) {
+        self.post_as(
+            "/api/content-agent/callback",
+            &[("x-callback-secret", secret)],
+            body.to_string(),
+        )
+    }
+
+    fn run(&self, id: &str) -> Value {
+        let (status, body) = self.get(&format!("/api/tasks/runs?runId={id}"));
+        assert_eq!(status, 200, "{body}");
+        body["runs"][0].clone()
+    }
+
+    /// Waits (at most five minutes, so a hang fails instead of blocking) until run `id`'s
+    /// status satisfies `done`.
+    fn wait_run(&self, id: &str, done: impl Fn(&str) -> bool) -> Value {
+        wait_for(&format!("run {id}"), || {
+            let run = self.run(id);
+            done(run["status"].as_str().unwrap()).then_some(run)
+        })
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.data.with_extension("log")).unwrap_or_default()
+    }
+
+    /// Stops the server with SIGTERM and waits for it to exit.
+    fn terminate(mut self) -> std::process::ExitStatus {
+        unsafe {
+            libc::kill(self.child.id() as i32, libc::SIGTERM);
+        }
+        self.child.wait().unwrap()
+    }
+}
+
+fn wait_for<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
+    let started = Instant::now();
+    loop {
+        if let Some(v) = f() {
+            return v;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(300),
+            "gave up waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn final_state(s: &str) -> bool {
+    !matches!(s, "QUEUED" | "EXECUTING")
+}
+
+fn run_ids(created: &Value) -> Vec<String> {
+    created["runIds"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no runIds in {created}"))
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect()
+}
+
+fn data_dir() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::Builder::new()
+        .prefix("serve-")
+        .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
+        .unwrap();
+    let data = dir.path().join("data");
+    (dir, data)
+}
+
+fn ffprobe_video(path: &Path) -> Value {
+    let out = Command::new("ffprobe")
+        .args(["-v", "error", "-print_format", "json", "-show_streams"])
+        .arg(path)
+        .output()
+        .expect("ffprobe");
+    assert!(out.status.success(), "ffprobe {}", path.display());
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn a_batch_with_a_callback_thread_is_rendered_served_and_posted_to_slack() {
+    let (_dir, data) = data_dir();
+    let slack = FakeSlack::start();
+    let s = start_with_slack(&data, &slack, &[]);
+    let (status, created) = s.create(json!({
+        "artist_account_id": ARTIST,
+        "template": "artist-caption-stage",
+        "caption_length": "short",
+        "batch": 2,
+        "songs": ["paper-lanterns"],
+        "callback_thread_id": THREAD,
+    }));
+    assert_eq!(status, 202, "{created}");
+    assert_eq!(created["status"], "triggered");
+    assert_eq!(created["template"], "artist-caption-stage");
+    assert_eq!(created["artist_account_id"], ARTIST);
+    assert!(created.get("failed").is_none());
+    let ids = run_ids(&created);
+    assert_eq!(ids.len(), 2);
+
+    let mut videos = Vec::new();
+    for id in &ids {
+        let run = s.wait_run(id, final_state);
+        assert_eq!(run["status"], "COMPLETED", "{run}\n{}", s.log());
+        assert_eq!(run["attempts"], 1);
+        assert!(run["finishedAt"].is_string());
+        let url = run["output"]["videoUrl"].as_str().unwrap().to_string();
+        assert!(url.starts_with(&format!("{}/files/", s.url)), "{url}");
+        assert!(!run["output"]["captionText"].as_str().unwrap().is_empty());
+        videos.push(url);
+    }
+
+    // The video is served whole and by ranges.
+    let whole = client().get(&videos[0]).send().unwrap();
+    assert_eq!(whole.status().as_u16(), 200);
+    let bytes = whole.bytes().unwrap();
+    let local = data.with_extension("mp4");
+    std::fs::write(&local, &bytes).unwrap();
+    let probe = ffprobe_video(&local);
+    let v = probe["streams"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["codec_type"] == "video")
+        .unwrap();
+    assert_eq!((v["codec_name"].as_str(), v["width"].as_u64(), v["height"].as_u64()), (Some("h264"), Some(720), Some(1280)));
+    let part = client()
+        .get(&videos[0])
+        .header("range", "bytes=100-199")
+        .send()
+        .unwrap();
+    assert_eq!(part.status().as_u16(), 206);
+    assert_eq!(
+        part.headers()["content-range"].to_str().unwrap(),
+        format!("bytes 100-199/{}", bytes.len())
+    );
+    assert_eq!(part.bytes().unwrap()[..], bytes[100..200]);
+
+    // The poller reports the batch; the callback posts both videos into the thread.
+    let uploads = wait_for("two uploads in the Slack thread", || {
+        let u = slack.uploads();
+        (u.len() == 2).then_some(u)
+    });
+    for (i, u) in uploads.iter().enumerate() {
+        assert_eq!((u.channel.as_str(), u.thread_ts.as_str()), ("C0TEST", "1700000000.000100"));
+        let comment = u.initial_comment.as_deref().unwrap_or_default();
+        assert!(comment.starts_with(&format!("**Video {}**", i + 1)), "{comment}");
+        assert_eq!(&u.first_bytes[4..8], b"ftyp");
+    }
+    assert_eq!(uploads[0].bytes_len, bytes.len());
+    assert!(slack.messages().is_empty(), "nothing failed, so no text");
+
+    // A second report of the same thread is skipped.
+    let again = json!({ "threadId": THREAD, "status": "completed", "results": [] });
+    assert_eq!(
+        s.callback(SECRET, &again),
+        (200, json!({ "status": "ok", "skipped": true }))
+    );
+    assert_eq!(slack.uploads().len(), 2);
+}
+
+#[test]
+fn a_run_survives_the_server_being_killed_and_is_crashed_after_a_second_kill() {
+    let (_dir, data) = data_dir();
+    let s = start(&data, &[], &[]);
+    let (_, created) = s.create(json!({ "artist_account_id": ARTIST, "batch": 2 }));
+    let ids = run_ids(&created);
+    s.wait_run(&ids[0], |st| st == "EXECUTING");
+    drop(s); // SIGKILL: no chance to tidy up
+
+    // Restarted, the run is executed again and completes; so does its batch-mate.
+    let s = start(&data, &[], &[]);
+    let run = s.wait_run(&ids[0], final_state);
+    assert_eq!(run["status"], "COMPLETED", "{run}\n{}", s.log());
+    assert_eq!(run["attempts"], 2);
+    assert!(s.log().contains("recovered runs"), "{}", s.log());
+    assert_eq!(s.wait_run(&ids[1], final_state)["status"], "COMPLETED");
+
+    // A run that is killed twice is not retried forever.
+    let (_, created) = s.create(json!({ "artist_account_id": ARTIST }));
+    let id = &run_ids(&created)[0];
+    s.wait_run(id, |st| st == "EXECUTING");
+    drop(s);
+    let s = start(&data, &[], &[]);
+    s.wait_run(id, |st| st == "EXECUTING");
+    drop(s);
+    let s = start(&data, &[], &[]);
+    let run = s.run(id);
+    assert_eq!(run["status"], "CRASHED", "{run}");
+    assert!(run["error"].as_str().unwrap().contains("stopped"));
+}
+
+#[test]
+fn a_graceful_stop_requeues_a_run_it_cannot_finish_without_using_an_attempt() {
+    let (_dir, data) = data_dir();
+    let s = start(&data, &["--shutdown-grace", "0.05"], &[]);
+    let (_, created) = s.create(json!({ "artist_account_id": ARTIST }));
+    let id = run_ids(&created).remove(0);
+    s.wait_run(&id, |st| st == "EXECUTING");
+    let status = s.terminate();
+    assert!(status.success(), "{status:?}");
+    let s = start(&data, &[], &[]);
+    let run = s.wait_run(&id, final_state);
+    assert_eq!(run["status"], "COMPLETED", "{run}");
+    assert_eq!(run["attempts"], 1, "the interrupted try does not count");
+}
+
+#[test]
+fn a_run_past_its_timeout_is_timed_out() {
+    let (_dir, data) = data_dir();
+    let s = start(&data, &["--run-timeout", "0.05"], &[]);
+    let (_, created) = s.create(json!({ "artist_account_id": ARTIST }));
+    let run = s.wait_run(&run_ids(&created)[0], final_state);
+    assert_eq!(run["status"], "TIMED_OUT", "{run}");
+    assert!(run["error"].as_str().unwrap().contains("timeout"));
+    assert!(run["output"].is_null());
+}
+
+#[test]
+fn song_urls_on_private_addresses_are_refused_unless_allowed() {
+    let (_dir, data) = data_dir();
+    let s = start(&data, &[], &[]);
+    let (status, created) = s.create(json!({
+        "artist_account_id": ARTIST,
+        "songs": ["http://127.0.0.1:9/song.mp3"],
+    }));
+    assert_eq!(status, 202, "{created}");
+    let run = s.wait_run(&run_ids(&created)[0], final_state);
+    assert_eq!(run["status"], "FAILED", "{run}");
+    assert!(
+        run["error"].as_str().unwrap().contains("private"),
+        "{run}"
+    );
+}
+
+#[test]
+fn every_create_error_has_its_status_and_message() {
+    let (_dir, data) = data_dir();
+    let s = start(&data, &["--body-limit", "2000"], &[]);
+    let body = json!({ "artist_account_id": ARTIST }).to_string();
+    let create = |headers: &[(&str, &str)], body: String| {
+        s.post_as("/api/content/create", headers, body)
+    };
+    let bearer = format!("Bearer {KEY}");
+    for (headers, needle) in [
+        (vec![], "Missing API key"),
+        (vec![("x-api-key", KEY), ("authorization", bearer.as_str())], "exactly one"),
+        (vec![("x-api-key", "rf_not_a_known_key_000")], "Invalid API key"),
+        (vec![("authorization", "Basic abc")], "Bearer"),
+    ] {
+        let (status, answer) = create(&headers, body.clone());
+        assert_eq!(status, 401, "{answer}");
+        assert!(answer["error"].as_str().unwrap().contains(needle), "{answer}");
+        assert_eq!(answer["status"], "error");
+    }
+    // Either header works alone.
+    assert_eq!(create(&[("authorization", &bearer)], body.clone()).0, 202);
+
+    let key = [("x-api-key", KEY)];
+    let (status, answer) = create(&key, "{ nope".into());
+    assert_eq!((status, answer["field"].as_str()), (400, Some("body")));
+    for (fields, field) in [
+        (json!({}), "artist_account_id"),
+        (json!({ "artist_account_id": "nope" }), "artist_account_id"),
+        (json!({ "artist_account_id": ARTIST, "batch": 31 }), "batch"),
+        (json!({ "artist_account_id": ARTIST, "caption_length": "epic" }), "caption_length"),
+        (json!({ "artist_account_id": ARTIST, "template": "" }), "template"),
+        (json!({ "artist_account_id": ARTIST, "songs": [3] }), "songs"),
+        (json!({ "artist_account_id": ARTIST, "images": ["face.png"] }), "images"),
+        (json!({ "artist_account_id": ARTIST, "callback_thread_id": "general" }), "threadId"),
+    ] {
+        let (status, answer) = create(&key, fields.to_string());
+        assert_eq!(status, 400, "{fields}: {answer}");
+        assert_eq!(answer["field"], field, "{answer}");
+    }
+    // A callback thread needs a callback, which this server does not have.
+    let (status, answer) = create(
+        &key,
+        json!({ "artist_account_id": ARTIST, "callback_thread_id": THREAD }).to_string(),
+    );
+    assert_eq!((status, answer["field"].as_str()), (400, Some("callback_thread_id")));
+
+    let (status, answer) = s.create(json!({ "artist_account_id": ARTIST, "template": "nope" }));
+    assert_eq!((status, answer["error"].as_str()), (400, Some("Unsupported template: nope")));
+    let (status, answer) = s.create(json!({ "artist_account_id": ARTIST, "songs": ["missing-song"] }));
+    assert_eq!(status, 400);
+    assert!(answer["error"]
+        .as_str()
+        .unwrap()
+        .starts_with("None of the specified songs [missing-song] were found for artist lumen-vale"));
+    let unknown = "11111111-2222-4333-8444-555555555555";
+    let (status, answer) = s.create(json!({ "artist_account_id": unknown }));
+    assert_eq!(
+        (status, answer["error"].as_str()),
+        (404, Some(format!("Artist not found: {unknown}").as_str()))
+    );
+    let (status, answer) = create(&key, format!("{{\"pad\": \"{}\"}}", "x".repeat(3000)));
+    assert_eq!(status, 413, "{answer}");
+    assert!(answer["error"].as_str().unwrap().contains("2000"));
+}
+
+#[test]
+fn a_missing_face_guide_is_refused_unless_images_replace_it() {
+    let (dir, data) = data_dir();
+    // An artists root whose artist has songs but no face guide.
+    let root = dir.path().join("artists/faceless");
+    std::fs::create_dir_all(root.join("songs")).unwrap();
+    std::fs::write(
+        root.join("artist.json"),
+        json!({ "account_id": ARTIST, "name": "Faceless" }).to_string(),
+    )
+    .unwrap();
+    std::fs::copy(
+        common::songs()[0].1.clone(),
+        root.join("songs/paper-lanterns.mp3"),
+    )
+    .unwrap();
+    let mut s = start(&data, &[], &[]);
+    // Point a second server at this root.
+    drop(std::mem::replace(&mut s, {
+        let mut cmd_data = data.clone();
+        cmd_data.set_extension("b");
+        start_artists(&cmd_data, &dir.path().join("artists"))
+    }));
+    let (status, answer) = s.create(json!({ "artist_account_id": ARTIST }));
+    assert_eq!(
+        (status, answer["error"].as_str()),
+        (400, Some("face-guide.png not found for artist faceless"))
+    );
+    let (status, answer) = s.create(json!({
+        "artist_account_id": ARTIST, "images": ["https://example.com/face.png"]
+    }));
+    assert_eq!(status, 202, "{answer}");
+    let (status, ready) = s.get(&format!("/api/content/validate?artist_account_id={ARTIST}"));
+    assert_eq!(status, 200);
+    assert_eq!(ready["ready"], false);
+    assert_eq!(ready["face_guide"], false);
+    assert_eq!(ready["songs"], json!(["paper-lanterns"]));
+    assert!(ready["missing"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("context/images/face-guide.png")));
+}
+
+fn start_artists(data: &Path, artists: &Path) -> Service {
+    // Same as `start`, with another artists root (the later --artists wins).
+    start(data, &["--artists", artists.to_str().unwrap()], &[])
+}
+
+#[test]
+fn runs_are_seen_only_by_their_account_and_every_runs_error_has_its_status() {
+    let (_dir, data) = data_dir();
+    let s = start(&data, &["--workers", "1"], &[]);
+    let (_, created) = s.create(json!({ "artist_account_id": ARTIST, "batch": 2 }));
+    let ids = run_ids(&created);
+
+    let (status, list) = s.get("/api/tasks/runs?limit=1");
+    assert_eq!(status, 200);
+    assert_eq!(list["runs"].as_array().unwrap().len(), 1);
+    let (status, list) = s.get(&format!("/api/tasks/runs?account_id={ACCOUNT}"));
+    assert_eq!(status, 200);
+    let listed: Vec<&str> = list["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert!(ids.iter().all(|id| listed.contains(&id.as_str())));
+    let run = s.run(&ids[0]);
+    assert_eq!(run["artist_account_id"], ARTIST);
+    assert_eq!(run["index"], 0);
+    assert!(run["createdAt"].as_str().unwrap().ends_with('Z'));
+
+    let other = [("x-api-key", OTHER_KEY)];
+    let (status, answer) = s.get_as(&format!("/api/tasks/runs?runId={}", ids[0]), &other);
+    assert_eq!((status, answer["error"].as_str()), (404, Some("Run not found")));
+    let (status, list) = s.get_as("/api/tasks/runs", &other);
+    assert_eq!((status, list["runs"].as_array().unwrap().len()), (200, 0));
+    let (status, _) = s.get_as(&format!("/api/tasks/runs?account_id={ACCOUNT}"), &other);
+    assert_eq!(status, 403);
+    for (query, field) in [
+        ("limit=0", "limit"),
+        ("limit=101", "limit"),
+        ("limit=ten", "limit"),
+        ("account_id=nope", "account_id"),
+    ] {
+        let (status, answer) = s.get(&format!("/api/tasks/runs?{query}"));
+        assert_eq!((status, answer["field"].as_str()), (400, Some(field)), "{query}");
+    }
+    let (status, _) = s.get("/api/tasks/runs?runId=run_doesnotexist0000");
+    assert_eq!(status, 404);
+    let (status, _) = s.get_as("/api/tasks/runs", &[]);
+    assert_eq!(status, 401);
+}
+
+#[test]
+fn templates_validate_health_openapi_and_files_answer_as_documented() {
+    let (_dir, data) = data_dir();
+    let s = start(&data, &[], &[]);
+    let (status, list) = s.get("/api/content/templates");
+    assert_eq!(status, 200);
+    let ids: Vec<&str> = list["templates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_str().unwrap())
+        .collect();
+    assert!(ids.contains(&"artist-caption-stage") && ids.contains(&"album-record-store"));
+    assert!(list["templates"][0]["description"].is_string());
+    let (status, one) = s.get("/api/content/templates/artist-release-editorial");
+    assert_eq!(status, 200);
+    assert_eq!(one["template"]["id"], "artist-release-editorial");
+    assert_eq!(one["template"]["uses_image_overlay"], true);
+    assert_eq!(
+        s.get("/api/content/templates/nope"),
+        (404, json!({ "status": "error", "error": "Template not found" }))
+    );
+    assert_eq!(s.get_as("/api/content/templates", &[]).0, 401);
+    assert_eq!(s.get_as("/api/content/templates/nope", &[]).0, 401);
+
+    let (status, ready) = s.get(&format!("/api/content/validate?artist_account_id={ARTIST}"));
+    assert_eq!(status, 200, "{ready}");
+    assert_eq!((ready["ready"].as_bool(), ready["face_guide"].as_bool()), (Some(true), Some(true)));
+    assert_eq!(ready["artist"], "Lumen Vale");
+    assert_eq!(ready["songs"].as_array().unwrap().len(), 3);
+    assert_eq!(s.get("/api/content/validate").1["field"], "artist_account_id");
+    assert_eq!(s.get("/api/content/validate?artist_account_id=x").0, 400);
+    assert_eq!(
+        s.get("/api/content/validate?artist_account_id=11111111-2222-4333-8444-555555555555")
+            .0,
+        404
+    );
+    assert_eq!(s.get_as("/api/content/validate", &[]).0, 401);
+
+    let (status, health) = s.get_as("/health", &[]);
+    assert_eq!((status, health["status"].as_str()), (200, Some("ok")));
+    assert_eq!(health["runs"]["queued"], 0);
+
+    let (status, doc) = s.get_as("/openapi.json", &[]);
+    assert_eq!(status, 200);
+    assert_eq!(doc["openapi"], "3.1.0");
+    for path in [
+        "/api/content/create",
+        "/api/tasks/runs",
+        "/api/content/templates",
+        "/api/content/templates/{id}",
+        "/api/content/validate",
+        "/api/content-agent/callback",
+        "/health",
+        "/files/{name}",
+    ] {
+        assert!(doc["paths"][path].is_object(), "{path} is documented");
+    }
+
+    assert_eq!(s.get_as("/files/run_nothing.mp4", &[]).0, 404);
+    assert_eq!(s.get_as("/nowhere", &[]).0, 404);
+}
+
+#[test]
+fn every_callback_error_has_its_status_and_a_thread_is_posted_once() {
+    let (_dir, data) = data_dir();
+    let slack = FakeSlack::start();
+    let s = start_with_slack(&data, &slack, &["--body-limit", "4000"]);
+    let failed = json!({
+        "threadId": THREAD, "status": "failed",
+        "results": [{ "runId": "run_a", "status": "failed", "error": "decoder exploded" }],
+    });
+    assert_eq!(s.callback("", &failed).0, 401);
+    assert_eq!(s.callback("wrong-secret", &failed).0, 401);
+    let (status, answer) = s.callback(SECRET, &json!({ "threadId": THREAD, "status": "meh" }));
+    assert_eq!((status, answer["field"].as_str()), (400, Some("status")));
+    let (status, answer) = s.callback(SECRET, &json!({ "threadId": "C1", "status": "failed" }));
+    assert_eq!((status, answer["field"].as_str()), (400, Some("threadId")));
+    let (status, _) = s.post_as(
+        "/api/content-agent/callback",
+        &[("x-callback-secret", SECRET)],
+        "x".repeat(5000),
+    );
+    assert_eq!(status, 413);
+
+    // Slack refuses: 502, and nothing is marked reported, so the retry posts.
+    slack.fail_next("chat.postMessage", "channel_not_found");
+    let (status, answer) = s.callback(SECRET, &failed);
+    assert_eq!(status, 502, "{answer}");
+    assert!(answer["error"].as_str().unwrap().contains("channel_not_found"));
+    assert_eq!(s.callback(SECRET, &failed), (200, json!({ "status": "ok" })));
+    let messages = slack.messages();
+    assert_eq!(messages.len(), 1);
+    assert_eq!(messages[0].0, "C0TEST");
+    assert!(messages[0].2.starts_with("Content generation failed: decoder exploded"));
+    assert_eq!(
+        s.callback(SECRET, &failed),
+        (200, json!({ "status": "ok", "skipped": true }))
+    );
+    assert_eq!(slack.messages().len(), 1);
+
+    // A server without a callback secret has the endpoint off; one without Slack can't post.
+    let (_dir2, data2) = data_dir();
+    let off = start(&data2, &[], &[]);
+    assert_eq!(off.callback(SECRET, &failed).0, 503);
+    let (_dir3, data3) = data_dir();
+    let no_slack = start(&data3, &[], &[("REELFORGE_CALLBACK_SECRET", SECRET)]);
+    let (status, answer) = no_slack.callback(SECRET, &failed);
+    assert_eq!(status, 503, "{answer}");
+    assert!(answer["error"].as_str().unwrap().contains("Slack"));
+}
