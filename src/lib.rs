@@ -15,6 +15,7 @@ pub mod lyrics;
 pub mod model;
 pub mod moment;
 pub mod render;
+pub mod serve;
 pub mod song;
 pub mod template;
 pub mod text;
