@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests: the real binary, the model, the fixtures.
 #![allow(dead_code)]
 
+pub mod fake_slack;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
