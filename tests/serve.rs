@@ -36,6 +36,11 @@ impl Drop for Service {
 /// Starts `reelforge serve` on a free port with `data` as its data folder. Loopback URLs are
 /// allowed unless `extra` says otherwise; the log goes to `data/../server.log`.
 fn start(data: &Path, extra: &[&str], env: &[(&str, &str)]) -> Service {
+    start_in(data, &common::fixtures().join("artists"), extra, env)
+}
+
+/// `start` with another artists root.
+fn start_in(data: &Path, artists: &Path, extra: &[&str], env: &[(&str, &str)]) -> Service {
     std::fs::create_dir_all(data).unwrap();
     let log = std::fs::OpenOptions::new()
         .create(true)
@@ -47,7 +52,7 @@ fn start(data: &Path, extra: &[&str], env: &[(&str, &str)]) -> Service {
         .arg(common::model())
         .args(["serve", "--listen", "127.0.0.1:0", "--workers", "1"])
         .arg("--artists")
-        .arg(common::fixtures().join("artists"))
+        .arg(artists)
         .arg("--data")
         .arg(data)
         .arg("--cache")
@@ -91,7 +96,10 @@ fn start(data: &Path, extra: &[&str], env: &[(&str, &str)]) -> Service {
 
 /// A server with a callback secret and the fake Slack configured.
 fn start_with_slack(data: &Path, slack: &FakeSlack, extra: &[&str]) -> Service {
-    let mut args = vec!["--slack-api-url", &*Box::leak(slack.api_url().into_boxed_str())];
+    let mut args = vec![
+        "--slack-api-url",
+        &*Box::leak(slack.api_url().into_boxed_str()),
+    ];
     args.extend_from_slice(extra);
     start(
         data,
@@ -163,13 +171,30 @@ impl Service {
         body["runs"][0].clone()
     }
 
-    /// Waits (at most five minutes, so a hang fails instead of blocking) until run `id`'s
+    /// Waits until run `id`'s
     /// status satisfies `done`.
     fn wait_run(&self, id: &str, done: impl Fn(&str) -> bool) -> Value {
-        wait_for(&format!("run {id}"), || {
+        self.wait(&format!("run {id}"), || {
             let run = self.run(id);
             done(run["status"].as_str().unwrap()).then_some(run)
         })
+    }
+
+    /// Polls `f` until it gives a value; fails with the server's log after three minutes, so
+    /// that a hang fails instead of blocking.
+    fn wait<T>(&self, what: &str, mut f: impl FnMut() -> Option<T>) -> T {
+        let started = Instant::now();
+        loop {
+            if let Some(v) = f() {
+                return v;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(180),
+                "gave up waiting for {what}; server log:\n{}",
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
     }
 
     fn log(&self) -> String {
@@ -182,20 +207,6 @@ impl Service {
             libc::kill(self.child.id() as i32, libc::SIGTERM);
         }
         self.child.wait().unwrap()
-    }
-}
-
-fn wait_for<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
-    let started = Instant::now();
-    loop {
-        if let Some(v) = f() {
-            return v;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(300),
-            "gave up waiting for {what}"
-        );
-        std::thread::sleep(Duration::from_millis(100));
     }
 }
 
@@ -277,7 +288,14 @@ fn a_batch_with_a_callback_thread_is_rendered_served_and_posted_to_slack() {
         .iter()
         .find(|s| s["codec_type"] == "video")
         .unwrap();
-    assert_eq!((v["codec_name"].as_str(), v["width"].as_u64(), v["height"].as_u64()), (Some("h264"), Some(720), Some(1280)));
+    assert_eq!(
+        (
+            v["codec_name"].as_str(),
+            v["width"].as_u64(),
+            v["height"].as_u64()
+        ),
+        (Some("h264"), Some(720), Some(1280))
+    );
     let part = client()
         .get(&videos[0])
         .header("range", "bytes=100-199")
@@ -291,14 +309,20 @@ fn a_batch_with_a_callback_thread_is_rendered_served_and_posted_to_slack() {
     assert_eq!(part.bytes().unwrap()[..], bytes[100..200]);
 
     // The poller reports the batch; the callback posts both videos into the thread.
-    let uploads = wait_for("two uploads in the Slack thread", || {
+    let uploads = s.wait("two uploads in the Slack thread", || {
         let u = slack.uploads();
         (u.len() == 2).then_some(u)
     });
     for (i, u) in uploads.iter().enumerate() {
-        assert_eq!((u.channel.as_str(), u.thread_ts.as_str()), ("C0TEST", "1700000000.000100"));
+        assert_eq!(
+            (u.channel.as_str(), u.thread_ts.as_str()),
+            ("C0TEST", "1700000000.000100")
+        );
         let comment = u.initial_comment.as_deref().unwrap_or_default();
-        assert!(comment.starts_with(&format!("**Video {}**", i + 1)), "{comment}");
+        assert!(
+            comment.starts_with(&format!("**Video {}**", i + 1)),
+            "{comment}"
+        );
         assert_eq!(&u.first_bytes[4..8], b"ftyp");
     }
     assert_eq!(uploads[0].bytes_len, bytes.len());
@@ -381,10 +405,7 @@ fn song_urls_on_private_addresses_are_refused_unless_allowed() {
     assert_eq!(status, 202, "{created}");
     let run = s.wait_run(&run_ids(&created)[0], final_state);
     assert_eq!(run["status"], "FAILED", "{run}");
-    assert!(
-        run["error"].as_str().unwrap().contains("private"),
-        "{run}"
-    );
+    assert!(run["error"].as_str().unwrap().contains("private"), "{run}");
 }
 
 #[test]
@@ -392,19 +413,27 @@ fn every_create_error_has_its_status_and_message() {
     let (_dir, data) = data_dir();
     let s = start(&data, &["--body-limit", "2000"], &[]);
     let body = json!({ "artist_account_id": ARTIST }).to_string();
-    let create = |headers: &[(&str, &str)], body: String| {
-        s.post_as("/api/content/create", headers, body)
-    };
+    let create =
+        |headers: &[(&str, &str)], body: String| s.post_as("/api/content/create", headers, body);
     let bearer = format!("Bearer {KEY}");
     for (headers, needle) in [
         (vec![], "Missing API key"),
-        (vec![("x-api-key", KEY), ("authorization", bearer.as_str())], "exactly one"),
-        (vec![("x-api-key", "rf_not_a_known_key_000")], "Invalid API key"),
+        (
+            vec![("x-api-key", KEY), ("authorization", bearer.as_str())],
+            "exactly one",
+        ),
+        (
+            vec![("x-api-key", "rf_not_a_known_key_000")],
+            "Invalid API key",
+        ),
         (vec![("authorization", "Basic abc")], "Bearer"),
     ] {
         let (status, answer) = create(&headers, body.clone());
         assert_eq!(status, 401, "{answer}");
-        assert!(answer["error"].as_str().unwrap().contains(needle), "{answer}");
+        assert!(
+            answer["error"].as_str().unwrap().contains(needle),
+            "{answer}"
+        );
         assert_eq!(answer["status"], "error");
     }
     // Either header works alone.
@@ -417,11 +446,26 @@ fn every_create_error_has_its_status_and_message() {
         (json!({}), "artist_account_id"),
         (json!({ "artist_account_id": "nope" }), "artist_account_id"),
         (json!({ "artist_account_id": ARTIST, "batch": 31 }), "batch"),
-        (json!({ "artist_account_id": ARTIST, "caption_length": "epic" }), "caption_length"),
-        (json!({ "artist_account_id": ARTIST, "template": "" }), "template"),
-        (json!({ "artist_account_id": ARTIST, "songs": [3] }), "songs"),
-        (json!({ "artist_account_id": ARTIST, "images": ["face.png"] }), "images"),
-        (json!({ "artist_account_id": ARTIST, "callback_thread_id": "general" }), "threadId"),
+        (
+            json!({ "artist_account_id": ARTIST, "caption_length": "epic" }),
+            "caption_length",
+        ),
+        (
+            json!({ "artist_account_id": ARTIST, "template": "" }),
+            "template",
+        ),
+        (
+            json!({ "artist_account_id": ARTIST, "songs": [3] }),
+            "songs",
+        ),
+        (
+            json!({ "artist_account_id": ARTIST, "images": ["face.png"] }),
+            "images",
+        ),
+        (
+            json!({ "artist_account_id": ARTIST, "callback_thread_id": "general" }),
+            "threadId",
+        ),
     ] {
         let (status, answer) = create(&key, fields.to_string());
         assert_eq!(status, 400, "{fields}: {answer}");
@@ -432,16 +476,22 @@ fn every_create_error_has_its_status_and_message() {
         &key,
         json!({ "artist_account_id": ARTIST, "callback_thread_id": THREAD }).to_string(),
     );
-    assert_eq!((status, answer["field"].as_str()), (400, Some("callback_thread_id")));
+    assert_eq!(
+        (status, answer["field"].as_str()),
+        (400, Some("callback_thread_id"))
+    );
 
     let (status, answer) = s.create(json!({ "artist_account_id": ARTIST, "template": "nope" }));
-    assert_eq!((status, answer["error"].as_str()), (400, Some("Unsupported template: nope")));
-    let (status, answer) = s.create(json!({ "artist_account_id": ARTIST, "songs": ["missing-song"] }));
+    assert_eq!(
+        (status, answer["error"].as_str()),
+        (400, Some("Unsupported template: nope"))
+    );
+    let (status, answer) =
+        s.create(json!({ "artist_account_id": ARTIST, "songs": ["missing-song"] }));
     assert_eq!(status, 400);
-    assert!(answer["error"]
-        .as_str()
-        .unwrap()
-        .starts_with("None of the specified songs [missing-song] were found for artist lumen-vale"));
+    assert!(answer["error"].as_str().unwrap().starts_with(
+        "None of the specified songs [missing-song] were found for artist lumen-vale"
+    ));
     let unknown = "11111111-2222-4333-8444-555555555555";
     let (status, answer) = s.create(json!({ "artist_account_id": unknown }));
     assert_eq!(
@@ -469,13 +519,7 @@ fn a_missing_face_guide_is_refused_unless_images_replace_it() {
         root.join("songs/paper-lanterns.mp3"),
     )
     .unwrap();
-    let mut s = start(&data, &[], &[]);
-    // Point a second server at this root.
-    drop(std::mem::replace(&mut s, {
-        let mut cmd_data = data.clone();
-        cmd_data.set_extension("b");
-        start_artists(&cmd_data, &dir.path().join("artists"))
-    }));
+    let s = start_in(&data, &dir.path().join("artists"), &[], &[]);
     let (status, answer) = s.create(json!({ "artist_account_id": ARTIST }));
     assert_eq!(
         (status, answer["error"].as_str()),
@@ -496,15 +540,10 @@ fn a_missing_face_guide_is_refused_unless_images_replace_it() {
         .contains(&json!("context/images/face-guide.png")));
 }
 
-fn start_artists(data: &Path, artists: &Path) -> Service {
-    // Same as `start`, with another artists root (the later --artists wins).
-    start(data, &["--artists", artists.to_str().unwrap()], &[])
-}
-
 #[test]
 fn runs_are_seen_only_by_their_account_and_every_runs_error_has_its_status() {
     let (_dir, data) = data_dir();
-    let s = start(&data, &["--workers", "1"], &[]);
+    let s = start(&data, &[], &[]);
     let (_, created) = s.create(json!({ "artist_account_id": ARTIST, "batch": 2 }));
     let ids = run_ids(&created);
 
@@ -527,7 +566,10 @@ fn runs_are_seen_only_by_their_account_and_every_runs_error_has_its_status() {
 
     let other = [("x-api-key", OTHER_KEY)];
     let (status, answer) = s.get_as(&format!("/api/tasks/runs?runId={}", ids[0]), &other);
-    assert_eq!((status, answer["error"].as_str()), (404, Some("Run not found")));
+    assert_eq!(
+        (status, answer["error"].as_str()),
+        (404, Some("Run not found"))
+    );
     let (status, list) = s.get_as("/api/tasks/runs", &other);
     assert_eq!((status, list["runs"].as_array().unwrap().len()), (200, 0));
     let (status, _) = s.get_as(&format!("/api/tasks/runs?account_id={ACCOUNT}"), &other);
@@ -539,7 +581,11 @@ fn runs_are_seen_only_by_their_account_and_every_runs_error_has_its_status() {
         ("account_id=nope", "account_id"),
     ] {
         let (status, answer) = s.get(&format!("/api/tasks/runs?{query}"));
-        assert_eq!((status, answer["field"].as_str()), (400, Some(field)), "{query}");
+        assert_eq!(
+            (status, answer["field"].as_str()),
+            (400, Some(field)),
+            "{query}"
+        );
     }
     let (status, _) = s.get("/api/tasks/runs?runId=run_doesnotexist0000");
     assert_eq!(status, 404);
@@ -567,17 +613,26 @@ fn templates_validate_health_openapi_and_files_answer_as_documented() {
     assert_eq!(one["template"]["uses_image_overlay"], true);
     assert_eq!(
         s.get("/api/content/templates/nope"),
-        (404, json!({ "status": "error", "error": "Template not found" }))
+        (
+            404,
+            json!({ "status": "error", "error": "Template not found" })
+        )
     );
     assert_eq!(s.get_as("/api/content/templates", &[]).0, 401);
     assert_eq!(s.get_as("/api/content/templates/nope", &[]).0, 401);
 
     let (status, ready) = s.get(&format!("/api/content/validate?artist_account_id={ARTIST}"));
     assert_eq!(status, 200, "{ready}");
-    assert_eq!((ready["ready"].as_bool(), ready["face_guide"].as_bool()), (Some(true), Some(true)));
+    assert_eq!(
+        (ready["ready"].as_bool(), ready["face_guide"].as_bool()),
+        (Some(true), Some(true))
+    );
     assert_eq!(ready["artist"], "Lumen Vale");
     assert_eq!(ready["songs"].as_array().unwrap().len(), 3);
-    assert_eq!(s.get("/api/content/validate").1["field"], "artist_account_id");
+    assert_eq!(
+        s.get("/api/content/validate").1["field"],
+        "artist_account_id"
+    );
     assert_eq!(s.get("/api/content/validate?artist_account_id=x").0, 400);
     assert_eq!(
         s.get("/api/content/validate?artist_account_id=11111111-2222-4333-8444-555555555555")
@@ -636,12 +691,20 @@ fn every_callback_error_has_its_status_and_a_thread_is_posted_once() {
     slack.fail_next("chat.postMessage", "channel_not_found");
     let (status, answer) = s.callback(SECRET, &failed);
     assert_eq!(status, 502, "{answer}");
-    assert!(answer["error"].as_str().unwrap().contains("channel_not_found"));
-    assert_eq!(s.callback(SECRET, &failed), (200, json!({ "status": "ok" })));
+    assert!(answer["error"]
+        .as_str()
+        .unwrap()
+        .contains("channel_not_found"));
+    assert_eq!(
+        s.callback(SECRET, &failed),
+        (200, json!({ "status": "ok" }))
+    );
     let messages = slack.messages();
     assert_eq!(messages.len(), 1);
     assert_eq!(messages[0].0, "C0TEST");
-    assert!(messages[0].2.starts_with("Content generation failed: decoder exploded"));
+    assert!(messages[0]
+        .2
+        .starts_with("Content generation failed: decoder exploded"));
     assert_eq!(
         s.callback(SECRET, &failed),
         (200, json!({ "status": "ok", "skipped": true }))

@@ -272,7 +272,12 @@ pub fn run_one(
     run_id: &str,
     observer: &dyn Observer,
 ) -> RunResult {
-    let mut summary = run_videos(prepared, settings, vec![(index, run_id.to_string())], observer);
+    let mut summary = run_videos(
+        prepared,
+        settings,
+        vec![(index, run_id.to_string())],
+        observer,
+    );
     summary.runs.remove(0)
 }
 

@@ -133,7 +133,10 @@ pub async fn create(
 ) -> ApiResult {
     let account_id = account(&app, &headers)?;
     let mut value = json_body(body, app.config.body_limit)?;
-    let thread = match value.as_object_mut().and_then(|o| o.remove("callback_thread_id")) {
+    let thread = match value
+        .as_object_mut()
+        .and_then(|o| o.remove("callback_thread_id"))
+    {
         None | Some(Value::Null) => None,
         Some(Value::String(t)) => {
             SlackThread::parse(&t)?;

@@ -100,7 +100,9 @@ impl ApiKeys {
             check_account(account).map_err(|m| err(&m))?;
             let hash = hash.strip_prefix("sha256:").unwrap_or(hash);
             if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
-                return Err(err("the key hash must be 64 hex digits (reelforge api-key hash)"));
+                return Err(err(
+                    "the key hash must be 64 hex digits (reelforge api-key hash)",
+                ));
             }
             self.add_hash(account, hash);
         }
@@ -176,8 +178,11 @@ mod tests {
 
     fn keys() -> ApiKeys {
         let mut k = ApiKeys::default();
-        k.add_lines("keys", &format!("# team\n\n{ACCOUNT} sha256:{}\n", hash_key(KEY)))
-            .unwrap();
+        k.add_lines(
+            "keys",
+            &format!("# team\n\n{ACCOUNT} sha256:{}\n", hash_key(KEY)),
+        )
+        .unwrap();
         k
     }
 
@@ -227,12 +232,13 @@ mod tests {
     fn bad_key_lines_name_their_line() {
         let mut k = ApiKeys::default();
         let e = k
-            .add_lines("keys", &format!("{ACCOUNT} {}\nnot-a-uuid abc", hash_key(KEY)))
+            .add_lines(
+                "keys",
+                &format!("{ACCOUNT} {}\nnot-a-uuid abc", hash_key(KEY)),
+            )
             .unwrap_err();
         assert!(matches!(e, KeyError::Line { line: 2, .. }), "{e}");
-        assert!(k
-            .add_lines("keys", &format!("{ACCOUNT} 1234"))
-            .is_err());
+        assert!(k.add_lines("keys", &format!("{ACCOUNT} 1234")).is_err());
         assert!(k
             .add_plain_list("env", &format!("{ACCOUNT}=short"))
             .is_err());

@@ -126,7 +126,8 @@ impl Server {
         let local = listener.local_addr()?;
         let public_url = match &config.public_url {
             Some(u) => {
-                let parsed = reqwest::Url::parse(u).map_err(|_| ServeError::PublicUrl(u.clone()))?;
+                let parsed =
+                    reqwest::Url::parse(u).map_err(|_| ServeError::PublicUrl(u.clone()))?;
                 if !matches!(parsed.scheme(), "http" | "https") {
                     return Err(ServeError::PublicUrl(u.clone()));
                 }
@@ -172,7 +173,10 @@ impl Server {
 
     /// Serves until `stop` completes, then stops taking requests, lets runs in progress finish
     /// within the grace period (re-queueing the rest) and returns.
-    pub async fn run(self, stop: impl Future<Output = ()> + Send + 'static) -> Result<(), ServeError> {
+    pub async fn run(
+        self,
+        stop: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), ServeError> {
         let app = self.app;
         let (tx, rx) = watch::channel(false);
         let mut tasks = tokio::task::JoinSet::new();

@@ -20,7 +20,9 @@ use crate::job::{self, FetchLimits};
 
 /// Compares secrets in constant time (hashed first, so lengths do not show either).
 pub fn secret_matches(given: &[u8], expected: &[u8]) -> bool {
-    Sha256::digest(given).ct_eq(&Sha256::digest(expected)).into()
+    Sha256::digest(given)
+        .ct_eq(&Sha256::digest(expected))
+        .into()
 }
 
 pub async fn callback(
@@ -66,7 +68,10 @@ pub async fn callback(
     };
     if let Err(e) = slack::deliver(client, &thread, &posts, fetch).await {
         tracing::warn!(thread = %payload.thread_id, "Slack delivery failed: {e}");
-        return Err(ApiError::new(StatusCode::BAD_GATEWAY, format!("Slack: {e}")));
+        return Err(ApiError::new(
+            StatusCode::BAD_GATEWAY,
+            format!("Slack: {e}"),
+        ));
     }
     let (id, status) = (payload.thread_id.clone(), format!("{:?}", payload.status));
     app.db(move |s| s.mark_thread_reported(&id, &status.to_lowercase()))

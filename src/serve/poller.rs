@@ -43,8 +43,10 @@ pub fn payload(thread_id: &str, runs: &[RunRow], deadline_passed: bool) -> Optio
 }
 
 fn result_of(r: &RunRow) -> CallbackResult {
-    let output: Option<serde_json::Value> =
-        r.output.as_deref().and_then(|o| serde_json::from_str(o).ok());
+    let output: Option<serde_json::Value> = r
+        .output
+        .as_deref()
+        .and_then(|o| serde_json::from_str(o).ok());
     let text = |key: &str| {
         output
             .as_ref()
@@ -60,7 +62,11 @@ fn result_of(r: &RunRow) -> CallbackResult {
         ),
         RunState::Failed | RunState::Canceled | RunState::Crashed => (
             Outcome::Failed,
-            Some(r.error.clone().unwrap_or_else(|| r.state.as_str().to_lowercase())),
+            Some(
+                r.error
+                    .clone()
+                    .unwrap_or_else(|| r.state.as_str().to_lowercase()),
+            ),
         ),
     };
     CallbackResult {
@@ -118,8 +124,11 @@ async fn deliver(
         return;
     };
     let waited = Duration::from_millis((now_ms() - batch.created_at).max(0) as u64);
-    let Some(body) = payload(&batch.thread_id, &runs, waited >= app.config.callback_timeout)
-    else {
+    let Some(body) = payload(
+        &batch.thread_id,
+        &runs,
+        waited >= app.config.callback_timeout,
+    ) else {
         return;
     };
     let sent = client
@@ -130,7 +139,10 @@ async fn deliver(
         .await;
     let outcome = match sent {
         Ok(r) if r.status().is_success() => Ok(()),
-        Ok(r) => Err(format!("the callback answered HTTP {}", r.status().as_u16())),
+        Ok(r) => Err(format!(
+            "the callback answered HTTP {}",
+            r.status().as_u16()
+        )),
         Err(e) => Err(format!("the callback could not be reached: {e}")),
     };
     let id = batch.batch_id.clone();

@@ -345,7 +345,11 @@ impl Store {
     }
 
     /// An account's most recent runs, newest first.
-    pub fn runs_of_account(&self, account_id: &str, limit: usize) -> Result<Vec<RunRow>, StoreError> {
+    pub fn runs_of_account(
+        &self,
+        account_id: &str,
+        limit: usize,
+    ) -> Result<Vec<RunRow>, StoreError> {
         let conn = self.conn();
         let mut stmt = conn.prepare(&format!(
             "SELECT {RUN_COLUMNS} FROM runs WHERE account_id = ?1 \
@@ -415,7 +419,11 @@ impl Store {
                  callback_attempts = callback_attempts + 1, callback_next_at = ?4 WHERE id = ?1",
                 params![
                     batch_id,
-                    if next.is_some() { "pending" } else { "abandoned" },
+                    if next.is_some() {
+                        "pending"
+                    } else {
+                        "abandoned"
+                    },
                     error,
                     next.unwrap_or(0)
                 ],
@@ -527,7 +535,9 @@ mod tests {
         assert!(s
             .finish("r1", RunState::Completed, Some("{\"a\":1}"), None)
             .unwrap());
-        assert!(!s.finish("r1", RunState::Failed, None, Some("late")).unwrap());
+        assert!(!s
+            .finish("r1", RunState::Failed, None, Some("late"))
+            .unwrap());
         let r = s.run("r1").unwrap().unwrap();
         assert_eq!(r.state, RunState::Completed);
         assert_eq!(r.output.as_deref(), Some("{\"a\":1}"));

@@ -84,6 +84,8 @@ impl FakeSlack {
                 let app = Router::new()
                     .route("/api/{method}", post(api))
                     .route("/upload/{file_id}", post(upload))
+                    // Videos are bigger than axum's default 2 MB body limit.
+                    .layer(axum::extract::DefaultBodyLimit::max(256 << 20))
                     .with_state(state);
                 axum::serve(listener, app)
                     .with_graceful_shutdown(async {

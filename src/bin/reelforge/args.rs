@@ -99,7 +99,12 @@ pub struct ServeArgs {
     #[arg(long, value_name = "SECONDS", default_value_t = 2.0, value_parser = positive_seconds)]
     pub poll_interval: f64,
     /// Slack Web API base URL.
-    #[arg(long, env = "REELFORGE_SLACK_API_URL", value_name = "URL", default_value = "https://slack.com/api")]
+    #[arg(
+        long,
+        env = "REELFORGE_SLACK_API_URL",
+        value_name = "URL",
+        default_value = "https://slack.com/api"
+    )]
     pub slack_api_url: String,
     /// Largest request body accepted, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = 1 << 20)]

@@ -122,9 +122,18 @@ pub fn run_video(explicit_model: Option<&Path>, args: &RunVideoArgs) -> Result<u
     let (prepared, settings) = prepare(explicit_model, &args.manifest, &args.run)?;
     let batch_size = prepared.manifest.request.batch as usize;
     if args.index >= batch_size {
-        anyhow::bail!("--index {} is outside the batch of {batch_size}", args.index);
+        anyhow::bail!(
+            "--index {} is outside the batch of {batch_size}",
+            args.index
+        );
     }
-    let result = batch::run_one(&prepared, &settings, args.index, &args.run_id, &batch::Silent);
+    let result = batch::run_one(
+        &prepared,
+        &settings,
+        args.index,
+        &args.run_id,
+        &batch::Silent,
+    );
     println!("{}", serde_json::to_string(&result)?);
     Ok(if result.status == RunStatus::Completed {
         0

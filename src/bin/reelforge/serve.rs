@@ -1,7 +1,7 @@
 //! `reelforge serve` and `reelforge api-key`: configuration from flags and environment, then
 //! the library's server on a tokio runtime.
 
-use std::io::{BufRead, Write};
+use std::io::{BufRead, IsTerminal, Write};
 use std::path::Path;
 use std::time::Duration;
 
@@ -105,6 +105,7 @@ pub fn serve(explicit_model: Option<&Path>, args: &ServeArgs) -> Result<()> {
                 .unwrap_or_else(|_| "info".into()),
         )
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
     let config = config(explicit_model, args)?;
     let assets = args
@@ -149,7 +150,11 @@ pub fn api_key(command: &ApiKeyCommand) -> Result<()> {
             }
             let key = new_key();
             println!("key: {key}");
-            println!("keys file line: {} {}", account.to_ascii_lowercase(), hash_key(&key));
+            println!(
+                "keys file line: {} {}",
+                account.to_ascii_lowercase(),
+                hash_key(&key)
+            );
         }
         ApiKeyCommand::Hash => {
             let mut line = String::new();
