@@ -118,10 +118,15 @@ fn client() -> reqwest::blocking::Client {
         .unwrap()
 }
 
-fn answer(r: reqwest::blocking::Response) -> (u16, Value) {
+/// The status and JSON body of an answer, checked against the OpenAPI document.
+fn answer(method: &str, path: &str, r: reqwest::blocking::Response) -> (u16, Value) {
+    static CONTRACT: std::sync::OnceLock<common::openapi::Contract> = std::sync::OnceLock::new();
     let status = r.status().as_u16();
     let text = r.text().unwrap();
     let value = serde_json::from_str(&text).unwrap_or(Value::String(text));
+    CONTRACT
+        .get_or_init(common::openapi::Contract::load)
+        .check(method, path, status, &value);
     (status, value)
 }
 
@@ -135,7 +140,7 @@ impl Service {
         for (k, v) in headers {
             req = req.header(*k, *v);
         }
-        answer(req.send().unwrap())
+        answer("GET", path, req.send().unwrap())
     }
 
     fn post_as(&self, path: &str, headers: &[(&str, &str)], body: String) -> (u16, Value) {
@@ -146,7 +151,7 @@ impl Service {
         for (k, v) in headers {
             req = req.header(*k, *v);
         }
-        answer(req.send().unwrap())
+        answer("POST", path, req.send().unwrap())
     }
 
     fn create(&self, body: Value) -> (u16, Value) {
@@ -262,6 +267,14 @@ fn a_batch_with_a_callback_thread_is_rendered_served_and_posted_to_slack() {
     assert!(created.get("failed").is_none());
     let ids = run_ids(&created);
     assert_eq!(ids.len(), 2);
+    // A thread is reported once, so it belongs to one batch.
+    let (status, answer) = s.create(json!({
+        "artist_account_id": ARTIST, "callback_thread_id": THREAD,
+    }));
+    assert_eq!(
+        (status, answer["field"].as_str()),
+        (409, Some("callback_thread_id"))
+    );
 
     let mut videos = Vec::new();
     for id in &ids {
@@ -395,6 +408,33 @@ fn a_run_past_its_timeout_is_timed_out() {
 }
 
 #[test]
+fn a_batch_past_its_callback_timeout_is_reported_as_timed_out() {
+    let (_dir, data) = data_dir();
+    let slack = FakeSlack::start();
+    let s = start_with_slack(&data, &slack, &["--callback-timeout", "0.3"]);
+    let (status, created) = s.create(json!({
+        "artist_account_id": ARTIST, "batch": 2, "callback_thread_id": THREAD,
+    }));
+    assert_eq!(status, 202, "{created}");
+    let ids = run_ids(&created);
+    let messages = s.wait("the timeout note in the thread", || {
+        let m = slack.messages();
+        (!m.is_empty()).then_some(m)
+    });
+    assert!(
+        messages[0].2.starts_with("Content generation timed out"),
+        "{messages:?}"
+    );
+    // The run that had not started is not started any more.
+    let second = s.run(&ids[1]);
+    assert_eq!(second["status"], "TIMED_OUT", "{second}\n{}", s.log());
+    assert!(second["error"]
+        .as_str()
+        .unwrap()
+        .contains("callback timeout"));
+}
+
+#[test]
 fn song_urls_on_private_addresses_are_refused_unless_allowed() {
     let (_dir, data) = data_dir();
     let s = start(&data, &[], &[]);
@@ -464,7 +504,7 @@ fn every_create_error_has_its_status_and_message() {
         ),
         (
             json!({ "artist_account_id": ARTIST, "callback_thread_id": "general" }),
-            "threadId",
+            "callback_thread_id",
         ),
     ] {
         let (status, answer) = create(&key, fields.to_string());
@@ -710,6 +750,40 @@ fn every_callback_error_has_its_status_and_a_thread_is_posted_once() {
         (200, json!({ "status": "ok", "skipped": true }))
     );
     assert_eq!(slack.messages().len(), 1);
+
+    // Slack fails half-way (the video went out, the note did not): the retry posts only what
+    // is missing.
+    std::fs::write(
+        data.join("files/run_fake.mp4"),
+        b"\0\0\0\x18ftypisom fake video",
+    )
+    .unwrap();
+    let thread = "slack:C0TEST:1700000000.000200";
+    let partly = json!({
+        "threadId": thread, "status": "failed",
+        "results": [
+            { "runId": "run_fake", "status": "completed", "captionText": "hello",
+              "videoUrl": format!("{}/files/run_fake.mp4", s.url) },
+            { "runId": "run_b", "status": "failed", "error": "no song" },
+        ],
+    });
+    slack.fail_next("chat.postMessage", "internal_error");
+    assert_eq!(s.callback(SECRET, &partly).0, 502);
+    assert_eq!(slack.uploads().len(), 1);
+    assert_eq!(
+        s.callback(SECRET, &partly),
+        (200, json!({ "status": "ok" }))
+    );
+    let uploads = slack.uploads();
+    assert_eq!(uploads.len(), 1, "the video is not posted twice");
+    assert_eq!(uploads[0].initial_comment.as_deref(), Some("hello"));
+    let notes: Vec<_> = slack
+        .messages()
+        .into_iter()
+        .filter(|m| m.1 == "1700000000.000200")
+        .collect();
+    assert_eq!(notes.len(), 1);
+    assert_eq!(notes[0].2, "_1 run(s) failed._");
 
     // A server without a callback secret has the endpoint off; one without Slack can't post.
     let (_dir2, data2) = data_dir();

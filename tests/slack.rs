@@ -234,6 +234,7 @@ async fn a_callback_is_delivered_as_numbered_videos_then_the_failure_count() {
         &client(&slack),
         &p.thread().unwrap(),
         &posts,
+        0,
         |url: &str| {
             let url = url.to_string();
             async move { fetch_fixture(&url).await }
@@ -269,7 +270,7 @@ async fn a_callback_is_delivered_as_numbered_videos_then_the_failure_count() {
 }
 
 #[tokio::test]
-async fn a_video_that_cannot_be_fetched_names_its_run_and_posts_nothing() {
+async fn a_video_that_cannot_be_fetched_stops_delivery_and_says_how_far_it_got() {
     let slack = FakeSlack::start();
     let posts = vec![
         Post::Video {
@@ -283,19 +284,30 @@ async fn a_video_that_cannot_be_fetched_names_its_run_and_posts_nothing() {
             comment: "**Video 2**".into(),
         },
     ];
-    let e = deliver(&client(&slack), &thread(), &posts, |url: &str| {
+    let (done, e) = deliver(&client(&slack), &thread(), &posts, 0, |url: &str| {
         let url = url.to_string();
         async move { fetch_fixture(&url).await }
     })
     .await
     .unwrap_err();
+    assert_eq!(done, 1, "the first video went out");
     assert!(
         matches!(&e, SlackError::Video { run_id, url, .. }
             if run_id == "run_gone" && url == "https://cdn.example/gone.mp4"),
         "{e:?}"
     );
     assert!(e.to_string().contains("run_gone") && e.to_string().contains("404"));
-    assert!(slack.calls().is_empty());
+    assert_eq!(slack.uploads().len(), 1);
+
+    // A retry from where it stopped does not post the first video again.
+    let (done, _) = deliver(&client(&slack), &thread(), &posts, 1, |url: &str| {
+        let url = url.to_string();
+        async move { fetch_fixture(&url).await }
+    })
+    .await
+    .unwrap_err();
+    assert_eq!(done, 1);
+    assert_eq!(slack.uploads().len(), 1);
 }
 
 #[tokio::test]
@@ -310,6 +322,7 @@ async fn a_failed_batch_without_videos_posts_one_explanation() {
         &client(&slack),
         &p.thread().unwrap(),
         &plan_posts(&p),
+        0,
         |_: &str| async { Err::<(String, Vec<u8>), String>("not called".into()) },
     )
     .await

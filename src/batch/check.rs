@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crate::job::{Artist, CreateRequest, SongRef};
+use crate::job::{Artist, CreateRequest, SongFile, SongRef};
 use crate::template::{Template, Templates};
 
 use super::PrepareError;
@@ -15,6 +15,8 @@ pub struct Checked {
     /// True when the request named no template.
     pub malleable: bool,
     pub artist: Artist,
+    /// The repo songs the request draws from (none when it names only URLs).
+    pub songs: Vec<SongFile>,
 }
 
 impl Checked {
@@ -45,9 +47,12 @@ pub fn check(
     let artist = Artist::find(artists_root, &req.artist_account_id)?;
     let slugs = slugs(req);
     let any_url = req.songs.iter().any(|s| matches!(s, SongRef::Url(_)));
-    if !slugs.is_empty() || !any_url {
-        artist.pick_songs(&slugs)?;
-    }
+    // Slugs are looked up when given, or when no song was named at all.
+    let songs = if !slugs.is_empty() || !any_url {
+        artist.pick_songs(&slugs)?
+    } else {
+        Vec::new()
+    };
     if (template.uses_face_guide || malleable) && req.images.is_empty() {
         artist.face_guide()?;
     }
@@ -55,11 +60,12 @@ pub fn check(
         template,
         malleable,
         artist,
+        songs,
     })
 }
 
 /// The songs a request names by slug.
-pub fn slugs(req: &CreateRequest) -> Vec<String> {
+fn slugs(req: &CreateRequest) -> Vec<String> {
     req.songs
         .iter()
         .filter_map(|s| match s {

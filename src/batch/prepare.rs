@@ -9,6 +9,8 @@ use crate::compose::{self, ComposeError, ImageLimits};
 use crate::job::{self, Artist, ArtistError, FetchLimits, ImageRef, Manifest, SongRef};
 use crate::template::{Template, Templates};
 
+use super::check::{check, Checked};
+
 /// Why a job cannot start. Each is a problem with the job's input.
 #[derive(Debug, thiserror::Error)]
 pub enum PrepareError {
@@ -104,26 +106,12 @@ pub fn prepare(
     options: &PrepareOptions,
 ) -> Result<Prepared, PrepareError> {
     let req = &manifest.request;
-    let (template, malleable) = match &req.template {
-        Some(id) => (
-            templates
-                .get(id)
-                .cloned()
-                .ok_or_else(|| PrepareError::UnsupportedTemplate(id.clone()))?,
-            false,
-        ),
-        None => (Template::malleable(), true),
-    };
-    let artist = Artist::find(&manifest.artists_root, &req.artist_account_id)?;
-
-    let slugs: Vec<String> = req
-        .songs
-        .iter()
-        .filter_map(|s| match s {
-            SongRef::Slug(slug) => Some(slug.clone()),
-            SongRef::Url(_) => None,
-        })
-        .collect();
+    let Checked {
+        template,
+        malleable,
+        artist,
+        songs: files,
+    } = check(req, &manifest.artists_root, templates)?;
     let urls: Vec<String> = req
         .songs
         .iter()
@@ -132,16 +120,13 @@ pub fn prepare(
             SongRef::Slug(_) => None,
         })
         .collect();
-    let mut songs = Vec::new();
-    // Slugs are looked up when given, or when no song was named at all.
-    if !slugs.is_empty() || urls.is_empty() {
-        for f in artist.pick_songs(&slugs)? {
-            songs.push(SongInput::File {
-                title: title_of(&f.slug),
-                path: f.path,
-            });
-        }
-    }
+    let mut songs: Vec<SongInput> = files
+        .into_iter()
+        .map(|f| SongInput::File {
+            title: title_of(&f.slug),
+            path: f.path,
+        })
+        .collect();
 
     let allow = options.allow_private_urls;
     let image_limits = FetchLimits::images().allowing_private(allow);

@@ -47,6 +47,8 @@ pub struct Artist {
 
 impl Artist {
     /// Finds the artist whose artist.json carries `account_id` (compared case-insensitively).
+    /// A broken artist.json of another artist does not stand in the way; it is reported only
+    /// when no artist matches.
     pub fn find(root: &Path, account_id: &str) -> Result<Artist, ArtistError> {
         let entries = std::fs::read_dir(root)
             .map_err(|_| ArtistError::BadRoot(root.display().to_string()))?;
@@ -55,16 +57,22 @@ impl Artist {
             .filter(|p| p.is_dir())
             .collect();
         dirs.sort();
+        let mut broken = None;
         for dir in dirs {
             let file = dir.join("artist.json");
             let Ok(text) = std::fs::read_to_string(&file) else {
                 continue;
             };
-            let parsed: ArtistFile =
-                serde_json::from_str(&text).map_err(|e| ArtistError::BadArtistFile {
-                    path: file.display().to_string(),
-                    message: e.to_string(),
-                })?;
+            let parsed: ArtistFile = match serde_json::from_str(&text) {
+                Ok(p) => p,
+                Err(e) => {
+                    broken.get_or_insert(ArtistError::BadArtistFile {
+                        path: file.display().to_string(),
+                        message: e.to_string(),
+                    });
+                    continue;
+                }
+            };
             if parsed.account_id.eq_ignore_ascii_case(account_id) {
                 return Ok(Artist {
                     slug: dir
@@ -78,10 +86,10 @@ impl Artist {
                 });
             }
         }
-        Err(ArtistError::NotFound {
+        Err(broken.unwrap_or_else(|| ArtistError::NotFound {
             root: root.display().to_string(),
             account_id: account_id.to_string(),
-        })
+        }))
     }
 
     /// `context/images/face-guide.png`, when present.
@@ -202,6 +210,19 @@ mod tests {
         let a = Artist::find(root.path(), &ID.to_uppercase()).unwrap();
         assert_eq!(a.slug, "lumen");
         assert_eq!(a.name, "Lumen");
+    }
+
+    #[test]
+    fn a_broken_artist_file_of_another_artist_does_not_hide_the_right_one() {
+        let root = repo();
+        // Sorts before "lumen".
+        let broken = root.path().join("aaa");
+        std::fs::create_dir_all(&broken).unwrap();
+        std::fs::write(broken.join("artist.json"), b"{ nope").unwrap();
+        assert_eq!(Artist::find(root.path(), ID).unwrap().slug, "lumen");
+        let other = "11111111-2222-4333-8444-555555555555";
+        let e = Artist::find(root.path(), other).unwrap_err();
+        assert!(matches!(e, ArtistError::BadArtistFile { .. }), "{e}");
     }
 
     #[test]

@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 
 use super::auth::AuthError;
 use super::callback::SlackThread;
-use super::store::{NewBatch, RunRow};
+use super::store::{NewBatch, RunRow, StoreError};
 use super::App;
 use crate::batch::{self, PrepareError};
 use crate::job::{self, ArtistError, CreateRequest, FieldError};
@@ -108,7 +108,10 @@ pub fn json_body(body: Result<Bytes, BytesRejection>, limit: usize) -> Result<Va
 fn prepare_error(e: PrepareError, account_id: &str) -> ApiError {
     match e {
         PrepareError::Artist(ArtistError::NotFound { .. }) => artist_not_found(account_id),
-        PrepareError::Artist(ArtistError::BadRoot(_)) => ApiError::internal(e),
+        // The server's own files are broken: log it, don't show its paths to callers.
+        PrepareError::Artist(ArtistError::BadRoot(_) | ArtistError::BadArtistFile { .. }) => {
+            ApiError::internal(e)
+        }
         other => ApiError::new(StatusCode::BAD_REQUEST, other.to_string()),
     }
 }
@@ -139,7 +142,10 @@ pub async fn create(
     {
         None | Some(Value::Null) => None,
         Some(Value::String(t)) => {
-            SlackThread::parse(&t)?;
+            SlackThread::parse(&t).map_err(|e| FieldError {
+                field: "callback_thread_id".into(),
+                message: e.message,
+            })?;
             if app.config.callback.is_none() {
                 return Err(FieldError {
                     field: "callback_thread_id".into(),
@@ -179,7 +185,23 @@ pub async fn create(
     };
     let run_ids = new.run_ids.clone();
     // 202 only once the runs are committed.
-    app.db(move |s| s.create_batch(&new)).await?;
+    let stored = {
+        let app = app.clone();
+        tokio::task::spawn_blocking(move || app.store.create_batch(&new))
+            .await
+            .map_err(ApiError::internal)?
+    };
+    match stored {
+        Ok(()) => {}
+        Err(e @ StoreError::ThreadInUse(_)) => {
+            return Err(ApiError {
+                status: StatusCode::CONFLICT,
+                error: format!("callback_thread_id: {e}"),
+                field: Some("callback_thread_id".into()),
+            })
+        }
+        Err(e) => return Err(ApiError::internal(e)),
+    }
     app.wake.notify_waiters();
     tracing::info!(
         runs = run_ids.len(),

@@ -51,6 +51,8 @@ pub enum ServeError {
     },
     #[error("the public URL {0:?} is not an absolute http(s) URL")]
     PublicUrl(String),
+    #[error("listening on {0}, which clients cannot use in video URLs: give --public-url")]
+    NoPublicUrl(SocketAddr),
     #[error("Slack client: {0}")]
     Slack(String),
     #[error("server: {0}")]
@@ -109,6 +111,8 @@ impl Server {
         };
         let files_dir = config.data.join("files");
         let work_dir = config.data.join("work");
+        // Nothing is executing yet: whatever is in work/ is left from a stop.
+        let _ = std::fs::remove_dir_all(&work_dir);
         for dir in [&files_dir, &work_dir] {
             std::fs::create_dir_all(dir).map_err(data_err)?;
         }
@@ -133,6 +137,8 @@ impl Server {
                 }
                 u.trim_end_matches('/').to_string()
             }
+            // 0.0.0.0 or :: is no address a client can use.
+            None if local.ip().is_unspecified() => return Err(ServeError::NoPublicUrl(local)),
             None => format!("http://{local}"),
         };
         let slack = match &config.slack {

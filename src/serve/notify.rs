@@ -50,10 +50,39 @@ pub async fn callback(
     let payload = CallbackPayload::from_json(&bytes)?;
     let thread = SlackThread::parse(&payload.thread_id)?;
 
+    // On its own task: a caller that hangs up must not cut a delivery half-way.
+    let task = tokio::spawn(report(app.clone(), payload, thread));
+    match task.await {
+        Ok(Ok(Reported::Now(posts))) => {
+            tracing::info!(posts, "callback reported");
+            Ok(Json(json!({ "status": "ok" })).into_response())
+        }
+        Ok(Ok(Reported::Before)) => {
+            Ok(Json(json!({ "status": "ok", "skipped": true })).into_response())
+        }
+        Ok(Err(e)) => Err(e),
+        Err(e) => Err(ApiError::internal(e)),
+    }
+}
+
+enum Reported {
+    /// Posted now: how many posts.
+    Now(usize),
+    /// The thread was reported before.
+    Before,
+}
+
+/// Posts a payload into its thread, once: progress is stored as it goes, so a retry after a
+/// failure starts after what is already in the thread.
+async fn report(
+    app: Arc<App>,
+    payload: CallbackPayload,
+    thread: SlackThread,
+) -> Result<Reported, ApiError> {
     let _one_at_a_time = app.deliveries.lock().await;
     let id = payload.thread_id.clone();
     if app.db(move |s| s.thread_reported(&id)).await? {
-        return Ok(Json(json!({ "status": "ok", "skipped": true })).into_response());
+        return Ok(Reported::Before);
     }
     let Some(client) = &app.slack else {
         return Err(ApiError::new(
@@ -62,22 +91,29 @@ pub async fn callback(
         ));
     };
     let posts = plan_posts(&payload);
+    let id = payload.thread_id.clone();
+    let start = app.db(move |s| s.posted(&id)).await?;
     let fetch = |url: &str| {
         let (app, url) = (app.clone(), url.to_string());
         async move { video_bytes(&app, &url).await }
     };
-    if let Err(e) = slack::deliver(client, &thread, &posts, fetch).await {
+    let delivered = slack::deliver(client, &thread, &posts, start, fetch).await;
+    let id = payload.thread_id.clone();
+    if let Err((posted, e)) = delivered {
+        app.db(move |s| s.set_posted(&id, posted)).await?;
         tracing::warn!(thread = %payload.thread_id, "Slack delivery failed: {e}");
         return Err(ApiError::new(
             StatusCode::BAD_GATEWAY,
             format!("Slack: {e}"),
         ));
     }
-    let (id, status) = (payload.thread_id.clone(), format!("{:?}", payload.status));
-    app.db(move |s| s.mark_thread_reported(&id, &status.to_lowercase()))
-        .await?;
-    tracing::info!(thread = %payload.thread_id, posts = posts.len(), "reported to Slack");
-    Ok(Json(json!({ "status": "ok" })).into_response())
+    let (status, n) = (payload.status.as_str().to_string(), posts.len());
+    app.db(move |s| {
+        s.set_posted(&id, n)?;
+        s.mark_thread_reported(&id, &status)
+    })
+    .await?;
+    Ok(Reported::Now(n - start))
 }
 
 /// A video's file name and bytes: read from /files when the URL is this server's own,

@@ -87,8 +87,9 @@ pub async fn poll(app: Arc<App>, mut shutdown: watch::Receiver<bool>) {
     let Some(target) = app.config.callback.clone() else {
         return;
     };
+    // Long enough for the callback to upload a batch of videos to Slack.
     let client = match reqwest::Client::builder()
-        .timeout(Duration::from_secs(60))
+        .timeout(Duration::from_secs(600))
         .build()
     {
         Ok(c) => c,
@@ -119,16 +120,23 @@ async fn deliver(
     target: &super::config::CallbackTarget,
     batch: PendingCallback,
 ) {
+    let waited = Duration::from_millis((now_ms() - batch.created_at).max(0) as u64);
+    let late = waited >= app.config.callback_timeout;
+    if late {
+        // Runs that never started are not started any more: the batch is reported as timed
+        // out, and its runs say so too.
+        let id = batch.batch_id.clone();
+        let error = "the batch passed its callback timeout before this run started";
+        if let Err(e) = app.db(move |s| s.time_out_queued(&id, error)).await {
+            tracing::error!("timing out queued runs: {}", e.error);
+            return;
+        }
+    }
     let id = batch.batch_id.clone();
     let Ok(runs) = app.db(move |s| s.runs_of_batch(&id)).await else {
         return;
     };
-    let waited = Duration::from_millis((now_ms() - batch.created_at).max(0) as u64);
-    let Some(body) = payload(
-        &batch.thread_id,
-        &runs,
-        waited >= app.config.callback_timeout,
-    ) else {
+    let Some(body) = payload(&batch.thread_id, &runs, late) else {
         return;
     };
     let sent = client

@@ -244,50 +244,44 @@ fn retry_after(resp: &Response) -> Duration {
     Duration::from_secs(secs).min(MAX_RETRY_WAIT)
 }
 
-/// Posts `posts` into the thread in order. `fetch_video` turns a video URL into (file name,
-/// bytes); its future must own what it needs. Every video is fetched before anything is
-/// posted, so a video that cannot be fetched leaves the thread untouched. A Slack failure
-/// stops delivery; what was posted before it stays.
+/// Posts `posts[start..]` into the thread in order, fetching each video just before its
+/// upload (one video in memory at a time). `fetch_video` turns a video URL into (file name,
+/// bytes). On failure it also says how many posts, counted from the first, are now in the
+/// thread, so that a retry starts after them instead of posting them twice.
 pub async fn deliver<F, Fut>(
     slack: &SlackClient,
     thread: &SlackThread,
     posts: &[Post],
+    start: usize,
     fetch_video: F,
-) -> Result<(), SlackError>
+) -> Result<(), (usize, SlackError)>
 where
     F: Fn(&str) -> Fut,
     Fut: Future<Output = Result<(String, Vec<u8>), String>>,
 {
-    let mut files = Vec::new();
-    for post in posts {
-        if let Post::Video {
-            run_id, video_url, ..
-        } = post
-        {
-            let file = fetch_video(video_url)
-                .await
-                .map_err(|reason| SlackError::Video {
+    for (i, post) in posts.iter().enumerate().skip(start) {
+        let sent = match post {
+            Post::Text(text) => slack.post_message(thread, text).await,
+            Post::Video {
+                run_id,
+                video_url,
+                comment,
+            } => match fetch_video(video_url).await {
+                Ok((filename, bytes)) => {
+                    let sent = slack.upload_file(thread, &filename, bytes, comment).await;
+                    if sent.is_ok() {
+                        tracing::info!(%thread, run_id, "video posted to Slack");
+                    }
+                    sent
+                }
+                Err(reason) => Err(SlackError::Video {
                     run_id: run_id.clone(),
                     url: video_url.clone(),
                     reason,
-                })?;
-            files.push(file);
-        }
-    }
-    let mut files = files.into_iter();
-    for post in posts {
-        match post {
-            Post::Text(text) => slack.post_message(thread, text).await?,
-            Post::Video {
-                run_id, comment, ..
-            } => {
-                let Some((filename, bytes)) = files.next() else {
-                    break;
-                };
-                slack.upload_file(thread, &filename, bytes, comment).await?;
-                tracing::info!(%thread, run_id, "video posted to Slack");
-            }
-        }
+                }),
+            },
+        };
+        sent.map_err(|e| (i, e))?;
     }
     Ok(())
 }

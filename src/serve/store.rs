@@ -17,6 +17,8 @@ pub enum StoreError {
     },
     #[error("run store: {0}")]
     Sql(#[from] rusqlite::Error),
+    #[error("callback thread {0} is already used by another batch")]
+    ThreadInUse(String),
 }
 
 /// A run's state, as the API reports it.
@@ -152,9 +154,17 @@ CREATE TABLE IF NOT EXISTS runs (
     output TEXT,
     error TEXT
 );
+-- One batch per callback thread: a thread is reported once.
+CREATE UNIQUE INDEX IF NOT EXISTS batches_by_thread ON batches(callback_thread_id)
+    WHERE callback_thread_id IS NOT NULL;
 CREATE INDEX IF NOT EXISTS runs_by_account ON runs(account_id, created_at);
 CREATE INDEX IF NOT EXISTS runs_by_status ON runs(status, created_at);
 CREATE INDEX IF NOT EXISTS runs_by_batch ON runs(batch_id, idx);
+-- Posts already in a thread whose report has not finished (a retry starts after them).
+CREATE TABLE IF NOT EXISTS slack_progress (
+    thread_id TEXT PRIMARY KEY,
+    posted INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS slack_threads (
     thread_id TEXT PRIMARY KEY,
     status TEXT NOT NULL,
@@ -216,6 +226,14 @@ impl Store {
         } else {
             "none"
         };
+        let thread_in_use = |e: rusqlite::Error| match (&e, &b.callback_thread_id) {
+            (rusqlite::Error::SqliteFailure(f, _), Some(thread))
+                if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+            {
+                StoreError::ThreadInUse(thread.clone())
+            }
+            _ => StoreError::Sql(e),
+        };
         tx.execute(
             "INSERT INTO batches (id, account_id, request, seed, created_at, callback_thread_id, \
              callback_state) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -228,7 +246,8 @@ impl Store {
                 b.callback_thread_id,
                 callback_state
             ],
-        )?;
+        )
+        .map_err(thread_in_use)?;
         for (i, run_id) in b.run_ids.iter().enumerate() {
             tx.execute(
                 "INSERT INTO runs (id, batch_id, idx, account_id, artist_account_id, template, \
@@ -331,6 +350,15 @@ impl Store {
         )?;
         tx.commit()?;
         Ok((requeued, crashed))
+    }
+
+    /// A batch's runs that never started, given up on: its callback timeout has passed.
+    pub fn time_out_queued(&self, batch_id: &str, error: &str) -> Result<usize, StoreError> {
+        Ok(self.conn().execute(
+            "UPDATE runs SET status = 'TIMED_OUT', error = ?2, finished_at = ?3 \
+             WHERE batch_id = ?1 AND status = 'QUEUED'",
+            params![batch_id, error, now_ms()],
+        )?)
     }
 
     pub fn run(&self, run_id: &str) -> Result<Option<RunRow>, StoreError> {
@@ -459,6 +487,28 @@ impl Store {
             )
             .optional()?
             .is_some())
+    }
+
+    /// How many of a thread's posts are already in it.
+    pub fn posted(&self, thread_id: &str) -> Result<usize, StoreError> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT posted FROM slack_progress WHERE thread_id = ?1",
+                params![thread_id],
+                |r| r.get::<_, i64>(0),
+            )
+            .optional()?
+            .unwrap_or(0) as usize)
+    }
+
+    pub fn set_posted(&self, thread_id: &str, posted: usize) -> Result<(), StoreError> {
+        self.conn().execute(
+            "INSERT INTO slack_progress (thread_id, posted) VALUES (?1, ?2) \
+             ON CONFLICT(thread_id) DO UPDATE SET posted = excluded.posted",
+            params![thread_id, posted as i64],
+        )?;
+        Ok(())
     }
 
     pub fn mark_thread_reported(&self, thread_id: &str, status: &str) -> Result<(), StoreError> {
@@ -590,6 +640,43 @@ mod tests {
         s.callback_attempted("b1", Ok(())).unwrap();
         assert!(s.callbacks_due(later).unwrap().is_empty());
         assert_eq!(s.callback_state("b1").unwrap().unwrap().0, "delivered");
+    }
+
+    #[test]
+    fn a_callback_thread_belongs_to_one_batch() {
+        let (_dir, s) = store();
+        s.create_batch(&batch("b1", &["r1"], Some("slack:C1:1.2")))
+            .unwrap();
+        let e = s
+            .create_batch(&batch("b2", &["r2"], Some("slack:C1:1.2")))
+            .unwrap_err();
+        assert!(matches!(e, StoreError::ThreadInUse(_)), "{e}");
+        assert!(s.run("r2").unwrap().is_none(), "nothing of b2 was stored");
+        s.create_batch(&batch("b3", &["r3"], None)).unwrap();
+        s.create_batch(&batch("b4", &["r4"], None)).unwrap();
+    }
+
+    #[test]
+    fn queued_runs_of_a_batch_can_be_timed_out() {
+        let (_dir, s) = store();
+        s.create_batch(&batch("b1", &["r1", "r2"], None)).unwrap();
+        s.claim_next().unwrap();
+        assert_eq!(s.time_out_queued("b1", "too late").unwrap(), 1);
+        assert_eq!(s.run("r1").unwrap().unwrap().state, RunState::Executing);
+        let r2 = s.run("r2").unwrap().unwrap();
+        assert_eq!(
+            (r2.state, r2.error.as_deref()),
+            (RunState::TimedOut, Some("too late"))
+        );
+    }
+
+    #[test]
+    fn a_threads_progress_is_kept() {
+        let (_dir, s) = store();
+        assert_eq!(s.posted("slack:C1:1.2").unwrap(), 0);
+        s.set_posted("slack:C1:1.2", 2).unwrap();
+        s.set_posted("slack:C1:1.2", 3).unwrap();
+        assert_eq!(s.posted("slack:C1:1.2").unwrap(), 3);
     }
 
     #[test]

@@ -31,6 +31,10 @@ pub async fn work(app: Arc<App>, mut shutdown: watch::Receiver<bool>) {
         // Registered before looking, so a run queued meanwhile still wakes this worker.
         let woken = app.wake.notified();
         match app.db(|s| s.claim_next()).await {
+            Ok(Some(claimed)) if *shutdown.borrow() => {
+                let id = claimed.run.id;
+                settle(&app, "requeue", move |s| s.requeue(&id)).await;
+            }
             Ok(Some(claimed)) => execute(&app, claimed, &mut shutdown).await,
             Ok(None) => {
                 tokio::select! {
@@ -69,9 +73,11 @@ async fn execute(app: &Arc<App>, claimed: Claimed, shutdown: &mut watch::Receive
         Some((state, output, error)) => {
             let id = run_id.clone();
             let (log_state, log_error) = (state, error.clone());
-            let _ = app
-                .db(move |s| s.finish(&id, state, output.as_deref(), error.as_deref()))
-                .await;
+            settle(app, "finish", move |s| {
+                s.finish(&id, state, output.as_deref(), error.as_deref())
+                    .map(|_| ())
+            })
+            .await;
             match log_error {
                 None => tracing::info!(run = %run_id, status = log_state.as_str(), "run finished"),
                 Some(e) => {
@@ -81,11 +87,28 @@ async fn execute(app: &Arc<App>, claimed: Claimed, shutdown: &mut watch::Receive
         }
         None => {
             let id = run_id.clone();
-            let _ = app.db(move |s| s.requeue(&id)).await;
+            settle(app, "requeue", move |s| s.requeue(&id)).await;
             tracing::info!(run = %run_id, "run interrupted by shutdown; queued again");
         }
     }
     let _ = tokio::fs::remove_dir_all(&work_dir).await;
+}
+
+/// Records a run's end, retrying while the store fails (a full disk, say): a run left
+/// EXECUTING would wait for the next restart and lose an attempt.
+async fn settle<F>(app: &Arc<App>, what: &str, f: F)
+where
+    F: Fn(&super::store::Store) -> Result<(), super::store::StoreError> + Clone + Send + 'static,
+{
+    for attempt in 0..10 {
+        match app.db(f.clone()).await {
+            Ok(()) => return,
+            Err(e) => {
+                tracing::error!("{what}: {} (try {})", e.error, attempt + 1);
+                tokio::time::sleep(super::poller::backoff(attempt)).await;
+            }
+        }
+    }
 }
 
 /// Writes the run's manifest: the stored request plus where to find and put things.
@@ -132,10 +155,21 @@ fn command(app: &App, claimed: &Claimed, manifest: &Path) -> Command {
     if app.config.allow_private_urls {
         cmd.arg("--allow-private-urls");
     }
+    // The renderer downloads URLs callers chose: it gets none of the server's secrets.
+    for secret in [
+        "REELFORGE_API_KEYS",
+        "REELFORGE_CALLBACK_SECRET",
+        "REELFORGE_SLACK_TOKEN",
+    ] {
+        cmd.env_remove(secret);
+    }
     cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
-        .kill_on_drop(true);
+        .kill_on_drop(true)
+        // Its own process group: Ctrl-C on a terminal (or a service manager signalling the
+        // group) reaches the server, which decides whether the run finishes or is re-queued.
+        .process_group(0);
     #[cfg(target_os = "linux")]
     // SAFETY: prctl is async-signal-safe; it makes the child die with the server, so a killed
     // server leaves no orphan render behind.
@@ -170,7 +204,11 @@ async fn run_process(
     }
     // Shutting down: let the run finish within the grace period, else queue it again.
     tokio::select! {
-        out = &mut output => Ended::Finished(out),
+        out = &mut output => match out {
+            // Killed by a signal meant for the whole machine: not the run's fault.
+            Ok(o) if o.status.code().is_none() => Ended::Interrupted,
+            out => Ended::Finished(out),
+        },
         _ = &mut timeout => Ended::TimedOut,
         _ = tokio::time::sleep(app.config.shutdown_grace) => Ended::Interrupted,
     }
@@ -227,7 +265,10 @@ async fn record(app: &App, claimed: &Claimed, work_dir: &Path, ended: Ended) -> 
         RunStatus::Failed => RunState::Failed,
     };
     let error = result.error.clone();
-    let json = serde_json::to_string(&result).ok();
+    // A failed run has its error, not an output.
+    let json = (state == RunState::Completed)
+        .then(|| serde_json::to_string(&result).ok())
+        .flatten();
     Some((state, json, error))
 }
 

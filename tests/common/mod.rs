@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod fake_slack;
+pub mod openapi;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -329,10 +329,12 @@ pub struct MomentsArgs {
     pub json: bool,
 }
 
-/// A finite number of seconds above zero.
+/// A number of seconds above zero and below a year.
 fn positive_seconds(s: &str) -> Result<f64, String> {
     match s.parse::<f64>() {
-        Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
-        _ => Err(format!("expected a positive number of seconds, got {s:?}")),
+        Ok(v) if v.is_finite() && v > 0.0 && v < 365.0 * 86400.0 => Ok(v),
+        _ => Err(format!(
+            "expected a positive number of seconds (less than a year), got {s:?}"
+        )),
     }
 }
