@@ -10,15 +10,19 @@ pub use artist::{Artist, ArtistError, SongFile};
 pub use fetch::{fetch, is_public, FetchError, FetchLimits, Fetched};
 pub use request::{CreateRequest, FieldError, ImageRef, Manifest, SongRef, MAX_BATCH};
 
-/// A new run id: "run_" and 16 random lowercase letters and digits.
-pub fn new_run_id() -> String {
+/// `len` random lowercase letters and digits.
+pub fn random_token(len: usize) -> String {
     use rand::Rng;
     const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
     let mut rng = rand::rng();
-    let id: String = (0..16)
+    (0..len)
         .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
-        .collect();
-    format!("run_{id}")
+        .collect()
+}
+
+/// A new run id: "run_" and 16 random lowercase letters and digits.
+pub fn new_run_id() -> String {
+    format!("run_{}", random_token(16))
 }
 
 #[cfg(test)]

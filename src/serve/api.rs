@@ -123,9 +123,9 @@ fn artist_not_found(account_id: &str) -> ApiError {
     )
 }
 
-/// A random id: `prefix` and 16 lowercase letters and digits.
+/// A new batch id: "batch_" and 16 random lowercase letters and digits.
 fn batch_id() -> String {
-    job::new_run_id().replacen("run_", "batch_", 1)
+    format!("batch_{}", job::random_token(16))
 }
 
 /// POST /api/content/create

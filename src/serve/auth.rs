@@ -40,13 +40,7 @@ pub fn hash_key(key: &str) -> String {
 
 /// A new random API key: "rf_" and 32 lowercase letters and digits.
 pub fn new_key() -> String {
-    use rand::Rng;
-    const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
-    let mut rng = rand::rng();
-    let body: String = (0..32)
-        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
-        .collect();
-    format!("rf_{body}")
+    format!("rf_{}", crate::job::random_token(32))
 }
 
 /// The keys a server accepts.
