@@ -448,6 +448,51 @@ fn song_urls_on_private_addresses_are_refused_unless_allowed() {
     assert!(run["error"].as_str().unwrap().contains("private"), "{run}");
 }
 
+/// A server on 127.0.0.1 that answers every request 404 and counts them.
+fn counting_404_server() -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::io::{Read, Write};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/unreleased.mp3", listener.local_addr().unwrap());
+    let hits = std::sync::Arc::new(AtomicUsize::new(0));
+    let counter = hits.clone();
+    std::thread::spawn(move || {
+        for mut conn in listener.incoming().flatten() {
+            counter.fetch_add(1, Ordering::SeqCst);
+            let mut buf = [0u8; 4096];
+            let _ = conn.read(&mut buf);
+            let _ = conn.write_all(b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n");
+        }
+    });
+    (url, hits)
+}
+
+#[test]
+fn a_run_downloads_only_the_song_it_draws() {
+    let (_dir, data) = data_dir();
+    let (url, hits) = counting_404_server();
+    let s = start(&data, &["--allow-private-urls"], &[]);
+    let (status, created) = s.create(json!({
+        "artist_account_id": ARTIST, "batch": 4, "songs": ["paper-lanterns", url],
+    }));
+    assert_eq!(status, 202, "{created}");
+    let runs: Vec<Value> = run_ids(&created)
+        .iter()
+        .map(|id| s.wait_run(id, final_state))
+        .collect();
+    let drew_url = runs
+        .iter()
+        .filter(|r| r["error"].as_str().is_some_and(|e| e.contains("404")))
+        .count();
+    let completed = runs.iter().filter(|r| r["status"] == "COMPLETED").count();
+    assert_eq!(drew_url + completed, 4, "{runs:?}");
+    assert_eq!(
+        hits.load(std::sync::atomic::Ordering::SeqCst),
+        drew_url,
+        "one download per run that drew the URL, none for the others"
+    );
+}
+
 #[test]
 fn every_create_error_has_its_status_and_message() {
     let (_dir, data) = data_dir();

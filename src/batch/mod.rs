@@ -177,12 +177,7 @@ impl Setup {
         let all = plan::choose(
             prepared.manifest.seed,
             req.batch as usize,
-            plan::Options {
-                songs: prepared.songs.len(),
-                scenes: t.scenes.len(),
-                moods: t.moods.len(),
-                movements: t.movements.len(),
-            },
+            plan_options(prepared.songs.len(), t),
         );
         let choices: Vec<plan::Choice> = videos.iter().map(|&(i, _)| all[i]).collect();
         for i in 0..videos.len() {
@@ -248,6 +243,16 @@ impl Setup {
             Ok(pool) => pool.install(work),
             Err(_) => work(),
         }
+    }
+}
+
+/// What a batch's videos draw from: its songs and the template's lists.
+fn plan_options(songs: usize, t: &crate::template::Template) -> plan::Options {
+    plan::Options {
+        songs,
+        scenes: t.scenes.len(),
+        moods: t.moods.len(),
+        movements: t.movements.len(),
     }
 }
 
@@ -384,6 +389,7 @@ fn analyse_songs(
         let result = match (&analyzer, &prepared.songs[s]) {
             (Err(e), _) => Err(e.clone()),
             (_, SongInput::Failed { error, .. }) => Err(error.clone()),
+            (_, SongInput::NotDrawn { url, .. }) => Err(format!("{url} was not downloaded")),
             (Ok(a), SongInput::File { path, .. }) => {
                 a.analyze(path, None).map_err(|e| e.to_string())
             }

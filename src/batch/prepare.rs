@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use image::RgbaImage;
 
 use crate::compose::{self, ComposeError, ImageLimits};
-use crate::job::{self, Artist, ArtistError, FetchLimits, ImageRef, Manifest, SongRef};
+use crate::job::{self, plan, Artist, ArtistError, FetchLimits, ImageRef, Manifest, SongRef};
 use crate::template::{Template, Templates};
 
 use super::check::{check, Checked};
@@ -48,6 +48,11 @@ pub enum SongInput {
         url: String,
         error: String,
     },
+    /// A song URL that the video being prepared does not draw, so not downloaded.
+    NotDrawn {
+        title: String,
+        url: String,
+    },
 }
 
 impl SongInput {
@@ -55,7 +60,8 @@ impl SongInput {
         match self {
             SongInput::File { title, .. }
             | SongInput::Downloaded { title, .. }
-            | SongInput::Failed { title, .. } => title,
+            | SongInput::Failed { title, .. }
+            | SongInput::NotDrawn { title, .. } => title,
         }
     }
 
@@ -67,9 +73,9 @@ impl SongInput {
                 .unwrap_or_default()
                 .to_string_lossy()
                 .into_owned(),
-            SongInput::Downloaded { url, .. } | SongInput::Failed { url, .. } => {
-                url.rsplit('/').next().unwrap_or(url).to_string()
-            }
+            SongInput::Downloaded { url, .. }
+            | SongInput::Failed { url, .. }
+            | SongInput::NotDrawn { url, .. } => url.rsplit('/').next().unwrap_or(url).to_string(),
         }
     }
 }
@@ -80,6 +86,9 @@ pub struct PrepareOptions {
     /// Let song and image URLs reach private, loopback and link-local addresses: for a
     /// render node that fetches only from its own network.
     pub allow_private_urls: bool,
+    /// Prepare for this video of the batch alone: song URLs it does not draw are not
+    /// downloaded (a service runs each video as its own run).
+    pub only_video: Option<usize>,
 }
 
 /// A job with every input resolved.
@@ -174,9 +183,20 @@ pub fn prepare(
             source,
         })?;
     let song_limits = FetchLimits::songs().allowing_private(allow);
+    // The song the one video being prepared draws, when that is all that is needed.
+    let drawn = options.only_video.and_then(|i| {
+        let options = super::plan_options(songs.len() + urls.len(), &template);
+        plan::choose(manifest.seed, manifest.request.batch as usize, options)
+            .get(i)
+            .map(|c| c.song)
+    });
     for (i, url) in urls.into_iter().enumerate() {
         let file = url.rsplit('/').next().unwrap_or(&url);
         let title = title_of(file.rsplit_once('.').map_or(file, |(stem, _)| stem));
+        if drawn.is_some_and(|d| d != songs.len()) {
+            songs.push(SongInput::NotDrawn { title, url });
+            continue;
+        }
         songs.push(match job::fetch(&url, song_limits) {
             Ok(f) => {
                 let path = downloads.path().join(format!(

@@ -101,6 +101,7 @@ fn prepare(
     explicit_model: Option<&Path>,
     manifest: &Path,
     run: &crate::args::RunArgs,
+    only_video: Option<usize>,
 ) -> Result<(batch::Prepared, Settings)> {
     let (manifest, templates) = load(
         manifest,
@@ -111,6 +112,7 @@ fn prepare(
     let settings = settings(explicit_model, run, manifest.request.batch as usize)?;
     let options = batch::PrepareOptions {
         allow_private_urls: run.allow_private_urls,
+        only_video,
     };
     let prepared = batch::prepare(manifest, &templates, &options).map_err(JobInputError::from)?;
     Ok((prepared, settings))
@@ -119,7 +121,8 @@ fn prepare(
 /// `run-video`: one video of a job, its result as one JSON line on stdout. Exit 0 when it
 /// completed, 3 when it failed (the result says why).
 pub fn run_video(explicit_model: Option<&Path>, args: &RunVideoArgs) -> Result<u8> {
-    let (prepared, settings) = prepare(explicit_model, &args.manifest, &args.run)?;
+    let (prepared, settings) =
+        prepare(explicit_model, &args.manifest, &args.run, Some(args.index))?;
     let batch_size = prepared.manifest.request.batch as usize;
     if args.index >= batch_size {
         anyhow::bail!(
@@ -144,7 +147,7 @@ pub fn run_video(explicit_model: Option<&Path>, args: &RunVideoArgs) -> Result<u
 
 pub fn render(explicit_model: Option<&Path>, args: &RenderArgs) -> Result<Outcome> {
     let started = Instant::now();
-    let (prepared, settings) = prepare(explicit_model, &args.manifest, &args.run)?;
+    let (prepared, settings) = prepare(explicit_model, &args.manifest, &args.run, None)?;
     let out_dir = prepared.manifest.output_dir.clone();
     let batch_size = prepared.manifest.request.batch as usize;
     let bars = Bars::new(batch_size, !args.json && std::io::stderr().is_terminal());
@@ -175,7 +178,7 @@ pub fn render(explicit_model: Option<&Path>, args: &RenderArgs) -> Result<Outcom
 }
 
 pub fn still(explicit_model: Option<&Path>, args: &StillArgs) -> Result<Vec<PathBuf>> {
-    let (prepared, settings) = prepare(explicit_model, &args.manifest, &args.run)?;
+    let (prepared, settings) = prepare(explicit_model, &args.manifest, &args.run, None)?;
     let mut written = Vec::new();
     let mut failed = 0;
     for (i, r) in batch::stills(&prepared, &settings, &batch::Silent)
