@@ -425,7 +425,14 @@ fn a_batch_past_its_callback_timeout_is_reported_as_timed_out() {
         messages[0].2.starts_with("Content generation timed out"),
         "{messages:?}"
     );
-    // The run that had not started is not started any more.
+    // The run that was rendering is stopped and says why; the one that had not started is
+    // not started any more.
+    let first = s.wait_run(&ids[0], final_state);
+    assert_eq!(first["status"], "TIMED_OUT", "{first}");
+    assert!(first["error"]
+        .as_str()
+        .unwrap()
+        .contains("callback timeout"));
     let second = s.run(&ids[1]);
     assert_eq!(second["status"], "TIMED_OUT", "{second}\n{}", s.log());
     assert!(second["error"]

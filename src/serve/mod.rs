@@ -12,7 +12,7 @@ pub mod slack;
 pub mod store;
 mod worker;
 
-use std::future::Future;
+use std::future::{Future, IntoFuture};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -73,6 +73,9 @@ pub struct App {
     /// Woken when runs are queued.
     pub wake: Notify,
     pub slack: Option<slack::SlackClient>,
+    /// Runs executing now, each with the signal that stops it when its batch is reported as
+    /// timed out.
+    pub running: std::sync::Mutex<std::collections::HashMap<String, Arc<Notify>>>,
     /// One callback delivery at a time, so a thread is never reported twice.
     pub deliveries: tokio::sync::Mutex<()>,
 }
@@ -168,6 +171,7 @@ impl Server {
             work_dir,
             wake: Notify::new(),
             slack,
+            running: Default::default(),
             deliveries: tokio::sync::Mutex::new(()),
         });
         Ok(Server { app, listener })
@@ -200,7 +204,17 @@ impl Server {
             tracing::info!("shutting down: finishing runs in progress");
             let _ = tx.send(true);
         });
-        server.await?;
+        // Open connections (a long /files download) get as long as running renders, and a
+        // little more, before they are dropped.
+        let mut drain_stop = rx.clone();
+        let drain_limit = app.config.shutdown_grace + std::time::Duration::from_secs(5);
+        tokio::select! {
+            served = server.into_future() => served?,
+            _ = async {
+                let _ = drain_stop.wait_for(|s| *s).await;
+                tokio::time::sleep(drain_limit).await;
+            } => tracing::warn!("closing connections still open after the grace period"),
+        }
         while tasks.join_next().await.is_some() {}
         tracing::info!("stopped");
         Ok(())

@@ -97,16 +97,22 @@ async fn report(
         let (app, url) = (app.clone(), url.to_string());
         async move { video_bytes(&app, &url).await }
     };
-    let delivered = slack::deliver(client, &thread, &posts, start, fetch).await;
-    let id = payload.thread_id.clone();
-    if let Err((posted, e)) = delivered {
-        app.db(move |s| s.set_posted(&id, posted)).await?;
+    // Stored after every post, so even a server that dies half-way does not post twice.
+    let progress = |n: usize| {
+        let stored = tokio::task::block_in_place(|| app.store.set_posted(&payload.thread_id, n));
+        if let Err(e) = stored {
+            tracing::error!(thread = %payload.thread_id, "storing Slack progress: {e}");
+        }
+    };
+    let delivered = slack::deliver(client, &thread, &posts, start, fetch, progress).await;
+    if let Err(e) = delivered {
         tracing::warn!(thread = %payload.thread_id, "Slack delivery failed: {e}");
         return Err(ApiError::new(
             StatusCode::BAD_GATEWAY,
             format!("Slack: {e}"),
         ));
     }
+    let id = payload.thread_id.clone();
     let (status, n) = (payload.status.as_str().to_string(), posts.len());
     app.db(move |s| {
         s.set_posted(&id, n)?;

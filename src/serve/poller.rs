@@ -139,6 +139,15 @@ async fn deliver(
     let Some(body) = payload(&batch.thread_id, &runs, late) else {
         return;
     };
+    if late {
+        // Runs still executing are reported as timed out: stop them, so that they end so too.
+        let running = app.running.lock().unwrap_or_else(|e| e.into_inner());
+        for r in runs.iter().filter(|r| r.state == RunState::Executing) {
+            if let Some(abandon) = running.get(&r.id) {
+                abandon.notify_one();
+            }
+        }
+    }
     let sent = client
         .post(&target.url)
         .header("x-callback-secret", &target.secret)

@@ -246,15 +246,16 @@ fn retry_after(resp: &Response) -> Duration {
 
 /// Posts `posts[start..]` into the thread in order, fetching each video just before its
 /// upload (one video in memory at a time). `fetch_video` turns a video URL into (file name,
-/// bytes). On failure it also says how many posts, counted from the first, are now in the
-/// thread, so that a retry starts after them instead of posting them twice.
+/// bytes). After each post, `posted` learns how many posts, counted from the first, are in the
+/// thread, so that a retry can start after them instead of posting them twice.
 pub async fn deliver<F, Fut>(
     slack: &SlackClient,
     thread: &SlackThread,
     posts: &[Post],
     start: usize,
     fetch_video: F,
-) -> Result<(), (usize, SlackError)>
+    mut posted: impl FnMut(usize),
+) -> Result<(), SlackError>
 where
     F: Fn(&str) -> Fut,
     Fut: Future<Output = Result<(String, Vec<u8>), String>>,
@@ -281,7 +282,8 @@ where
                 }),
             },
         };
-        sent.map_err(|e| (i, e))?;
+        sent?;
+        posted(i + 1);
     }
     Ok(())
 }

@@ -18,6 +18,8 @@ use crate::batch::{RunResult, RunStatus};
 enum Ended {
     Finished(std::io::Result<std::process::Output>),
     TimedOut,
+    /// Its batch passed the callback timeout and was reported without it.
+    Abandoned,
     /// Shutdown came and the grace period ran out.
     Interrupted,
 }
@@ -60,7 +62,16 @@ async fn execute(app: &Arc<App>, claimed: Claimed, shutdown: &mut watch::Receive
     let _ = tokio::fs::remove_dir_all(&work_dir).await;
     let outcome = match prepare_work_dir(app, &claimed, &work_dir).await {
         Ok(manifest) => {
-            let ended = run_process(app, &claimed, &manifest, shutdown).await;
+            let abandon = Arc::new(tokio::sync::Notify::new());
+            app.running
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(run_id.clone(), abandon.clone());
+            let ended = run_process(app, &claimed, &manifest, shutdown, &abandon).await;
+            app.running
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .remove(&run_id);
             record(app, &claimed, &work_dir, ended).await
         }
         Err(e) => Some((
@@ -187,6 +198,7 @@ async fn run_process(
     claimed: &Claimed,
     manifest: &Path,
     shutdown: &mut watch::Receiver<bool>,
+    abandon: &tokio::sync::Notify,
 ) -> Ended {
     let child = match command(app, claimed, manifest).spawn() {
         Ok(c) => c,
@@ -200,6 +212,7 @@ async fn run_process(
     tokio::select! {
         out = &mut output => return Ended::Finished(out),
         _ = &mut timeout => return Ended::TimedOut,
+        _ = abandon.notified() => return Ended::Abandoned,
         _ = shutdown.wait_for(|s| *s) => {}
     }
     // Shutting down: let the run finish within the grace period, else queue it again.
@@ -210,6 +223,7 @@ async fn run_process(
             out => Ended::Finished(out),
         },
         _ = &mut timeout => Ended::TimedOut,
+        _ = abandon.notified() => Ended::Abandoned,
         _ = tokio::time::sleep(app.config.shutdown_grace) => Ended::Interrupted,
     }
 }
@@ -228,6 +242,13 @@ async fn record(app: &App, claimed: &Claimed, work_dir: &Path, ended: Ended) -> 
                     "the run did not finish within its {} s timeout",
                     app.config.run_timeout.as_secs_f64()
                 )),
+            ))
+        }
+        Ended::Abandoned => {
+            return Some((
+                RunState::TimedOut,
+                None,
+                Some("the batch passed its callback timeout before this run finished".into()),
             ))
         }
         Ended::Finished(Err(e)) => {
