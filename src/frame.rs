@@ -17,23 +17,16 @@ pub struct Yuv420 {
 impl Yuv420 {
     /// A black frame.
     pub fn new(width: u32, height: u32) -> Yuv420 {
-        assert!(
-            width % 2 == 0 && height % 2 == 0,
-            "YUV 4:2:0 needs even sizes"
-        );
-        let luma = (width * height) as usize;
-        Yuv420 {
-            width,
-            height,
-            y: vec![16; luma],
-            u: vec![128; luma / 4],
-            v: vec![128; luma / 4],
-        }
+        Yuv420::filled(width, height, 16, 128)
     }
 
     /// A frame of zeros, for callers that overwrite every sample: zeroed memory comes from
     /// the allocator without a fill pass.
     pub fn zeroed(width: u32, height: u32) -> Yuv420 {
+        Yuv420::filled(width, height, 0, 0)
+    }
+
+    fn filled(width: u32, height: u32, luma_value: u8, chroma_value: u8) -> Yuv420 {
         assert!(
             width % 2 == 0 && height % 2 == 0,
             "YUV 4:2:0 needs even sizes"
@@ -42,9 +35,9 @@ impl Yuv420 {
         Yuv420 {
             width,
             height,
-            y: vec![0; luma],
-            u: vec![0; luma / 4],
-            v: vec![0; luma / 4],
+            y: vec![luma_value; luma],
+            u: vec![chroma_value; luma / 4],
+            v: vec![chroma_value; luma / 4],
         }
     }
 

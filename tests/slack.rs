@@ -207,12 +207,17 @@ fn payload(body: serde_json::Value) -> CallbackPayload {
     CallbackPayload::from_json(body.to_string().as_bytes()).unwrap()
 }
 
-async fn fetch_fixture(url: &str) -> Result<(String, Vec<u8>), String> {
+/// The fixture videos by URL: a.mp4 and b.mp4 exist, anything else is 404.
+fn fetch_fixture(
+    url: &str,
+) -> impl std::future::Future<Output = Result<(String, Vec<u8>), String>> {
     let name = url.rsplit('/').next().unwrap_or("video.mp4").to_string();
-    match name.as_str() {
-        "a.mp4" => Ok((name, video_bytes(5_000))),
-        "b.mp4" => Ok((name, video_bytes(7_000))),
-        _ => Err("404 Not Found".into()),
+    async move {
+        match name.as_str() {
+            "a.mp4" => Ok((name, video_bytes(5_000))),
+            "b.mp4" => Ok((name, video_bytes(7_000))),
+            _ => Err("404 Not Found".into()),
+        }
     }
 }
 
@@ -235,10 +240,7 @@ async fn a_callback_is_delivered_as_numbered_videos_then_the_failure_count() {
         &p.thread().unwrap(),
         &posts,
         0,
-        |url: &str| {
-            let url = url.to_string();
-            async move { fetch_fixture(&url).await }
-        },
+        fetch_fixture,
         |_| {},
     )
     .await
@@ -286,17 +288,9 @@ async fn a_video_that_cannot_be_fetched_stops_delivery_and_says_how_far_it_got()
         },
     ];
     let mut done = 0;
-    let e = deliver(
-        &client(&slack),
-        &thread(),
-        &posts,
-        0,
-        |url: &str| {
-            let url = url.to_string();
-            async move { fetch_fixture(&url).await }
-        },
-        |n| done = n,
-    )
+    let e = deliver(&client(&slack), &thread(), &posts, 0, fetch_fixture, |n| {
+        done = n
+    })
     .await
     .unwrap_err();
     assert_eq!(done, 1, "the first video went out");
@@ -310,17 +304,9 @@ async fn a_video_that_cannot_be_fetched_stops_delivery_and_says_how_far_it_got()
 
     // A retry from where it stopped does not post the first video again.
     let mut more = Vec::new();
-    deliver(
-        &client(&slack),
-        &thread(),
-        &posts,
-        1,
-        |url: &str| {
-            let url = url.to_string();
-            async move { fetch_fixture(&url).await }
-        },
-        |n| more.push(n),
-    )
+    deliver(&client(&slack), &thread(), &posts, 1, fetch_fixture, |n| {
+        more.push(n)
+    })
     .await
     .unwrap_err();
     assert!(more.is_empty(), "nothing more was posted: {more:?}");
