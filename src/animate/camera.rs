@@ -82,28 +82,43 @@ impl Canvas {
 
     /// Renders `view` into `out`, whose size is the frame size.
     pub fn render(&self, view: View, out: &mut Yuv420, scratch: &mut Scratch) {
-        let (fw, fh) = (out.width as f32, out.height as f32);
-        let (cw, ch) = (self.y.width as f32, self.y.height as f32);
-        // At zoom 1 one canvas pixel is one frame pixel; never show past the canvas edge.
-        let min_zoom = f32::max(fw / cw, fh / ch);
-        let zoom = view.zoom.max(min_zoom);
-        let (vw, vh) = (fw / zoom, fh / zoom);
-        let centre_x = cw / 2.0 + view.x.clamp(-1.0, 1.0) * (cw - vw) / 2.0;
-        let centre_y = ch / 2.0 + view.y.clamp(-1.0, 1.0) * (ch - vh) / 2.0;
-        // Frame pixel centre x + 0.5 maps to canvas coordinate left + (x + 0.5) / zoom, and
-        // canvas pixel i's centre is at i + 0.5.
-        let left = centre_x - vw / 2.0;
-        let top = centre_y - vh / 2.0;
-        let step = 1.0 / zoom;
-        let bx = left + 0.5 * step - 0.5;
-        let by = top + 0.5 * step - 0.5;
+        let canvas = (self.y.width as f32, self.y.height as f32);
+        let m = view_mapping(view, canvas, (out.width as f32, out.height as f32));
+        let step = m.step;
+        let bx = m.left + 0.5 * step - 0.5;
+        let by = m.top + 0.5 * step - 0.5;
         let (ow, oh) = (out.width as usize, out.height as usize);
         sample(&self.y, &mut out.y, ow, oh, step, bx, by, scratch);
         // Chroma planes are half size: the same map in half-size coordinates.
-        let cbx = left / 2.0 + 0.5 * step - 0.5;
-        let cby = top / 2.0 + 0.5 * step - 0.5;
+        let cbx = m.left / 2.0 + 0.5 * step - 0.5;
+        let cby = m.top / 2.0 + 0.5 * step - 0.5;
         sample(&self.u, &mut out.u, ow / 2, oh / 2, step, cbx, cby, scratch);
         sample(&self.v, &mut out.v, ow / 2, oh / 2, step, cbx, cby, scratch);
+    }
+}
+
+/// Where a view puts the frame on the canvas: frame pixel centre x + 0.5 is canvas coordinate
+/// `left + (x + 0.5) · step` (canvas pixel i's centre is at i + 0.5).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Mapping {
+    pub left: f32,
+    pub top: f32,
+    pub step: f32,
+}
+
+/// The mapping of `view` for a `frame`-sized output of a `canvas`-sized canvas.
+pub fn view_mapping(view: View, canvas: (f32, f32), frame: (f32, f32)) -> Mapping {
+    let ((cw, ch), (fw, fh)) = (canvas, frame);
+    // At zoom 1 one canvas pixel is one frame pixel; never show past the canvas edge.
+    let min_zoom = f32::max(fw / cw, fh / ch);
+    let zoom = view.zoom.max(min_zoom);
+    let (vw, vh) = (fw / zoom, fh / zoom);
+    let centre_x = cw / 2.0 + view.x.clamp(-1.0, 1.0) * (cw - vw) / 2.0;
+    let centre_y = ch / 2.0 + view.y.clamp(-1.0, 1.0) * (ch - vh) / 2.0;
+    Mapping {
+        left: centre_x - vw / 2.0,
+        top: centre_y - vh / 2.0,
+        step: 1.0 / zoom,
     }
 }
 

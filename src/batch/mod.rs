@@ -19,12 +19,13 @@ use crate::caption::CaptionFont;
 use crate::encode::EncodeSettings;
 use crate::job::{self, plan};
 use crate::song::{Analyzer, Song};
+use crate::subject::{Subject, SubjectCache, Vision};
 use crate::transcribe::{self, cache::TranscriptCache};
 
 pub use check::{check, Checked};
 pub use prepare::{prepare, title_of, PrepareError, PrepareOptions, Prepared, SongInput};
 pub use report::{
-    write_json_atomic, AudioReport, BatchSummary, RunResult, RunStatus, SummaryEntry,
+    write_json_atomic, AudioReport, BatchSummary, RunResult, RunStatus, SubjectReport, SummaryEntry,
 };
 pub use video::frame_size;
 
@@ -142,6 +143,8 @@ mod tests {
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub model: PathBuf,
+    /// Folder holding the vision models (person matte, face detector).
+    pub vision_models: PathBuf,
     /// Transcript cache folder; `None` transcribes afresh and stores nothing.
     pub cache: Option<PathBuf>,
     pub threads: ThreadBudget,
@@ -162,6 +165,8 @@ struct Setup {
     lipsync: bool,
     encode: EncodeSettings,
     font: CaptionFont,
+    /// The artist cut out of the face guide, when the template places one in its scenes.
+    subject: Option<Result<Subject, String>>,
 }
 
 impl Setup {
@@ -185,7 +190,12 @@ impl Setup {
         }
         let (songs, song_stats) = analyse_songs(prepared, settings, &choices, observer);
         let (width, height) = frame_size(req.upscale);
+        let subject = prepared
+            .needs_subject()
+            .then(|| find_subject(prepared, settings))
+            .flatten();
         Setup {
+            subject,
             videos,
             lipsync: req.lipsync.unwrap_or(t.default_lipsync),
             songs,
@@ -220,6 +230,11 @@ impl Setup {
                 .map(|i| {
                     let choice = self.choices[i];
                     let song = self.songs[&choice.song].as_ref().map_err(Clone::clone)?;
+                    let subject = match &self.subject {
+                        Some(Err(e)) => return Err(e.clone()),
+                        Some(Ok(s)) => Some(s),
+                        None => None,
+                    };
                     let job = video::VideoJob {
                         index: i,
                         prepared,
@@ -229,6 +244,7 @@ impl Setup {
                         out: out_dir.join(format!("{}.mp4", self.videos[i].1)),
                         encode: self.encode.clone(),
                         font: &self.font,
+                        subject,
                         observer,
                     };
                     // A bug in one video must not take its batch-mates down with it.
@@ -356,6 +372,24 @@ pub fn stills(
         tmp.persist(&path).map_err(|e| e.to_string())?;
         Ok(path)
     })
+}
+
+/// Cuts the artist out of the face guide (cached by image and models).
+fn find_subject(prepared: &Prepared, settings: &Settings) -> Option<Result<Subject, String>> {
+    let face = prepared.face.as_ref()?;
+    let vision = match Vision::open(&settings.vision_models) {
+        Ok(v) => v,
+        Err(e) => return Some(Err(e.to_string())),
+    };
+    let cache = match &settings.cache {
+        Some(dir) => SubjectCache::new(dir),
+        None => SubjectCache::disabled(),
+    };
+    Some(
+        vision
+            .subject(face, &prepared.face_name, &cache)
+            .map_err(|e| e.to_string()),
+    )
 }
 
 /// Decodes and transcribes every song some video drew, once each.

@@ -7,6 +7,7 @@ use image::RgbaImage;
 
 use crate::compose::{self, ComposeError, ImageLimits};
 use crate::job::{self, plan, Artist, ArtistError, FetchLimits, ImageRef, Manifest, SongRef};
+use crate::subject::MIN_SIDE;
 use crate::template::{Template, Templates};
 
 use super::check::{check, Checked};
@@ -100,6 +101,8 @@ pub struct Prepared {
     pub malleable: bool,
     pub songs: Vec<SongInput>,
     pub face: Option<RgbaImage>,
+    /// The face guide's name for messages (its file name or URL).
+    pub face_name: String,
     pub overlays: Vec<RgbaImage>,
     pub artist_md: Option<String>,
     pub audience_md: Option<String>,
@@ -143,24 +146,45 @@ pub fn prepare(
     let mut images = Vec::new();
     for image in &req.images {
         images.push(match image {
-            ImageRef::File(path) => compose::load_image(path, limits)?,
+            ImageRef::File(path) => (
+                compose::load_image(path, limits)?,
+                file_name(path.to_string_lossy().as_ref()),
+            ),
             ImageRef::Url(url) => {
                 let fetched = job::fetch(url, image_limits).map_err(PrepareError::ImageDownload)?;
-                compose::decode_image(&fetched.bytes, url, limits)?
+                (
+                    compose::decode_image(&fetched.bytes, url, limits)?,
+                    url.clone(),
+                )
             }
         });
     }
     // With a face guide the first image replaces it; without one (album imagery) every
     // image is an overlay.
     let mut images = images.into_iter();
-    let face = if template.uses_face_guide || malleable {
-        match images.next() {
-            Some(img) => Some(img),
-            None => Some(compose::load_image(&artist.face_guide()?, limits)?),
+    let (face, face_name) = if template.uses_face_guide || malleable {
+        let (img, name) = match images.next() {
+            Some(given) => given,
+            None => {
+                let path = artist.face_guide()?;
+                let name = file_name(path.to_string_lossy().as_ref());
+                (compose::load_image(&path, limits)?, name)
+            }
+        };
+        let (w, h) = img.dimensions();
+        if !malleable && (w < MIN_SIDE || h < MIN_SIDE) {
+            return Err(PrepareError::Image(ComposeError::ImageTooSmall {
+                name,
+                width: w,
+                height: h,
+                min_side: MIN_SIDE,
+            }));
         }
+        (Some(img), name)
     } else {
-        None
+        (None, String::new())
     };
+    let images = images.map(|(img, _)| img);
     let overlays: Vec<RgbaImage> = images.collect();
 
     let output = &manifest.output_dir;
@@ -233,9 +257,24 @@ pub fn prepare(
         malleable,
         songs,
         face,
+        face_name,
         overlays,
         downloads,
     })
+}
+
+impl Prepared {
+    /// Whether the videos place the artist, cut out of the face guide, in a scene.
+    pub fn needs_subject(&self) -> bool {
+        !self.malleable
+            && self.template.uses_face_guide
+            && self.face.is_some()
+            && self.template.scenes.iter().any(|s| s.face.is_some())
+    }
+}
+
+fn file_name(path: &str) -> String {
+    path.rsplit('/').next().unwrap_or(path).to_string()
 }
 
 /// "paper-lanterns" → "Paper Lanterns".

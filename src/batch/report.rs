@@ -26,6 +26,19 @@ pub struct AudioReport {
     pub clip_mood: Option<String>,
 }
 
+/// How the artist was found in the face guide.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SubjectReport {
+    /// Faces the detector found; the largest one is framed.
+    pub faces_found: usize,
+    /// The framed face in the face guide's pixels: x, y, width, height.
+    pub face_box: Option<[f32; 4]>,
+    /// "face" when framed on the face, "outline" when placed by the cut-out's bounds.
+    pub framed_by: String,
+    pub warnings: Vec<String>,
+}
+
 /// `<runId>.json`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -38,6 +51,9 @@ pub struct RunResult {
     pub template: Option<String>,
     pub lipsync: bool,
     pub error: Option<String>,
+    /// Present when the template places the artist in a scene.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<SubjectReport>,
 }
 
 impl RunResult {
@@ -56,8 +72,10 @@ impl RunResult {
             clip_lyrics: None,
             clip_mood: None,
         };
+        let mut subject = None;
         let (status, video_url, caption_text, error) = match outcome {
             Ok(made) => {
+                subject = made.subject.clone();
                 audio.start_seconds = Some(round3(made.moment.start_seconds));
                 audio.duration_seconds = Some(round3(made.duration));
                 audio.clip_lyrics = Some(made.moment.clip_lyrics.clone());
@@ -81,6 +99,7 @@ impl RunResult {
             template: (!p.malleable).then(|| p.template.id.clone()),
             lipsync,
             error,
+            subject,
         }
     }
 

@@ -4,14 +4,16 @@ use std::path::PathBuf;
 
 use crate::animate::{self, CameraPath};
 use crate::caption::{self, CaptionContext, CaptionFont};
-use crate::compose::Placement;
+use crate::compose::FaceSpot;
 use crate::encode::EncodeSettings;
 use crate::job::plan::Choice;
 use crate::moment::{self, Moment};
 use crate::render::{self, Layers};
 use crate::song::Song;
+use crate::subject::Subject;
 
 use super::prepare::Prepared;
+use super::report::SubjectReport;
 use super::{Observer, Stage};
 
 /// Frame sizes: 720×1280, or 1080×1920 upscaled.
@@ -39,6 +41,7 @@ pub struct Made {
     pub moment: Moment,
     pub duration: f64,
     pub mood: String,
+    pub subject: Option<SubjectReport>,
 }
 
 pub struct VideoJob<'a> {
@@ -50,6 +53,8 @@ pub struct VideoJob<'a> {
     pub out: PathBuf,
     pub encode: EncodeSettings,
     pub font: &'a CaptionFont,
+    /// The artist cut out of the face guide, when the template places one in its scenes.
+    pub subject: Option<&'a Subject>,
     pub observer: &'a dyn Observer,
 }
 
@@ -127,27 +132,22 @@ pub fn compose(job: &VideoJob) -> Result<Composed, String> {
         job.choice.caption_seed,
     );
     let (width, height) = (job.encode.width, job.encode.height);
-    let caption_layer = if caption_text.is_empty() {
-        None
-    } else {
-        let layout = caption::layout(&caption_text, width, height);
-        Some(caption::render_caption(&layout, job.font).image)
-    };
 
     let scene_image;
-    let (scene, placement) = if p.malleable || t.scenes.is_empty() {
-        (None, None)
+    let (scene, spot) = if p.malleable || t.scenes.is_empty() {
+        // Malleable mode: the face guide itself is the picture.
+        (p.face.as_ref().filter(|_| p.malleable), None)
     } else {
         let i = job.choice.scene % t.scenes.len();
         scene_image =
             crate::compose::load_image(&t.scene_path(i), crate::compose::ImageLimits::default())
                 .map_err(|e| e.to_string())?;
-        let placement = t.scenes[i].face.as_ref().map(|f| Placement {
+        let spot = t.scenes[i].face.as_ref().map(|f| FaceSpot {
             center_x: f.center[0],
             center_y: f.center[1],
-            height: f.height,
+            face_height: f.size,
         });
-        (Some(&scene_image), placement)
+        (Some(&scene_image), spot)
     };
     let grade = t.style.then(&mood.grade);
     let overlays: &[image::RgbaImage] = if t.uses_image_overlay || !t.uses_face_guide {
@@ -165,24 +165,42 @@ pub fn compose(job: &VideoJob) -> Result<Composed, String> {
         pulse,
         fps: fps as f32,
     };
-    let anim = render::build(
+    let placed = match (job.subject, spot) {
+        (Some(subject), Some(spot)) if t.uses_face_guide => Some((subject, spot)),
+        _ => None,
+    };
+    let stage = render::stage(
         &Layers {
             scene,
-            face: if t.uses_face_guide || p.malleable {
-                p.face.as_ref()
-            } else {
-                None
-            },
-            placement: if t.uses_face_guide { placement } else { None },
+            subject: placed,
+            scene_blur: t.scene_blur,
             grade: &grade,
-            overlays,
-            caption: caption_layer.as_ref(),
         },
         width,
         height,
-        fps,
+    );
+    let head = stage.head_in_frame(&path, width, height);
+    let caption_layer = if caption_text.is_empty() {
+        None
+    } else {
+        let layout = caption::layout_clear_of(&caption_text, width, height, head);
+        Some(caption::render_caption(&layout, job.font).image)
+    };
+    let anim = render::animate(
+        &stage,
+        overlays,
+        caption_layer.as_ref(),
+        (width, height, fps),
         path,
     );
+    let subject = placed.map(|(s, _)| SubjectReport {
+        faces_found: s.faces_found,
+        face_box: s
+            .face
+            .map(|f| [f.x, f.y, f.w, f.h].map(|v| (v * 10.0).round() / 10.0)),
+        framed_by: if s.face.is_some() { "face" } else { "outline" }.to_string(),
+        warnings: s.warnings.clone(),
+    });
 
     Ok(Composed {
         anim,
@@ -194,6 +212,7 @@ pub fn compose(job: &VideoJob) -> Result<Composed, String> {
             moment,
             duration: frames as f64 / f64::from(fps),
             mood: mood.name.clone(),
+            subject,
         },
     })
 }

@@ -110,6 +110,77 @@ pub fn layout(text: &str, width: u32, height: u32) -> CaptionLayout {
     }
 }
 
+/// Room kept between the caption and the head, and from the frame's top and bottom edges
+/// when a caption has to move (design pixels).
+const HEAD_GAP: f32 = 24.0;
+const EDGE_SAFE: f32 = 60.0;
+
+/// Like [`layout`], but the block never covers `head` (x, y, w, h in frame pixels): when the
+/// hosted position would overlap it, the block moves to the nearest band above or below the
+/// head that holds it, shrinking the font if no band holds it at its size. With no room at
+/// all it goes to the band with the most room.
+pub fn layout_clear_of(
+    text: &str,
+    width: u32,
+    height: u32,
+    head: Option<[f32; 4]>,
+) -> CaptionLayout {
+    let default = layout(text, width, height);
+    let Some([_, hy, _, hh]) = head else {
+        return default;
+    };
+    let scale = default.scale();
+    let gap = HEAD_GAP * scale;
+    let (head_top, head_bottom) = (hy - gap, hy + hh + gap);
+    let overlaps = |top: f32, block: f32| top < head_bottom && top + block > head_top;
+    if default.is_empty() || !overlaps(default.top_y, default.block_height()) {
+        return default;
+    }
+    let (safe_top, safe_bottom) = (EDGE_SAFE * scale, height as f32 - EDGE_SAFE * scale);
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let mut fs = (default.font_size / scale).round() as u32;
+    loop {
+        let lines = wrap(&words, chars_per_line(fs));
+        let line_height = (fs + LINE_GAP) as f32 * scale;
+        let block = lines.len() as f32 * line_height;
+        let above = head_top - block;
+        let below = head_bottom;
+        let candidates = [
+            (above >= safe_top).then_some(above),
+            (below + block <= safe_bottom).then_some(below),
+        ];
+        let best = candidates.into_iter().flatten().min_by(|a, b| {
+            (a - default.top_y)
+                .abs()
+                .total_cmp(&(b - default.top_y).abs())
+        });
+        let at = |top_y: f32| CaptionLayout {
+            font_size: fs as f32 * scale,
+            line_height,
+            border: border_for(fs) as f32 * scale,
+            lines: lines.clone(),
+            top_y,
+            width,
+            height,
+        };
+        if let Some(top) = best {
+            return at(top);
+        }
+        if fs <= MIN_FONT {
+            // No band holds it: the roomier one, kept on the frame.
+            let room_above = head_top - safe_top;
+            let room_below = safe_bottom - head_bottom;
+            let top = if room_above > room_below {
+                safe_top.max(above)
+            } else {
+                below.min(height as f32 - block).max(0.0)
+            };
+            return at(top);
+        }
+        fs -= FONT_STEP;
+    }
+}
+
 fn fits(lines: usize, fs: u32, design_height: f32) -> bool {
     lines as f32 * (fs + LINE_GAP) as f32 <= MAX_BLOCK_SHARE * design_height
 }
@@ -241,6 +312,49 @@ mod tests {
         let l = layout("  ", 720, 1280);
         assert!(l.is_empty());
         assert_eq!(l.top_y, 1160.0);
+    }
+
+    #[test]
+    fn a_caption_over_the_head_moves_to_the_nearest_free_band() {
+        // Four lines are centred (436..644); a head at 380..600 is in the way.
+        let text = vec!["word"; 20].join(" ");
+        let head = [250.0, 380.0, 220.0, 220.0];
+        let l = layout_clear_of(&text, 720, 1280, Some(head));
+        let (top, bottom) = (l.top_y, l.top_y + l.block_height());
+        assert!(bottom <= 380.0 || top >= 600.0, "{top}..{bottom}");
+        assert_eq!(l.font_size, 42.0, "room enough at full size");
+        // Below the head is nearer to the centred position than above it.
+        assert!(top >= 600.0);
+    }
+
+    #[test]
+    fn a_caption_clear_of_the_head_stays_where_the_hosted_rules_put_it() {
+        let l = layout_clear_of(
+            "hold the light before it goes",
+            720,
+            1280,
+            Some([300.0, 200.0, 120.0, 160.0]),
+        );
+        assert_eq!(l, layout("hold the light before it goes", 720, 1280));
+    }
+
+    #[test]
+    fn a_caption_never_covers_the_head_wherever_the_head_is() {
+        for words in [5, 20, 40, 80] {
+            let text = vec!["word"; words].join(" ");
+            for y in (0..1100).step_by(50) {
+                let head = [260.0, y as f32, 200.0, 180.0];
+                let l = layout_clear_of(&text, 720, 1280, Some(head));
+                let (top, bottom) = (l.top_y, l.top_y + l.block_height());
+                let clear = bottom <= y as f32 || top >= y as f32 + 180.0;
+                // Only a block taller than both bands together may touch the head.
+                let room = (y as f32).max(1280.0 - y as f32 - 180.0);
+                assert!(
+                    clear || l.block_height() > room - 100.0,
+                    "{words} words, head at {y}: {top}..{bottom}"
+                );
+            }
+        }
     }
 
     #[test]

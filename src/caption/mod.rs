@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-pub use layout::{layout, CaptionLayout};
+pub use layout::{layout, layout_clear_of, CaptionLayout};
 pub use render::{render_caption, CaptionFont, CaptionLayer};
 pub use text::{clean_text, write_caption, CaptionContext};
 

@@ -95,12 +95,19 @@ impl Grade {
 
     /// Grades `img` in place. Alpha is left alone.
     pub fn apply(&self, img: &mut RgbaImage) {
+        let size = img.dimensions();
+        self.apply_region(img, (0, 0), size);
+    }
+
+    /// Grades `img` as the part at `origin` of a `full`-sized picture, so that the vignette
+    /// falls where it does on the whole (a layer cut to its subject's bounds).
+    pub fn apply_region(&self, img: &mut RgbaImage, origin: (i64, i64), full: (u32, u32)) {
         if !self.is_identity() {
-            self.apply_tables(img);
+            self.apply_tables(img, origin, full);
         }
     }
 
-    fn apply_tables(&self, img: &mut RgbaImage) {
+    fn apply_tables(&self, img: &mut RgbaImage, origin: (i64, i64), full: (u32, u32)) {
         // Integer tables: per-channel curves, then the shared fade; folded into one lookup per
         // channel when saturation does not have to mix channels in between.
         let curves = self.curves();
@@ -119,18 +126,19 @@ impl Grade {
         let vignette = self.vignette_table();
 
         // Per-column squared x distance, so the inner loop only adds.
-        let half_w = (width as f32 / 2.0).max(0.5);
-        let half_h = (height as f32 / 2.0).max(0.5);
+        let half_w = (full.0 as f32 / 2.0).max(0.5);
+        let half_h = (full.1 as f32 / 2.0).max(0.5);
+        let (ox, oy) = (origin.0 as f32, origin.1 as f32);
         let dx2: Vec<f32> = (0..width)
             .map(|x| {
-                let d = (x as f32 + 0.5 - half_w) / half_w;
+                let d = (x as f32 + ox + 0.5 - half_w) / half_w;
                 d * d / 2.0
             })
             .collect();
 
         let raw: &mut [u8] = img.as_mut();
         for (y, row) in raw.chunks_exact_mut(width * 4).enumerate() {
-            let dy = (y as f32 + 0.5 - half_h) / half_h;
+            let dy = (y as f32 + oy + 0.5 - half_h) / half_h;
             let dy2 = dy * dy / 2.0;
             for (px, dx2) in row.chunks_exact_mut(4).zip(&dx2) {
                 let (mut r, mut g, mut b) = if mix {
@@ -252,7 +260,8 @@ mod tests {
         assert_eq!(before, after);
         // The table path must be exact too, not only the early return.
         let mut after = before.clone();
-        Grade::default().apply_tables(&mut after);
+        let size = after.dimensions();
+        Grade::default().apply_tables(&mut after, (0, 0), size);
         assert_eq!(before, after);
     }
 

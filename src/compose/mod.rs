@@ -1,18 +1,18 @@
-//! Stage 6, compositing: the scene, the artist's face guide and any overlay images, made once
-//! per video into two still layers — a background that the camera moves over and a screen-fixed
-//! foreground (overlays, caption) laid on top of every frame.
+//! Stage 6, compositing: the scene, the artist cut out of the face guide and any overlay
+//! images, made once per video into still layers — a scene that the camera moves over, the
+//! subject in front of it, and a screen-fixed foreground (overlays, caption) on top.
 
-mod face;
 pub mod grade;
 mod load;
 mod overlay;
+mod subject;
 
 use image::{imageops, RgbaImage};
 
-pub use face::{place_face, Placement};
 pub use grade::Grade;
 pub use load::{decode_image, load_image, ImageLimits};
 pub use overlay::{overlay_squares, paint_over};
+pub use subject::{frame_subject, place_subject, FaceSpot, Framing, SubjectLayer};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ComposeError {
@@ -26,6 +26,13 @@ pub enum ComposeError {
     NotAnImage { name: String, reason: String },
     #[error("{name} is too large: more than {max_side} pixels on a side")]
     ImageTooLarge { name: String, max_side: u32 },
+    #[error("{name} is too small to find a person in: {width}×{height} pixels (at least {min_side} on each side)")]
+    ImageTooSmall {
+        name: String,
+        width: u32,
+        height: u32,
+        min_side: u32,
+    },
     #[error("{name} is too large: {bytes} bytes (limit {max_bytes})")]
     FileTooLarge {
         name: String,
@@ -72,6 +79,25 @@ fn resize_with(img: &RgbaImage, width: u32, height: u32, crop_to_fill: bool) -> 
             height.max(1),
             imageops::FilterType::CatmullRom,
         ),
+    }
+}
+
+/// Shallow depth of field: blurs `img` (a scene behind the subject) with a near-Gaussian
+/// of about `radius` pixels (three box passes).
+pub fn depth_of_field(img: &mut RgbaImage, radius: f32) {
+    let r = (radius / 3.0).round() as usize;
+    if r == 0 {
+        return;
+    }
+    let (w, h) = (img.width() as usize, img.height() as usize);
+    for c in 0..3 {
+        let mut plane: Vec<f32> = img.pixels().map(|p| f32::from(p.0[c])).collect();
+        for _ in 0..3 {
+            plane = crate::subject::refine::box_blur(&plane, w, h, r);
+        }
+        for (p, v) in img.pixels_mut().zip(plane) {
+            p.0[c] = v.round().clamp(0.0, 255.0) as u8;
+        }
     }
 }
 

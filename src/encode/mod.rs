@@ -177,7 +177,7 @@ fn validate(
 ) -> Result<(), EncodeError> {
     let reason = if s.width == 0 || s.height == 0 {
         Some(format!("size {}x{} has a zero side", s.width, s.height))
-    } else if s.width % 2 != 0 || s.height % 2 != 0 {
+    } else if !s.width.is_multiple_of(2) || !s.height.is_multiple_of(2) {
         Some(format!(
             "size {}x{} is odd; YUV 4:2:0 needs even sides",
             s.width, s.height

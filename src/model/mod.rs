@@ -7,6 +7,7 @@ pub mod ct2;
 pub mod ggml;
 pub mod import;
 pub mod mel;
+pub mod tflite;
 pub mod vocab;
 
 use std::fs;

@@ -10,7 +10,7 @@ use crate::caption::{self, CaptionFont};
 use crate::compose::{self, ComposeError, Grade, ImageLimits};
 use crate::encode::{EncodeError, EncodeSettings, EncodeStats};
 
-use super::{build, encode_video, Layers};
+use super::{animate, encode_video, stage, Layers};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ClipError {
@@ -83,18 +83,21 @@ pub fn render_clip(spec: &ClipSpec) -> Result<EncodeStats, ClipError> {
             .then(|| crate::animate::vocal_envelope(&clip, fps as f32, frames)),
         fps: fps as f32,
     };
-    let anim = build(
+    let stage = stage(
         &Layers {
-            scene: None,
-            face: Some(&image),
-            placement: None,
+            scene: Some(&image),
+            subject: None,
+            scene_blur: 0.0,
             grade: &Grade::identity(),
-            overlays: &[],
-            caption: caption_layer.as_ref(),
         },
         width,
         height,
-        fps,
+    );
+    let anim = animate(
+        &stage,
+        &[],
+        caption_layer.as_ref(),
+        (width, height, fps),
         path,
     );
     Ok(encode_video(

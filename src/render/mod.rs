@@ -10,51 +10,108 @@ use std::sync::mpsc;
 
 use image::RgbaImage;
 
-use crate::animate::{Animation, CameraPath, Canvas, Foreground, Scratch, CANVAS_MARGIN};
+use crate::animate::{
+    view_mapping, Animation, CameraPath, Canvas, Foreground, FrameScratch, Sprite, CANVAS_MARGIN,
+};
 use crate::audio::Audio;
-use crate::compose::{self, Grade, Placement};
+use crate::compose::{self, FaceSpot, Grade, SubjectLayer};
 use crate::encode::{self, EncodeError, EncodeSettings, EncodeStats};
 use crate::frame::{yuv_to_rgb, Yuv420};
+use crate::subject::Subject;
 
 /// Frames in flight between the drawing thread and the encoder: enough to keep both busy,
 /// few enough to bound memory (a 1080×1920 frame is 3 MB).
 const FRAME_QUEUE: usize = 4;
 
-/// The still ingredients of one video.
+/// The still ingredients of one video's picture.
 pub struct Layers<'a> {
-    /// The scene; `None` uses the face guide itself as the scene (malleable mode).
+    /// The scene (in malleable mode the face guide itself).
     pub scene: Option<&'a RgbaImage>,
-    pub face: Option<&'a RgbaImage>,
-    /// Where the face goes in the scene; `None` leaves the face out.
-    pub placement: Option<Placement>,
+    /// The artist, and where the face goes in the scene.
+    pub subject: Option<(&'a Subject, FaceSpot)>,
+    /// Depth of field: blur radius of the scene behind the subject, in pixels of a
+    /// 720-wide frame.
+    pub scene_blur: f32,
     pub grade: &'a Grade,
-    /// Square overlay images in the corner (editorial).
-    pub overlays: &'a [RgbaImage],
-    /// The rendered caption, frame-sized, or `None`.
-    pub caption: Option<&'a RgbaImage>,
 }
 
-/// Builds the background canvas (scene, face, grade) and the screen-fixed foreground.
-pub fn build(layers: &Layers, width: u32, height: u32, fps: u32, path: CameraPath) -> Animation {
+/// The composed picture before animation: the scene canvas and the subject's layer on it.
+pub struct Stage {
+    pub background: RgbaImage,
+    pub subject: Option<SubjectLayer>,
+}
+
+/// Composes the scene canvas (larger than the frame, for the camera) and the subject layer.
+pub fn stage(layers: &Layers, width: u32, height: u32) -> Stage {
     let cw = even((width as f32 * CANVAS_MARGIN).round() as u32);
     let ch = even((height as f32 * CANVAS_MARGIN).round() as u32);
-    let mut background = match (layers.scene, layers.face) {
-        (Some(scene), _) => compose::cover(scene, cw, ch),
-        (None, Some(face)) => compose::cover(face, cw, ch),
-        (None, None) => RgbaImage::from_pixel(cw, ch, image::Rgba([24, 24, 28, 255])),
+    let mut background = match layers.scene {
+        Some(scene) => compose::cover(scene, cw, ch),
+        None => RgbaImage::from_pixel(cw, ch, image::Rgba([24, 24, 28, 255])),
     };
-    if let (Some(_), Some(face), Some(placement)) = (layers.scene, layers.face, layers.placement) {
-        compose::place_face(&mut background, face, placement);
+    let mut subject = None;
+    if let Some((person, spot)) = layers.subject {
+        let radius = layers.scene_blur * width as f32 / 720.0;
+        compose::depth_of_field(&mut background, radius);
+        subject = compose::place_subject(&background, person, spot, (width, height));
     }
     layers.grade.apply(&mut background);
+    if let Some(s) = &mut subject {
+        layers
+            .grade
+            .apply_region(&mut s.image, (s.left, s.top), (cw, ch));
+    }
+    Stage {
+        background,
+        subject,
+    }
+}
 
+impl Stage {
+    /// The subject's head in frame pixels (x, y, w, h), covering wherever the camera takes it
+    /// over the clip: what a caption must keep clear of.
+    pub fn head_in_frame(&self, path: &CameraPath, width: u32, height: u32) -> Option<[f32; 4]> {
+        let head = self.subject.as_ref()?.head?;
+        let canvas = (
+            self.background.width() as f32,
+            self.background.height() as f32,
+        );
+        let frame = (width as f32, height as f32);
+        let (mut x0, mut y0, mut x1, mut y1) = (f32::MAX, f32::MAX, f32::MIN, f32::MIN);
+        for i in 0..=16 {
+            let t = path.duration * i as f32 / 16.0;
+            let m = view_mapping(path.view_at(t), canvas, frame);
+            let to_frame = |cx: f32, cy: f32| ((cx - m.left) / m.step, (cy - m.top) / m.step);
+            let (ax, ay) = to_frame(head[0], head[1]);
+            let (bx, by) = to_frame(head[0] + head[2], head[1] + head[3]);
+            x0 = x0.min(ax);
+            y0 = y0.min(ay);
+            x1 = x1.max(bx);
+            y1 = y1.max(by);
+        }
+        Some([x0, y0, x1 - x0, y1 - y0])
+    }
+}
+
+/// Turns a stage and the screen-fixed overlays and caption into an animation.
+pub fn animate(
+    stage: &Stage,
+    overlays: &[RgbaImage],
+    caption: Option<&RgbaImage>,
+    (width, height, fps): (u32, u32, u32),
+    path: CameraPath,
+) -> Animation {
     let mut fg = RgbaImage::new(width, height);
-    compose::overlay_squares(&mut fg, layers.overlays);
-    if let Some(caption) = layers.caption {
+    compose::overlay_squares(&mut fg, overlays);
+    if let Some(caption) = caption {
         compose::paint_over(&mut fg, caption);
     }
     Animation {
-        canvas: Canvas::from_rgba(&background),
+        canvas: Canvas::from_rgba(&stage.background),
+        subject: stage
+            .subject
+            .as_ref()
+            .map(|s| Sprite::from_rgba(&s.image, s.left, s.top, s.anchor, width)),
         foreground: Foreground::from_rgba(&fg),
         path,
         width,
@@ -80,7 +137,7 @@ pub fn encode_video(
     std::thread::scope(|s| {
         let (tx, rx) = mpsc::sync_channel::<Yuv420>(FRAME_QUEUE);
         s.spawn(move || {
-            let mut scratch = Scratch::default();
+            let mut scratch = FrameScratch::default();
             for i in 0..frames {
                 // A closed channel means the encoder stopped (an error): stop drawing.
                 if tx.send(anim.frame(i, &mut scratch)).is_err() {
@@ -94,7 +151,7 @@ pub fn encode_video(
 
 /// Frame `index` as an RGB image, for stills and checks.
 pub fn still(anim: &Animation, index: usize) -> image::RgbImage {
-    let frame = anim.frame(index, &mut Scratch::default());
+    let frame = anim.frame(index, &mut FrameScratch::default());
     yuv_to_rgb_image(&frame)
 }
 

@@ -61,14 +61,15 @@ fn field_prefix(field: &str) -> String {
     }
 }
 
-/// Where the face guide sits in a scene.
+/// Where the artist's face goes in a scene: the subject is framed so that the detected face
+/// lands here at this size, the body running off the bottom of the frame.
 #[derive(Deserialize, Serialize, Clone, Debug, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct FacePlacement {
-    /// Centre of the face guide as fractions of the frame's width and height.
+    /// Centre of the face as fractions of the frame's width and height.
     pub center: [f32; 2],
-    /// Fraction of the frame height the face guide should occupy.
-    pub height: f32,
+    /// The face's height (brows to chin) as a fraction of the frame height.
+    pub size: f32,
 }
 
 /// One reference scene of a template.
@@ -189,6 +190,10 @@ pub struct Template {
     /// Whether videos are lipsync when a request does not say.
     #[serde(default)]
     pub default_lipsync: bool,
+    /// Depth of field: how much the scene behind the artist is blurred (radius in pixels of a
+    /// 720-wide frame, 0 = sharp).
+    #[serde(default)]
+    pub scene_blur: f32,
     /// Folder the template was loaded from; scene files are relative to it.
     #[serde(skip)]
     dir: PathBuf,
@@ -261,6 +266,7 @@ impl Template {
             uses_image_overlay: false,
             default_duration_seconds: default_duration(),
             default_lipsync: false,
+            scene_blur: 0.0,
             dir: PathBuf::new(),
         }
     }
@@ -344,6 +350,9 @@ impl Template {
                 "must be a positive number of seconds".into(),
             ));
         }
+        if !(self.scene_blur.is_finite() && (0.0..=40.0).contains(&self.scene_blur)) {
+            return Err(invalid("scene_blur", "must lie in 0..40 pixels".into()));
+        }
         for (i, scene) in self.scenes.iter().enumerate() {
             let file = Path::new(&scene.file);
             if scene.file.trim().is_empty()
@@ -375,10 +384,10 @@ impl Template {
                             "fractions must lie in 0..1".into(),
                         ));
                     }
-                    if !(face.height.is_finite() && face.height > 0.0 && face.height <= 1.0) {
+                    if !(face.size.is_finite() && face.size > 0.0 && face.size <= 0.6) {
                         return Err(invalid(
-                            &format!("scenes[{i}].face.height"),
-                            "must lie in (0, 1]".into(),
+                            &format!("scenes[{i}].face.size"),
+                            "must lie in (0, 0.6]".into(),
                         ));
                     }
                 }
@@ -494,7 +503,7 @@ fn locate_error(value: &Value) -> Option<String> {
         ("vignette", bad::<f32>),
         ("fade", bad::<f32>),
     ];
-    const FACE: Checks = &[("center", bad::<[f32; 2]>), ("height", bad::<f32>)];
+    const FACE: Checks = &[("center", bad::<[f32; 2]>), ("size", bad::<f32>)];
     const SCENE: Checks = &[
         ("file", bad::<String>),
         ("face", bad::<Option<FacePlacement>>),
@@ -534,6 +543,7 @@ fn locate_error(value: &Value) -> Option<String> {
         ("uses_face_guide", bad::<bool>),
         ("uses_image_overlay", bad::<bool>),
         ("default_duration_seconds", bad::<f32>),
+        ("scene_blur", bad::<f32>),
     ];
     if let Some(found) = in_object(value, scalar, "") {
         return Some(found);

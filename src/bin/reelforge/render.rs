@@ -28,6 +28,8 @@ pub enum JobInputError {
     Prepare(#[from] PrepareError),
     #[error(transparent)]
     Templates(#[from] template::TemplateError),
+    #[error(transparent)]
+    VisionModel(#[from] reelforge::subject::VisionModelError),
 }
 
 /// The outcome of `render` for main's exit code.
@@ -87,6 +89,7 @@ fn settings(
     let cache = (!args.no_cache).then(|| args.cache.clone().unwrap_or_else(cache::default_dir));
     Ok(Settings {
         model: model::resolve(explicit_model)?,
+        vision_models: reelforge::subject::models::locate_dir(args.vision_models.as_deref()),
         cache,
         threads,
         preset: args.preset.clone(),
@@ -115,6 +118,10 @@ fn prepare(
         only_video,
     };
     let prepared = batch::prepare(manifest, &templates, &options).map_err(JobInputError::from)?;
+    // A missing or damaged vision model is the node's setup, not one video's problem.
+    if prepared.needs_subject() {
+        reelforge::subject::Vision::open(&settings.vision_models).map_err(JobInputError::from)?;
+    }
     Ok((prepared, settings))
 }
 

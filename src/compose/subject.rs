@@ -1,0 +1,409 @@
+//! Putting the cut-out artist into a scene: framed so the face lands on the template's face
+//! spot at its size with the body running off the bottom of the frame, colour-matched to the
+//! scene, with the scene's light wrapping onto the edge and a soft shadow behind.
+//!
+//! The result is a layer of its own (the scene is another), so the camera can move the two
+//! at different speeds.
+
+use image::{Rgba, RgbaImage};
+
+use crate::subject::{refine::box_blur, Subject};
+
+/// Where the face goes, in fractions of the frame.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FaceSpot {
+    pub center_x: f32,
+    pub center_y: f32,
+    /// The face's height as a fraction of the frame height.
+    pub face_height: f32,
+}
+
+/// How far the subject's colour statistics move toward the scene's: enough to share the
+/// light, not so much that skin takes the wall's colour.
+const COLOUR_MATCH: f32 = 0.3;
+/// How far the face may sit below its spot so that the body reaches the frame's bottom,
+/// before the subject is enlarged instead (fraction of the frame height).
+const MAX_DROP: f32 = 0.06;
+/// Largest enlargement beyond the face size the template asks for.
+const MAX_EXTRA_SCALE: f32 = 2.2;
+/// Without a face, the subject's outline takes this share of the frame height.
+const OUTLINE_HEIGHT: f32 = 0.8;
+/// Strength of the scene's light on the subject's edge.
+const LIGHT_WRAP: f32 = 0.45;
+/// Darkness of the shadow the subject casts on the scene right behind it.
+const SHADOW: f32 = 0.4;
+
+/// The subject as a layer over the scene canvas.
+#[derive(Debug, Clone)]
+pub struct SubjectLayer {
+    /// Straight (not premultiplied) RGBA, cropped to what is visible.
+    pub image: RgbaImage,
+    /// Position of `image` on the canvas.
+    pub left: i64,
+    pub top: i64,
+    /// The face and hair, on the canvas: x, y, w, h.
+    pub head: Option<[f32; 4]>,
+    /// Where the body is anchored (canvas coordinates), the pivot for idle motion.
+    pub anchor: [f32; 2],
+}
+
+/// Scale and position of the cut-out on the canvas.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Framing {
+    pub scale: f32,
+    pub left: f32,
+    pub top: f32,
+}
+
+/// Frames `subject` on a canvas of `canvas` size that shows a `frame`-sized view at rest
+/// (centred).
+pub fn frame_subject(
+    subject: &Subject,
+    spot: FaceSpot,
+    canvas: (u32, u32),
+    frame: (u32, u32),
+) -> Framing {
+    let (cw, ch) = (canvas.0 as f32, canvas.1 as f32);
+    let (fw, fh) = (frame.0 as f32, frame.1 as f32);
+    let (ox, oy) = ((cw - fw) / 2.0, (ch - fh) / 2.0);
+    let (_, bottom) = alpha_rows(&subject.cutout);
+    let bottom = bottom as f32;
+    let Some(face) = subject.face.filter(|f| f.h > 1.0 && f.w > 1.0) else {
+        // No face: the outline stands on the bottom edge at the spot's x.
+        let (top, _) = alpha_rows(&subject.cutout);
+        let (left, right) = alpha_cols(&subject.cutout);
+        let scale = OUTLINE_HEIGHT * fh / (bottom - top as f32).max(1.0);
+        let cx = ox + spot.center_x * fw;
+        return Framing {
+            scale,
+            left: cx - (left + right) as f32 / 2.0 * scale,
+            top: ch - bottom * scale,
+        };
+    };
+    let [fx, fy] = face.center();
+    let spot_x = ox + spot.center_x * fw;
+    let mut spot_y = oy + spot.center_y * fh;
+    let base = spot.face_height.clamp(0.02, 0.8) * fh / face.h;
+    let mut scale = base;
+    // The body must run to the canvas's bottom edge: drop the face a little, then enlarge.
+    let reach = |scale: f32, spot_y: f32| spot_y + (bottom - fy) * scale;
+    if reach(scale, spot_y) < ch {
+        spot_y += (ch - reach(scale, spot_y)).min(MAX_DROP * fh);
+    }
+    if reach(scale, spot_y) < ch && bottom > fy {
+        scale = ((ch - spot_y) / (bottom - fy)).min(base * MAX_EXTRA_SCALE);
+    }
+    Framing {
+        scale,
+        left: spot_x - fx * scale,
+        top: spot_y - fy * scale,
+    }
+}
+
+/// First and last row (inclusive, exclusive) with visible subject pixels.
+fn alpha_rows(img: &RgbaImage) -> (u32, u32) {
+    let rows: Vec<u32> = (0..img.height())
+        .filter(|&y| (0..img.width()).any(|x| img.get_pixel(x, y).0[3] > 16))
+        .collect();
+    match (rows.first(), rows.last()) {
+        (Some(&a), Some(&b)) => (a, b + 1),
+        _ => (0, img.height()),
+    }
+}
+
+fn alpha_cols(img: &RgbaImage) -> (u32, u32) {
+    let cols: Vec<u32> = (0..img.width())
+        .filter(|&x| (0..img.height()).any(|y| img.get_pixel(x, y).0[3] > 16))
+        .collect();
+    match (cols.first(), cols.last()) {
+        (Some(&a), Some(&b)) => (a, b + 1),
+        _ => (0, img.width()),
+    }
+}
+
+/// Builds the subject's layer for `scene` (the canvas-sized, already blurred scene).
+pub fn place_subject(
+    scene: &RgbaImage,
+    subject: &Subject,
+    spot: FaceSpot,
+    frame: (u32, u32),
+) -> Option<SubjectLayer> {
+    let canvas = scene.dimensions();
+    let framing = frame_subject(subject, spot, canvas, frame);
+    let (sw, sh) = subject.cutout.dimensions();
+    let w = ((sw as f32 * framing.scale).round() as u32).max(1);
+    let h = ((sh as f32 * framing.scale).round() as u32).max(1);
+    // A subject larger than the canvas many times over is cropped before scaling would cost.
+    if w > canvas.0 * 8 || h > canvas.1 * 8 {
+        return None;
+    }
+    let scaled = super::resize(&subject.cutout, w, h);
+    let (left, top) = (framing.left.round() as i64, framing.top.round() as i64);
+
+    // Room around the subject for its shadow, clipped to the canvas.
+    let unit = frame.0 as f32 / 720.0;
+    let pad = (24.0 * unit).round() as i64;
+    let x0 = (left - pad).max(0);
+    let y0 = (top - pad).max(0);
+    let x1 = (left + i64::from(w) + pad).min(i64::from(canvas.0));
+    let y1 = (top + i64::from(h) + pad).min(i64::from(canvas.1));
+    if x1 <= x0 || y1 <= y0 {
+        return None;
+    }
+    let (lw, lh) = ((x1 - x0) as usize, (y1 - y0) as usize);
+    let mut layer = RgbaImage::new(lw as u32, lh as u32);
+    for y in 0..lh {
+        for x in 0..lw {
+            let (sx, sy) = (x0 + x as i64 - left, y0 + y as i64 - top);
+            if sx >= 0 && sy >= 0 && sx < i64::from(w) && sy < i64::from(h) {
+                layer.put_pixel(x as u32, y as u32, *scaled.get_pixel(sx as u32, sy as u32));
+            }
+        }
+    }
+    let backdrop = crop(scene, x0, y0, lw as u32, lh as u32);
+    colour_match(&mut layer, &backdrop);
+    let alpha: Vec<f32> = layer.pixels().map(|p| f32::from(p.0[3]) / 255.0).collect();
+    light_wrap(&mut layer, &backdrop, &alpha, unit);
+    cast_shadow(&mut layer, &alpha, unit);
+
+    let head = subject.face.map(|f| {
+        let s = framing.scale;
+        let (fx, fy, fw, fh) = (
+            framing.left + f.x * s,
+            framing.top + f.y * s,
+            f.w * s,
+            f.h * s,
+        );
+        // The face box runs from brows to chin: hair adds above and a little to the sides.
+        [fx - 0.15 * fw, fy - 0.6 * fh, fw * 1.3, fh * 1.65]
+    });
+    Some(SubjectLayer {
+        image: layer,
+        left: x0,
+        top: y0,
+        head,
+        anchor: [
+            framing.left + sw as f32 * framing.scale / 2.0,
+            canvas.1 as f32,
+        ],
+    })
+}
+
+fn crop(img: &RgbaImage, x: i64, y: i64, w: u32, h: u32) -> RgbaImage {
+    image::imageops::crop_imm(img, x as u32, y as u32, w, h).to_image()
+}
+
+/// Moves the subject's colour statistics part of the way to the scene's behind it.
+fn colour_match(layer: &mut RgbaImage, backdrop: &RgbaImage) {
+    let subject = Stats::of(layer, |p| f32::from(p[3]) / 255.0);
+    let scene = Stats::of(backdrop, |_| 1.0);
+    let (gain, offset) = subject.transfer_to(&scene, COLOUR_MATCH);
+    for p in layer.pixels_mut() {
+        if p.0[3] == 0 {
+            continue;
+        }
+        for c in 0..3 {
+            p.0[c] = (f32::from(p.0[c]) * gain[c] + offset[c])
+                .round()
+                .clamp(0.0, 255.0) as u8;
+        }
+    }
+}
+
+/// The blurred scene bleeds onto the subject's edge, as light does around a real person.
+fn light_wrap(layer: &mut RgbaImage, backdrop: &RgbaImage, alpha: &[f32], unit: f32) {
+    let (w, h) = (layer.width() as usize, layer.height() as usize);
+    let r = (10.0 * unit).round().max(1.0) as usize;
+    let inside = box_blur(&box_blur(alpha, w, h, r), w, h, r);
+    let glow: Vec<[f32; 3]> = {
+        let chans: Vec<Vec<f32>> = (0..3)
+            .map(|c| {
+                let plane: Vec<f32> = backdrop.pixels().map(|p| f32::from(p.0[c])).collect();
+                box_blur(&plane, w, h, r)
+            })
+            .collect();
+        (0..w * h)
+            .map(|i| [chans[0][i], chans[1][i], chans[2][i]])
+            .collect()
+    };
+    for (i, p) in layer.pixels_mut().enumerate() {
+        if alpha[i] <= 0.0 {
+            continue;
+        }
+        // Strongest right at the edge, fading over `r` pixels inward.
+        let k = (LIGHT_WRAP * (1.0 - inside[i]) * 2.0).clamp(0.0, LIGHT_WRAP);
+        for (v, g) in p.0.iter_mut().zip(glow[i]) {
+            // Screen-like: light adds, never darkens.
+            let lit = f32::from(*v) + (g - f32::from(*v)).max(0.0) * k;
+            *v = lit.round().clamp(0.0, 255.0) as u8;
+        }
+    }
+}
+
+/// A soft dark halo behind the subject, a little below it, where it meets the scene.
+fn cast_shadow(layer: &mut RgbaImage, alpha: &[f32], unit: f32) {
+    let (w, h) = (layer.width() as usize, layer.height() as usize);
+    let drop = (6.0 * unit).round() as usize;
+    let mut shifted = vec![0f32; w * h];
+    for y in drop..h {
+        shifted[y * w..(y + 1) * w].copy_from_slice(&alpha[(y - drop) * w..(y - drop + 1) * w]);
+    }
+    let r = (9.0 * unit).round().max(1.0) as usize;
+    let shadow = box_blur(&box_blur(&shifted, w, h, r), w, h, r);
+    for (i, p) in layer.pixels_mut().enumerate() {
+        let a = alpha[i];
+        let s = shadow[i] * SHADOW;
+        if a >= 1.0 || s <= 0.004 {
+            continue;
+        }
+        // Subject over shadow (black), straight alpha.
+        let out_a = a + s * (1.0 - a);
+        let keep = a / out_a;
+        *p = Rgba([
+            (f32::from(p.0[0]) * keep).round() as u8,
+            (f32::from(p.0[1]) * keep).round() as u8,
+            (f32::from(p.0[2]) * keep).round() as u8,
+            (out_a * 255.0).round().clamp(0.0, 255.0) as u8,
+        ]);
+    }
+}
+
+/// Weighted per-channel mean and standard deviation.
+struct Stats {
+    mean: [f32; 3],
+    std: [f32; 3],
+}
+
+impl Stats {
+    fn of(img: &RgbaImage, weight: impl Fn(&[u8; 4]) -> f32) -> Stats {
+        let mut sum = [0f64; 3];
+        let mut sq = [0f64; 3];
+        let mut total = 0f64;
+        // Every other pixel of every other row is plenty for statistics.
+        for (i, p) in img.pixels().enumerate().step_by(2) {
+            if (i / img.width().max(1) as usize) % 2 == 1 {
+                continue;
+            }
+            let wgt = f64::from(weight(&p.0));
+            if wgt <= 0.0 {
+                continue;
+            }
+            for c in 0..3 {
+                let v = f64::from(p.0[c]);
+                sum[c] += v * wgt;
+                sq[c] += v * v * wgt;
+            }
+            total += wgt;
+        }
+        if total == 0.0 {
+            return Stats {
+                mean: [128.0; 3],
+                std: [64.0; 3],
+            };
+        }
+        let mut mean = [0f32; 3];
+        let mut std = [0f32; 3];
+        for c in 0..3 {
+            let m = sum[c] / total;
+            mean[c] = m as f32;
+            std[c] = (sq[c] / total - m * m).max(0.0).sqrt() as f32;
+        }
+        Stats { mean, std }
+    }
+
+    /// Gain and offset per channel moving these statistics `amount` of the way to `target`.
+    fn transfer_to(&self, target: &Stats, amount: f32) -> ([f32; 3], [f32; 3]) {
+        let mut gain = [1f32; 3];
+        let mut offset = [0f32; 3];
+        for c in 0..3 {
+            let std_ratio = (target.std[c].max(1.0) / self.std[c].max(1.0)).clamp(0.5, 2.0);
+            let g = 1.0 + (std_ratio - 1.0) * amount;
+            let new_mean = self.mean[c] + (target.mean[c] - self.mean[c]) * amount;
+            gain[c] = g;
+            offset[c] = new_mean - self.mean[c] * g;
+        }
+        (gain, offset)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::subject::FaceBox;
+
+    /// A 200×300 "person": a head disc and a body running to the bottom edge.
+    fn person() -> Subject {
+        let cutout = RgbaImage::from_fn(200, 300, |x, y| {
+            let head = ((x as f32 - 100.0).powi(2) + (y as f32 - 80.0).powi(2)).sqrt() < 40.0;
+            let body = y > 120 && (40..160).contains(&x);
+            if head || body {
+                Rgba([220, 170, 140, 255])
+            } else {
+                Rgba([0, 255, 0, 0])
+            }
+        });
+        Subject {
+            cutout,
+            face: Some(FaceBox {
+                x: 70.0,
+                y: 50.0,
+                w: 60.0,
+                h: 60.0,
+                score: 0.9,
+                keypoints: [[0.0; 2]; 6],
+            }),
+            faces_found: 1,
+            warnings: vec![],
+        }
+    }
+
+    const SPOT: FaceSpot = FaceSpot {
+        center_x: 0.5,
+        center_y: 0.35,
+        face_height: 0.12,
+    };
+
+    #[test]
+    fn the_face_lands_on_its_spot_at_its_size_when_the_body_reaches_the_bottom() {
+        let s = person();
+        let f = frame_subject(&s, SPOT, (828, 1472), (720, 1280));
+        let face_h = 60.0 * f.scale;
+        let cy = f.top + 80.0 * f.scale;
+        let cx = f.left + 100.0 * f.scale;
+        assert!((cx - 414.0).abs() < 1.0, "x {cx}");
+        // The body must reach the canvas bottom: the face may drop or grow, within limits.
+        assert!(f.top + 300.0 * f.scale >= 1472.0 - 1.0, "bottom reached");
+        assert!(
+            face_h >= 0.12 * 1280.0 - 1.0,
+            "face at least its size: {face_h}"
+        );
+        assert!(cy >= 96.0 + 0.35 * 1280.0 - 1.0);
+    }
+
+    #[test]
+    fn without_a_face_the_outline_stands_on_the_bottom_edge() {
+        let mut s = person();
+        s.face = None;
+        let f = frame_subject(&s, SPOT, (828, 1472), (720, 1280));
+        assert!((f.top + 300.0 * f.scale - 1472.0).abs() < 1.0);
+    }
+
+    #[test]
+    fn the_layer_keeps_no_background_colour_and_casts_a_shadow() {
+        let s = person();
+        let scene = RgbaImage::from_pixel(828, 1472, Rgba([60, 70, 90, 255]));
+        let layer = place_subject(&scene, &s, SPOT, (720, 1280)).unwrap();
+        for p in layer.image.pixels() {
+            if p.0[3] > 0 {
+                assert!(p.0[1] < 200 || p.0[0] > 100, "green shows: {p:?}");
+            }
+        }
+        // Pixels next to the subject but outside it are a translucent dark shadow.
+        assert!(layer
+            .image
+            .pixels()
+            .any(|p| p.0[3] > 10 && p.0[3] < 120 && p.0[0] < 30));
+        let head = layer.head.unwrap();
+        assert!(head[1] > 0.0 && head[3] > 0.0);
+    }
+}

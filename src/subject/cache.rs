@@ -1,0 +1,140 @@
+//! Subject analyses kept on disk beside the transcripts, keyed by the image's pixels and the
+//! models' checksums: `<key>.png` holds the raw matte, `<key>.json` the faces. The JSON is
+//! written last, so an entry without it is incomplete and is recomputed.
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use image::RgbaImage;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::{Analysis, FaceBox, VisionModelError};
+use crate::model::import::hex;
+
+/// Bumped whenever what is stored for a key changes.
+const FORMAT: u32 = 1;
+
+#[derive(Serialize, Deserialize)]
+struct Stored {
+    format: u32,
+    faces: Vec<FaceBox>,
+}
+
+/// The cache key of an image's analysis.
+pub fn key(img: &RgbaImage, model_key: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(format!(
+        "subject v{FORMAT}\n{model_key}\n{}x{}\n",
+        img.width(),
+        img.height()
+    ));
+    h.update(img.as_raw());
+    hex(&h.finalize())
+}
+
+/// A folder of analyses, or none (every lookup computes).
+pub struct SubjectCache {
+    dir: Option<PathBuf>,
+}
+
+impl SubjectCache {
+    /// Entries under `dir/subjects/`.
+    pub fn new(dir: &Path) -> SubjectCache {
+        SubjectCache {
+            dir: Some(dir.join("subjects")),
+        }
+    }
+
+    pub fn disabled() -> SubjectCache {
+        SubjectCache { dir: None }
+    }
+
+    pub fn get(&self, key: &str) -> Option<Analysis> {
+        let dir = self.dir.as_ref()?;
+        let stored: Stored =
+            serde_json::from_slice(&fs::read(dir.join(format!("{key}.json"))).ok()?).ok()?;
+        if stored.format != FORMAT {
+            return None;
+        }
+        let matte = image::open(dir.join(format!("{key}.png")))
+            .ok()?
+            .into_luma8();
+        Some(Analysis {
+            matte,
+            faces: stored.faces,
+        })
+    }
+
+    pub fn put(&self, key: &str, analysis: &Analysis) -> io::Result<()> {
+        let Some(dir) = &self.dir else {
+            return Ok(());
+        };
+        fs::create_dir_all(dir)?;
+        let png = tempfile::Builder::new().suffix(".png").tempfile_in(dir)?;
+        analysis
+            .matte
+            .save_with_format(png.path(), image::ImageFormat::Png)
+            .map_err(io::Error::other)?;
+        png.persist(dir.join(format!("{key}.png")))
+            .map_err(|e| e.error)?;
+        let json = tempfile::NamedTempFile::new_in(dir)?;
+        serde_json::to_writer(
+            json.as_file(),
+            &Stored {
+                format: FORMAT,
+                faces: analysis.faces.clone(),
+            },
+        )?;
+        json.persist(dir.join(format!("{key}.json")))
+            .map_err(|e| e.error)?;
+        Ok(())
+    }
+
+    /// The stored analysis for `key`, or `compute`'s, stored for next time (a failure to
+    /// store is not a failure).
+    pub fn get_or_insert_with(
+        &self,
+        key: &str,
+        compute: impl FnOnce() -> Result<Analysis, VisionModelError>,
+    ) -> Result<Analysis, VisionModelError> {
+        if let Some(hit) = self.get(key) {
+            return Ok(hit);
+        }
+        let analysis = compute()?;
+        if let Err(e) = self.put(key, &analysis) {
+            tracing::warn!("could not cache the subject analysis: {e}");
+        }
+        Ok(analysis)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_entry_round_trips_and_a_half_written_one_is_a_miss() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = SubjectCache::new(dir.path());
+        let analysis = Analysis {
+            matte: image::GrayImage::from_fn(8, 8, |x, _| image::Luma([x as u8 * 30])),
+            faces: vec![],
+        };
+        cache.put("k", &analysis).unwrap();
+        let back = cache.get("k").unwrap();
+        assert_eq!(back.matte, analysis.matte);
+        fs::remove_file(dir.path().join("subjects/k.json")).unwrap();
+        assert!(cache.get("k").is_none());
+    }
+
+    #[test]
+    fn the_key_depends_on_pixels_and_models() {
+        let a = RgbaImage::new(4, 4);
+        let mut b = a.clone();
+        b.put_pixel(1, 1, image::Rgba([1, 0, 0, 0]));
+        assert_ne!(key(&a, "m"), key(&b, "m"));
+        assert_ne!(key(&a, "m"), key(&a, "n"));
+    }
+}

@@ -1,0 +1,244 @@
+//! Face detection: MediaPipe's BlazeFace (short range), converted from TFLite and run with
+//! tract. The image is letterboxed to a square, so faces keep their shape; boxes and the six
+//! keypoints come back in the image's own pixels.
+
+use image::RgbaImage;
+use serde::{Deserialize, Serialize};
+use tract_onnx::prelude::*;
+
+use super::models::{VisionModelError, FACE_DETECTOR};
+
+const SIDE: usize = 128;
+const ANCHORS: usize = 896;
+/// Detections below this confidence are ignored.
+const MIN_SCORE: f32 = 0.5;
+/// Boxes overlapping more than this are one face.
+const NMS_IOU: f32 = 0.3;
+
+/// A face found in an image, in that image's pixels.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct FaceBox {
+    pub x: f32,
+    pub y: f32,
+    pub w: f32,
+    pub h: f32,
+    pub score: f32,
+    /// Right eye, left eye, nose tip, mouth centre, right ear, left ear (the subject's own
+    /// right and left).
+    pub keypoints: [[f32; 2]; 6],
+}
+
+impl FaceBox {
+    pub fn center(&self) -> [f32; 2] {
+        [self.x + self.w / 2.0, self.y + self.h / 2.0]
+    }
+
+    pub fn area(&self) -> f32 {
+        self.w.max(0.0) * self.h.max(0.0)
+    }
+
+    fn iou(&self, o: &FaceBox) -> f32 {
+        let ix = (self.x + self.w).min(o.x + o.w) - self.x.max(o.x);
+        let iy = (self.y + self.h).min(o.y + o.h) - self.y.max(o.y);
+        let inter = ix.max(0.0) * iy.max(0.0);
+        let union = self.area() + o.area() - inter;
+        if union <= 0.0 {
+            0.0
+        } else {
+            inter / union
+        }
+    }
+}
+
+type Plan = std::sync::Arc<TypedSimplePlan>;
+
+pub struct FaceDetector {
+    plan: Plan,
+    anchors: Vec<[f32; 2]>,
+}
+
+impl FaceDetector {
+    /// Converts and loads the detector from the bytes of its `.tflite` file (already checked).
+    pub fn from_tflite(bytes: &[u8]) -> Result<FaceDetector, VisionModelError> {
+        let load = |reason: String| VisionModelError::Load {
+            name: FACE_DETECTOR.name,
+            reason,
+        };
+        let proto = crate::model::tflite::to_onnx(bytes).map_err(|e| load(e.to_string()))?;
+        let tract = |e: TractError| load(format!("{e:#}"));
+        let plan = tract_onnx::onnx()
+            .model_for_proto_model(&proto)
+            .map_err(tract)?
+            .with_input_fact(0, f32::fact([1, SIDE, SIDE, 3]).into())
+            .map_err(tract)?
+            .into_optimized()
+            .map_err(tract)?
+            .into_runnable()
+            .map_err(tract)?;
+        Ok(FaceDetector {
+            plan,
+            anchors: anchors(),
+        })
+    }
+
+    /// The faces in `img`, largest first.
+    pub fn detect(&self, img: &RgbaImage) -> Result<Vec<FaceBox>, VisionModelError> {
+        let (w, h) = img.dimensions();
+        let side = w.max(h);
+        // Letterbox: the image centred on black, then scaled to the model's input.
+        let mut square = RgbaImage::from_pixel(side, side, image::Rgba([0, 0, 0, 255]));
+        image::imageops::overlay(
+            &mut square,
+            img,
+            i64::from((side - w) / 2),
+            i64::from((side - h) / 2),
+        );
+        let small = crate::compose::resize(&square, SIDE as u32, SIDE as u32);
+        let input: Vec<f32> = small
+            .pixels()
+            .flat_map(|p| [p.0[0], p.0[1], p.0[2]])
+            .map(|v| f32::from(v) / 127.5 - 1.0)
+            .collect();
+        let fail = |e: TractError| VisionModelError::Load {
+            name: FACE_DETECTOR.name,
+            reason: format!("inference failed: {e:#}"),
+        };
+        let tensor = Tensor::from_shape(&[1, SIDE, SIDE, 3], &input).map_err(fail)?;
+        let out = self.plan.run(tvec!(tensor.into())).map_err(fail)?;
+        let (mut boxes, mut scores): (Option<Vec<f32>>, Option<Vec<f32>>) = (None, None);
+        for t in out.iter() {
+            let view = t.to_plain_array_view::<f32>().map_err(fail)?;
+            let values: Vec<f32> = view.iter().copied().collect();
+            match values.len() {
+                n if n == ANCHORS * 16 => boxes = Some(values),
+                n if n == ANCHORS => scores = Some(values),
+                _ => {}
+            }
+        }
+        let (Some(boxes), Some(scores)) = (boxes, scores) else {
+            return Err(VisionModelError::Load {
+                name: FACE_DETECTOR.name,
+                reason: "the model's outputs are not 896×16 boxes and 896 scores".into(),
+            });
+        };
+        let mut faces = decode(&boxes, &scores, &self.anchors);
+        // Back from the letterboxed square to image pixels.
+        let (ox, oy, s) = (
+            (side - w) as f32 / 2.0,
+            (side - h) as f32 / 2.0,
+            side as f32,
+        );
+        for f in &mut faces {
+            f.x = f.x * s - ox;
+            f.y = f.y * s - oy;
+            f.w *= s;
+            f.h *= s;
+            for k in &mut f.keypoints {
+                k[0] = k[0] * s - ox;
+                k[1] = k[1] * s - oy;
+            }
+        }
+        faces.sort_by(|a, b| b.area().total_cmp(&a.area()));
+        Ok(faces)
+    }
+}
+
+/// The short-range model's 896 anchor centres: 16×16 cells with 2 anchors (stride 8), then
+/// 8×8 cells with 6 (three layers of stride 16).
+fn anchors() -> Vec<[f32; 2]> {
+    let mut out = Vec::with_capacity(ANCHORS);
+    for (cells, per_cell) in [(16usize, 2usize), (8, 6)] {
+        for y in 0..cells {
+            for x in 0..cells {
+                let c = [
+                    (x as f32 + 0.5) / cells as f32,
+                    (y as f32 + 0.5) / cells as f32,
+                ];
+                out.extend(std::iter::repeat_n(c, per_cell));
+            }
+        }
+    }
+    out
+}
+
+/// Raw regressors and scores → faces in 0..1 square coordinates, after weighted
+/// non-maximum suppression (overlapping detections are averaged by score, as MediaPipe does).
+fn decode(boxes: &[f32], scores: &[f32], anchors: &[[f32; 2]]) -> Vec<FaceBox> {
+    let scale = SIDE as f32;
+    let mut found: Vec<FaceBox> = Vec::new();
+    for (i, a) in anchors.iter().enumerate() {
+        let score = 1.0 / (1.0 + (-scores[i].clamp(-100.0, 100.0)).exp());
+        if score < MIN_SCORE {
+            continue;
+        }
+        let r = &boxes[i * 16..(i + 1) * 16];
+        let (cx, cy) = (r[0] / scale + a[0], r[1] / scale + a[1]);
+        let (w, h) = (r[2] / scale, r[3] / scale);
+        let mut keypoints = [[0f32; 2]; 6];
+        for (k, kp) in keypoints.iter_mut().enumerate() {
+            *kp = [r[4 + 2 * k] / scale + a[0], r[5 + 2 * k] / scale + a[1]];
+        }
+        found.push(FaceBox {
+            x: cx - w / 2.0,
+            y: cy - h / 2.0,
+            w,
+            h,
+            score,
+            keypoints,
+        });
+    }
+    found.sort_by(|a, b| b.score.total_cmp(&a.score));
+    let mut faces = Vec::new();
+    while let Some(first) = found.first().copied() {
+        let (group, rest): (Vec<FaceBox>, Vec<FaceBox>) =
+            found.into_iter().partition(|f| f.iou(&first) > NMS_IOU);
+        found = rest;
+        let total: f32 = group.iter().map(|f| f.score).sum();
+        let avg = |get: &dyn Fn(&FaceBox) -> f32| {
+            group.iter().map(|f| get(f) * f.score).sum::<f32>() / total
+        };
+        let mut face = FaceBox {
+            x: avg(&|f| f.x),
+            y: avg(&|f| f.y),
+            w: avg(&|f| f.w),
+            h: avg(&|f| f.h),
+            score: first.score,
+            keypoints: first.keypoints,
+        };
+        for k in 0..6 {
+            face.keypoints[k] = [avg(&|f| f.keypoints[k][0]), avg(&|f| f.keypoints[k][1])];
+        }
+        faces.push(face);
+    }
+    faces
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn there_are_896_anchors_on_the_grid() {
+        let a = anchors();
+        assert_eq!(a.len(), ANCHORS);
+        assert_eq!(a[0], [1.0 / 32.0, 1.0 / 32.0]);
+        assert_eq!(a[512], [1.0 / 16.0, 1.0 / 16.0]);
+    }
+
+    #[test]
+    fn overlapping_detections_merge_and_weak_ones_drop() {
+        let a = anchors();
+        let mut boxes = vec![0f32; ANCHORS * 16];
+        let mut scores = vec![-10f32; ANCHORS];
+        // Two strong neighbours describing one 32 px face, one weak far away.
+        for (i, score) in [(600usize, 3.0f32), (601, 2.0), (10, -1.0)] {
+            boxes[i * 16 + 2] = 32.0;
+            boxes[i * 16 + 3] = 32.0;
+            scores[i] = score;
+        }
+        let faces = decode(&boxes, &scores, &a);
+        assert_eq!(faces.len(), 1);
+        assert!((faces[0].w - 0.25).abs() < 1e-4);
+        assert!(faces[0].score > 0.9);
+    }
+}

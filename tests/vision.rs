@@ -1,0 +1,241 @@
+//! The vision models on real photographs: the TFLite → ONNX conversion against the TFLite
+//! interpreter's own outputs, face boxes against the reference detector, mattes against
+//! hand-checked masks, and the subject in rendered frames.
+//!
+//! The models come from `scripts/setup.sh` (the folder `reelforge --version` names, or
+//! `REELFORGE_VISION_MODELS`).
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use image::{GrayImage, Rgba, RgbaImage};
+use reelforge::subject::{models, SubjectCache, Vision};
+use serde_json::Value;
+use tract_onnx::prelude::*;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn vision_dir() -> PathBuf {
+    models::locate_dir(None)
+}
+
+fn vision() -> Vision {
+    Vision::open(&vision_dir()).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn data(name: &str) -> Value {
+    let path = root().join("tests/data/vision").join(name);
+    serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap()
+}
+
+/// The portraits with reference masks and boxes: (name, file).
+fn portraits() -> Vec<(&'static str, PathBuf)> {
+    let images = root().join("fixtures/artists/lumen-vale/context/images");
+    let more = root().join("fixtures/portraits");
+    vec![
+        ("face-guide", images.join("face-guide.png")),
+        ("face-guide-alt", images.join("face-guide-alt.jpg")),
+        ("grace-hopper", more.join("grace-hopper.jpg")),
+        ("ew-dahlgren", more.join("ew-dahlgren.jpg")),
+        ("aksel-andersson", more.join("aksel-andersson.jpg")),
+    ]
+}
+
+fn load(path: &Path) -> RgbaImage {
+    image::open(path).unwrap().into_rgba8()
+}
+
+/// Runs a converted TFLite model on the reference input sin(0.01·i)·0.9 and compares every
+/// recorded statistic with what the TFLite interpreter gave.
+fn check_conversion(file: &models::ModelFile, reference: &str) {
+    let bytes = models::read_checked(&vision_dir(), file).unwrap();
+    let proto = reelforge::model::tflite::to_onnx(&bytes).unwrap();
+    let reference = data(reference);
+    let shape: Vec<usize> = reference["input"]["shape"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_u64().unwrap() as usize)
+        .collect();
+    let plan = tract_onnx::onnx()
+        .model_for_proto_model(&proto)
+        .unwrap()
+        .with_input_fact(0, f32::fact(&shape).into())
+        .unwrap()
+        .into_optimized()
+        .unwrap()
+        .into_runnable()
+        .unwrap();
+    let n: usize = shape.iter().product();
+    let input: Vec<f32> = (0..n)
+        .map(|i| ((0.01 * i as f64).sin() * 0.9) as f32)
+        .collect();
+    let out = plan
+        .run(tvec!(Tensor::from_shape(&shape, &input).unwrap().into()))
+        .unwrap();
+    for (got, want) in out.iter().zip(reference["outputs"].as_array().unwrap()) {
+        let values: Vec<f32> = got
+            .to_plain_array_view::<f32>()
+            .unwrap()
+            .iter()
+            .copied()
+            .collect();
+        let name = want["name"].as_str().unwrap();
+        let scale = want["first16"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_f64().unwrap().abs())
+            .fold(1.0, f64::max);
+        let tol = 1e-3 * scale;
+        for (i, w) in want["first16"].as_array().unwrap().iter().enumerate() {
+            let d = (f64::from(values[i]) - w.as_f64().unwrap()).abs();
+            assert!(d <= tol, "{name}[{i}]: {} vs {w}", values[i]);
+        }
+        for (i, w) in want["at"].as_object().unwrap() {
+            let i: usize = i.parse().unwrap();
+            let d = (f64::from(values[i]) - w.as_f64().unwrap()).abs();
+            assert!(d <= tol, "{name}[{i}]: {} vs {w}", values[i]);
+        }
+        let sum: f64 = values.iter().map(|&v| f64::from(v)).sum();
+        let sum_abs: f64 = values.iter().map(|&v| f64::from(v).abs()).sum();
+        let want_abs = want["sum_abs"].as_f64().unwrap();
+        assert!(
+            (sum - want["sum"].as_f64().unwrap()).abs() <= 1e-4 * want_abs.max(1.0),
+            "{name} sum {sum} vs {}",
+            want["sum"]
+        );
+        assert!(
+            (sum_abs - want_abs).abs() <= 1e-4 * want_abs.max(1.0),
+            "{name} sum of abs {sum_abs} vs {want_abs}"
+        );
+    }
+}
+
+#[test]
+fn face_detector_conversion_matches_the_tflite_interpreter() {
+    check_conversion(
+        &models::FACE_DETECTOR,
+        "raw-face_detection_short_range.json",
+    );
+}
+
+#[test]
+fn face_mesh_conversion_matches_the_tflite_interpreter() {
+    check_conversion(&models::FACE_MESH, "raw-face_landmark.json");
+}
+
+#[test]
+fn face_boxes_land_within_five_percent_of_the_reference() {
+    let vision = vision();
+    let reference = data("blazeface.json");
+    for (name, path) in portraits() {
+        let img = load(&path);
+        let (w, h) = (img.width() as f32, img.height() as f32);
+        let analysis = vision.analyse(&img).unwrap();
+        let face = analysis
+            .faces
+            .first()
+            .unwrap_or_else(|| panic!("{name}: no face"));
+        let want = reference["images"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["image"] == name)
+            .unwrap();
+        let b: Vec<f32> = want["faces"][0]["box"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_f64().unwrap() as f32)
+            .collect();
+        let [cx, cy] = face.center();
+        let (dx, dy) = (cx / w - (b[0] + b[2] / 2.0), cy / h - (b[1] + b[3] / 2.0));
+        assert!(
+            dx.abs() < 0.05 && dy.abs() < 0.05,
+            "{name}: centre off by {dx:.3}, {dy:.3}"
+        );
+        assert!(
+            (face.h / h - b[3]).abs() < 0.05,
+            "{name}: height {} vs {}",
+            face.h / h,
+            b[3]
+        );
+    }
+}
+
+fn iou(cut: &RgbaImage, mask: &GrayImage) -> f64 {
+    let (mut inter, mut union) = (0u64, 0u64);
+    for (p, m) in cut.pixels().zip(mask.pixels()) {
+        let a = p.0[3] >= 128;
+        let b = m.0[0] >= 128;
+        inter += u64::from(a && b);
+        union += u64::from(a || b);
+    }
+    inter as f64 / union.max(1) as f64
+}
+
+/// IoU of the cut-out against each hand-checked mask, as measured: a floor per portrait that a
+/// change must not fall below. The masks are the person alone; U²-Net-p is a salient-object
+/// model and keeps what the person holds (the astronaut's helmet, the camera), and on the
+/// sepia studio portraits it loses the dark coat on the dark backdrop, which the torso shape
+/// only partly restores. Only the clean portrait reaches the 0.9 we aim for everywhere.
+const MATTE_FLOORS: [(&str, f64); 5] = [
+    ("face-guide", 0.72),
+    ("face-guide-alt", 0.84),
+    ("grace-hopper", 0.95),
+    ("ew-dahlgren", 0.75),
+    ("aksel-andersson", 0.64),
+];
+
+#[test]
+fn mattes_hold_their_measured_quality_against_hand_checked_masks() {
+    let vision = vision();
+    let cache = SubjectCache::disabled();
+    let mut report = Vec::new();
+    for (name, path) in portraits() {
+        let img = load(&path);
+        let subject = vision.subject(&img, name, &cache).unwrap();
+        let mask = image::open(root().join(format!("tests/data/vision/masks/{name}.png")))
+            .unwrap()
+            .into_luma8();
+        report.push((name, iou(&subject.cutout, &mask)));
+    }
+    eprintln!("matte IoU: {report:?}");
+    for (name, score) in report {
+        let floor = MATTE_FLOORS.iter().find(|f| f.0 == name).unwrap().1;
+        assert!(score >= floor, "{name}: IoU {score:.3} below {floor}");
+    }
+}
+
+/// A portrait cut out by its reference mask and laid on pure green: nothing of that green may
+/// survive into the subject.
+#[test]
+fn a_pure_colour_background_leaves_no_pixel_of_that_colour() {
+    let vision = vision();
+    let photo = load(&root().join("fixtures/portraits/grace-hopper.jpg"));
+    let mask = image::open(root().join("tests/data/vision/masks/grace-hopper.png"))
+        .unwrap()
+        .into_luma8();
+    let green = Rgba([0, 255, 0, 255]);
+    let on_green = RgbaImage::from_fn(photo.width(), photo.height(), |x, y| {
+        if mask.get_pixel(x, y).0[0] >= 128 {
+            *photo.get_pixel(x, y)
+        } else {
+            green
+        }
+    });
+    let subject = vision
+        .subject(&on_green, "on-green", &SubjectCache::disabled())
+        .unwrap();
+    let greenish = |p: &Rgba<u8>| {
+        let [r, g, b, _] = p.0;
+        i32::from(g) - i32::from(r.max(b)) > 60
+    };
+    let visible = subject.cutout.pixels().filter(|p| p.0[3] > 8);
+    let bad = visible.filter(|p| greenish(p)).count();
+    assert_eq!(bad, 0, "green pixels left in the cut-out");
+}
