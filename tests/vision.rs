@@ -239,3 +239,255 @@ fn a_pure_colour_background_leaves_no_pixel_of_that_colour() {
     let bad = visible.filter(|p| greenish(p)).count();
     assert_eq!(bad, 0, "green pixels left in the cut-out");
 }
+
+/// The same portrait on green, through the whole render: no frame of the video shows that
+/// green, and the run's result says how the subject was framed.
+#[test]
+fn a_rendered_video_shows_nothing_of_the_portraits_old_background() {
+    let dir = tempfile::tempdir().unwrap();
+    let photo = load(&root().join("fixtures/portraits/grace-hopper.jpg"));
+    let mask = image::open(root().join("tests/data/vision/masks/grace-hopper.png"))
+        .unwrap()
+        .into_luma8();
+    let on_green = RgbaImage::from_fn(photo.width(), photo.height(), |x, y| {
+        if mask.get_pixel(x, y).0[0] >= 128 {
+            *photo.get_pixel(x, y)
+        } else {
+            Rgba([0, 255, 0, 255])
+        }
+    });
+    let face_guide = dir.path().join("on-green.png");
+    on_green.save(&face_guide).unwrap();
+    let job = dir.path().join("job.json");
+    let job_json = serde_json::json!({
+        "artist_account_id": "5b0f3c1e-8a2d-4c6b-9e71-2d4f6a8b0c13",
+        "template": "artist-caption-outside",
+        "caption_length": "short",
+        "batch": 1,
+        "images": [face_guide],
+        "artists_root": root().join("fixtures/artists"),
+        "output_dir": dir.path().join("out"),
+        "seed": 3
+    });
+    std::fs::write(&job, job_json.to_string()).unwrap();
+    let out = common::reelforge()
+        .arg("render")
+        .arg(&job)
+        .args(["--json", "--preset", "ultrafast", "--no-cache"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let video = summary["results"][0]["videoUrl"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let run_id = summary["results"][0]["runId"].as_str().unwrap();
+    let result: Value = serde_json::from_slice(
+        &std::fs::read(dir.path().join(format!("out/{run_id}.json"))).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(result["subject"]["framedBy"], "face", "{result}");
+    assert_eq!(result["subject"]["facesFound"], 1);
+    for n in [0, 100, 200] {
+        let png = dir.path().join(format!("frame-{n}.png"));
+        let select = format!("select=eq(n\\,{n})");
+        common::ffmpeg(&[
+            "-i",
+            &video,
+            "-vf",
+            &select,
+            "-frames:v",
+            "1",
+            png.to_str().unwrap(),
+        ]);
+        let frame = image::open(&png).unwrap().into_rgb8();
+        let green = frame
+            .pixels()
+            .filter(|p| i32::from(p.0[1]) - i32::from(p.0[0].max(p.0[2])) > 120)
+            .count();
+        assert_eq!(
+            green, 0,
+            "frame {n}: {green} pixels of the old green background"
+        );
+    }
+}
+
+/// Captions keep clear of the head on real portraits, in every scene of every template and
+/// under every camera move, whenever a band above or below the head can hold them.
+#[test]
+fn captions_never_cover_the_head_of_a_real_portrait() {
+    use reelforge::animate::CameraPath;
+    use reelforge::compose::{FaceSpot, Grade};
+    use reelforge::render::{self, Layers};
+    use reelforge::template::Templates;
+    let vision = vision();
+    let templates = Templates::load(&root().join("assets/templates")).unwrap();
+    let scene = RgbaImage::from_pixel(540, 960, Rgba([90, 80, 120, 255]));
+    let captions = [
+        "Hold the light before it goes",
+        &vec!["word"; 22].join(" "),
+        &vec!["word"; 60].join(" "),
+    ];
+    for (name, path) in portraits() {
+        let subject = vision
+            .subject(&load(&path), name, &SubjectCache::disabled())
+            .unwrap();
+        for t in templates.list().filter(|t| t.uses_face_guide) {
+            for s in t.scenes.iter().filter_map(|s| s.face.as_ref()) {
+                let spot = FaceSpot {
+                    center_x: s.center[0],
+                    center_y: s.center[1],
+                    face_height: s.size,
+                };
+                let layers = Layers {
+                    scene: Some(&scene),
+                    subject: Some((&subject, spot)),
+                    scene_blur: 0.0,
+                    grade: &Grade::identity(),
+                };
+                let stage = render::stage(&layers, 720, 1280);
+                for m in &t.movements {
+                    let path = CameraPath {
+                        movement: m.kind,
+                        strength: m.strength,
+                        duration: 8.0,
+                        pulse: None,
+                        fps: 30.0,
+                    };
+                    let head = stage.head_in_frame(&path, 720, 1280).unwrap();
+                    for text in captions {
+                        let l = reelforge::caption::layout_clear_of(text, 720, 1280, Some(head));
+                        let (top, bottom) = (l.top_y, l.top_y + l.block_height());
+                        let clear = bottom <= head[1] || top >= head[1] + head[3];
+                        let room = head[1].max(1280.0 - head[1] - head[3]);
+                        assert!(
+                            clear || l.block_height() > room - 150.0,
+                            "{name} in {} ({:?}): caption {top}..{bottom}, head {head:?}",
+                            t.id,
+                            m.kind
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A job with `image` as its face guide, for `still`.
+fn still_job(dir: &Path, image: &Path) -> PathBuf {
+    let job = dir.join("job.json");
+    let job_json = serde_json::json!({
+        "artist_account_id": "5b0f3c1e-8a2d-4c6b-9e71-2d4f6a8b0c13",
+        "template": "artist-caption-bedroom",
+        "caption_length": "short",
+        "batch": 1,
+        "images": [image],
+        "artists_root": root().join("fixtures/artists"),
+        "output_dir": dir.join("out"),
+        "seed": 3
+    });
+    std::fs::write(&job, job_json.to_string()).unwrap();
+    job
+}
+
+#[test]
+fn a_face_guide_under_128_pixels_is_refused_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let small = dir.path().join("tiny-face.png");
+    RgbaImage::from_pixel(120, 300, Rgba([200, 150, 120, 255]))
+        .save(&small)
+        .unwrap();
+    let out = common::run(
+        common::reelforge()
+            .arg("still")
+            .arg(still_job(dir.path(), &small)),
+    );
+    common::assert_fails(&out, 2, &["tiny-face.png", "too small", "128"]);
+}
+
+#[test]
+fn missing_vision_models_name_the_file_and_the_setup_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let face = root().join("fixtures/portraits/grace-hopper.jpg");
+    let out = common::run(
+        common::reelforge()
+            .arg("still")
+            .arg(still_job(dir.path(), &face))
+            .env(models::VISION_MODELS_ENV, dir.path()),
+    );
+    common::assert_fails(&out, 2, &["u2netp.onnx", "scripts/setup.sh"]);
+    // A truncated model file is named too.
+    std::fs::write(dir.path().join("u2netp.onnx"), b"not the model").unwrap();
+    let out = common::run(
+        common::reelforge()
+            .args(["subject", face.to_str().unwrap(), "--no-cache"])
+            .env(models::VISION_MODELS_ENV, dir.path()),
+    );
+    common::assert_fails(&out, 2, &["u2netp.onnx", "expected 4574861"]);
+}
+
+#[test]
+fn an_image_without_a_face_is_placed_by_its_outline_with_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    // A bright vase-like shape on a dark wall: something salient, nobody's face.
+    let vase = RgbaImage::from_fn(300, 400, |x, y| {
+        let (dx, dy) = (x as f32 - 150.0, y as f32 - 240.0);
+        if (dx / 70.0).powi(2) + (dy / 120.0).powi(2) < 1.0 {
+            Rgba([220, 120, 40, 255])
+        } else {
+            Rgba([30, 35, 40, 255])
+        }
+    });
+    let path = dir.path().join("vase.png");
+    vase.save(&path).unwrap();
+    let out = common::run(common::reelforge().args([
+        "subject",
+        path.to_str().unwrap(),
+        "--no-cache",
+        "--json",
+    ]));
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    let v = common::json_of(&out, "subject");
+    assert_eq!(v["faces"], 0, "{v}");
+    assert!(
+        v["warnings"][0].as_str().unwrap().contains("no face found"),
+        "{v}"
+    );
+    let out = common::run(
+        common::reelforge()
+            .arg("still")
+            .arg(still_job(dir.path(), &path)),
+    );
+    assert!(out.status.success(), "{}", common::stderr(&out));
+}
+
+/// A model file is untrusted input: truncated or damaged bytes give an error (or, when only
+/// weights changed, a model), never a panic.
+#[test]
+fn a_damaged_face_model_is_an_error_never_a_panic() {
+    use rand::{Rng, SeedableRng};
+    let bytes = models::read_checked(&vision_dir(), &models::FACE_DETECTOR).unwrap();
+    let convert = reelforge::model::tflite::to_onnx;
+    for len in (0..bytes.len()).step_by(997).chain(0..64) {
+        assert!(convert(&bytes[..len]).is_err(), "cut at {len}");
+    }
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
+    for _ in 0..300 {
+        let mut damaged = bytes.clone();
+        for _ in 0..rng.random_range(1..8) {
+            let i = rng.random_range(0..damaged.len());
+            damaged[i] ^= 1 << rng.random_range(0..8);
+        }
+        let _ = convert(&damaged);
+    }
+    for _ in 0..100 {
+        let len = rng.random_range(0..4096);
+        let garbage: Vec<u8> = (0..len).map(|_| rng.random()).collect();
+        let _ = convert(&garbage);
+    }
+}

@@ -24,8 +24,14 @@ const COLOUR_MATCH: f32 = 0.3;
 /// How far the face may sit below its spot so that the body reaches the frame's bottom,
 /// before the subject is enlarged instead (fraction of the frame height).
 const MAX_DROP: f32 = 0.06;
-/// Largest enlargement beyond the face size the template asks for.
+/// Enlargement beyond the face size the template asks for, before the body is lengthened.
+const MAX_GROW: f32 = 1.3;
+/// Largest enlargement in all, for photos whose body cannot be lengthened.
 const MAX_EXTRA_SCALE: f32 = 2.2;
+/// The lower part of a torso cut by the photo's frame that may be lengthened (share of the
+/// distance from the face down), and by how much at most.
+const STRETCH_BAND: f32 = 0.35;
+const MAX_STRETCH: f32 = 1.6;
 /// Without a face, the subject's outline takes this share of the frame height.
 const OUTLINE_HEIGHT: f32 = 0.8;
 /// Strength of the scene's light on the subject's edge.
@@ -53,6 +59,10 @@ pub struct Framing {
     pub scale: f32,
     pub left: f32,
     pub top: f32,
+    /// A torso cut by the photo's bottom edge is lengthened: rows from `stretch_from` down
+    /// are stretched to cover `stretch_extra` more source rows.
+    pub stretch_from: u32,
+    pub stretch_extra: u32,
 }
 
 /// Frames `subject` on a canvas of `canvas` size that shows a `frame`-sized view at rest
@@ -78,6 +88,8 @@ pub fn frame_subject(
             scale,
             left: cx - (left + right) as f32 / 2.0 * scale,
             top: ch - bottom * scale,
+            stretch_from: 0,
+            stretch_extra: 0,
         };
     };
     let [fx, fy] = face.center();
@@ -90,14 +102,55 @@ pub fn frame_subject(
     if reach(scale, spot_y) < ch {
         spot_y += (ch - reach(scale, spot_y)).min(MAX_DROP * fh);
     }
+    let (mut stretch_from, mut stretch_extra) = (0, 0);
     if reach(scale, spot_y) < ch && bottom > fy {
-        scale = ((ch - spot_y) / (bottom - fy)).min(base * MAX_EXTRA_SCALE);
+        let needed = (ch - spot_y) / (bottom - fy);
+        let cut_by_frame = bottom >= 0.97 * subject.cutout.height() as f32;
+        if cut_by_frame && needed > base * MAX_GROW {
+            // Grow a little, then lengthen the lower torso to reach the edge.
+            scale = base * MAX_GROW;
+            let band = STRETCH_BAND * (bottom - fy);
+            let extra = ((ch - reach(scale, spot_y)) / scale).min(band * (MAX_STRETCH - 1.0));
+            stretch_from = (bottom - band).round() as u32;
+            stretch_extra = extra.ceil() as u32;
+            if reach(scale, spot_y) + extra * scale < ch {
+                scale = (ch - spot_y) / (bottom + extra - fy);
+            }
+        } else {
+            scale = needed.min(base * MAX_EXTRA_SCALE);
+        }
     }
     Framing {
         scale,
         left: spot_x - fx * scale,
         top: spot_y - fy * scale,
+        stretch_from,
+        stretch_extra,
     }
+}
+
+/// `img` with rows `from..` stretched over `extra` more rows (bilinear between rows).
+fn stretch_bottom(img: &RgbaImage, from: u32, extra: u32) -> RgbaImage {
+    let (w, h) = img.dimensions();
+    if extra == 0 || from >= h {
+        return img.clone();
+    }
+    let band = (h - from) as f32;
+    let new_band = band + extra as f32;
+    RgbaImage::from_fn(w, h + extra, |x, y| {
+        if y < from {
+            return *img.get_pixel(x, y);
+        }
+        let sy = (from as f32 + (y - from) as f32 * band / new_band).min(h as f32 - 1.0);
+        let (y0, t) = (sy.floor() as u32, sy.fract());
+        let (a, b) = (
+            img.get_pixel(x, y0).0,
+            img.get_pixel(x, (y0 + 1).min(h - 1)).0,
+        );
+        image::Rgba(std::array::from_fn(|c| {
+            (f32::from(a[c]) * (1.0 - t) + f32::from(b[c]) * t).round() as u8
+        }))
+    })
 }
 
 /// First and last row (inclusive, exclusive) with visible subject pixels.
@@ -130,14 +183,15 @@ pub fn place_subject(
 ) -> Option<SubjectLayer> {
     let canvas = scene.dimensions();
     let framing = frame_subject(subject, spot, canvas, frame);
-    let (sw, sh) = subject.cutout.dimensions();
+    let cutout = stretch_bottom(&subject.cutout, framing.stretch_from, framing.stretch_extra);
+    let (sw, sh) = cutout.dimensions();
     let w = ((sw as f32 * framing.scale).round() as u32).max(1);
     let h = ((sh as f32 * framing.scale).round() as u32).max(1);
     // A subject larger than the canvas many times over is cropped before scaling would cost.
     if w > canvas.0 * 8 || h > canvas.1 * 8 {
         return None;
     }
-    let scaled = super::resize(&subject.cutout, w, h);
+    let scaled = super::resize(&cutout, w, h);
     let (left, top) = (framing.left.round() as i64, framing.top.round() as i64);
 
     // Room around the subject for its shadow, clipped to the canvas.
@@ -372,7 +426,9 @@ mod tests {
         let cx = f.left + 100.0 * f.scale;
         assert!((cx - 414.0).abs() < 1.0, "x {cx}");
         // The body must reach the canvas bottom: the face may drop or grow, within limits.
-        assert!(f.top + 300.0 * f.scale >= 1472.0 - 1.0, "bottom reached");
+        let bottom = f.top + (300 + f.stretch_extra) as f32 * f.scale;
+        assert!(bottom >= 1472.0 - 1.0, "bottom reached: {bottom}");
+        assert!(f.stretch_extra as f32 <= 0.6 * STRETCH_BAND * 220.0 + 1.0);
         assert!(
             face_h >= 0.12 * 1280.0 - 1.0,
             "face at least its size: {face_h}"
