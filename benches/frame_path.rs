@@ -44,6 +44,7 @@ fn subject() -> Subject {
             keypoints: [[0.0; 2]; 6],
         }),
         faces_found: 1,
+        mouth: None,
         warnings: Vec::new(),
     }
 }
@@ -96,7 +97,7 @@ fn bench_frame_path(c: &mut Criterion) {
                 grade: &grade,
             };
             let stage = render::stage(&layers, width, height);
-            render::animate(&stage, &[], Some(&caption), (width, height, 30), path)
+            render::animate(&stage, &[], Some(&caption), (width, height, 30), path, None)
         };
         let out = dir.path().join(format!("{width}x{height}.mp4"));
 

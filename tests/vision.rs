@@ -168,6 +168,7 @@ fn face_boxes_land_within_five_percent_of_the_reference() {
 }
 
 fn iou(cut: &RgbaImage, mask: &GrayImage) -> f64 {
+    assert_eq!(cut.dimensions(), mask.dimensions(), "mask and image sizes");
     let (mut inter, mut union) = (0u64, 0u64);
     for (p, m) in cut.pixels().zip(mask.pixels()) {
         let a = p.0[3] >= 128;
@@ -490,4 +491,72 @@ fn a_damaged_face_model_is_an_error_never_a_panic() {
         let garbage: Vec<u8> = (0..len).map(|_| rng.random()).collect();
         let _ = convert(&garbage);
     }
+}
+
+/// Mouth animation: on a real portrait, the mouth region changes with the opening (the
+/// vocals) and, without it, only by the subject's slow idle motion.
+#[test]
+fn the_mouth_moves_with_the_vocals_in_lipsync_and_not_otherwise() {
+    use reelforge::animate::{CameraPath, FrameScratch, Move};
+    use reelforge::compose::{FaceSpot, Grade};
+    use reelforge::render::{self, yuv_to_rgb_image, Layers};
+    let vision = vision();
+    let photo = load(&root().join("fixtures/portraits/grace-hopper.jpg"));
+    let subject = vision
+        .subject(&photo, "grace-hopper.jpg", &SubjectCache::disabled())
+        .unwrap();
+    assert!(subject.mouth.is_some(), "the face mesh finds the mouth");
+    let scene = RgbaImage::from_pixel(540, 960, Rgba([90, 80, 120, 255]));
+    let layers = Layers {
+        scene: Some(&scene),
+        subject: Some((
+            &subject,
+            FaceSpot {
+                center_x: 0.5,
+                center_y: 0.34,
+                face_height: 0.13,
+            },
+        )),
+        scene_blur: 0.0,
+        grade: &Grade::identity(),
+    };
+    let stage = render::stage(&layers, 720, 1280);
+    let mouth = stage.subject.as_ref().unwrap().mouth.clone().unwrap();
+    let still = || CameraPath {
+        movement: Move::PushIn,
+        strength: 0.0,
+        duration: 2.0,
+        pulse: None,
+        fps: 30.0,
+    };
+    // Quiet for a second, then singing at full voice.
+    let openings: Vec<f32> = (0..60).map(|i| if i < 30 { 0.0 } else { 1.0 }).collect();
+    let sung = render::animate(&stage, &[], None, (720, 1280, 30), still(), Some(openings));
+    let silent = render::animate(&stage, &[], None, (720, 1280, 30), still(), None);
+    // The mouth in frame pixels: the camera at rest shows the canvas from its margin on.
+    let (mx0, mx1) = (mouth.corners[0][0] - 54.0, mouth.corners[1][0] - 54.0);
+    let my = mouth.corners[0][1] - 96.0;
+    let region_change = |anim: &reelforge::animate::Animation| {
+        let mut scratch = FrameScratch::default();
+        let a = yuv_to_rgb_image(&anim.frame(28, &mut scratch));
+        let b = yuv_to_rgb_image(&anim.frame(32, &mut scratch));
+        let mut sum = 0f64;
+        let mut n = 0f64;
+        for y in (my - 10.0) as u32..(my + 40.0) as u32 {
+            for x in mx0 as u32..mx1 as u32 {
+                let (p, q) = (a.get_pixel(x, y).0, b.get_pixel(x, y).0);
+                sum += (0..3)
+                    .map(|c| (f64::from(p[c]) - f64::from(q[c])).abs())
+                    .sum::<f64>();
+                n += 3.0;
+            }
+        }
+        sum / n
+    };
+    let (with, without) = (region_change(&sung), region_change(&silent));
+    assert!(with > 20.0, "the open mouth changes the region: {with:.1}");
+    assert!(
+        without < 6.0,
+        "without vocals only idle motion: {without:.1}"
+    );
 }

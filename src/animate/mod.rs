@@ -4,12 +4,14 @@
 
 mod camera;
 mod layer;
+mod mouth;
 mod path;
 mod pulse;
 mod sprite;
 
 pub use camera::{view_mapping, Canvas, Mapping, Scratch};
 pub use layer::Foreground;
+pub use mouth::{mouth_openings, MouthRig};
 pub use path::{CameraPath, Move, View, CANVAS_MARGIN};
 pub use pulse::vocal_envelope;
 pub use sprite::{Sprite, SpriteScratch};

@@ -7,6 +7,7 @@ use std::f32::consts::TAU;
 use image::RgbaImage;
 
 use super::camera::view_mapping;
+use super::mouth::MouthRig;
 use super::path::View;
 use crate::frame::{rgb_to_yuv, Yuv420};
 
@@ -27,17 +28,35 @@ struct Planes {
 }
 
 /// The subject layer, ready to draw.
+/// Premultiplied YUV 4:2:0 with alpha, placed on the canvas.
 #[derive(Debug, Clone)]
-pub struct Sprite {
+struct Layer {
     /// Canvas position of the planes' top-left pixel (even, so chroma lines up).
     left: f32,
     top: f32,
     y: Planes,
     u: Planes,
     v: Planes,
+}
+
+#[derive(Debug, Clone)]
+pub struct Sprite {
+    body: Layer,
     anchor: [f32; 2],
     /// Sway travel in canvas pixels.
     sway: f32,
+    /// Moves the mouth with the vocals (lipsync videos).
+    mouth: Option<MouthRig>,
+}
+
+/// Where frame pixels sample a layer: canvas coordinate of frame pixel x is
+/// `m.left + (x + ½)·m.step`, then the idle motion (scale `k` about `anchor`, sway `dx`).
+#[derive(Debug, Clone, Copy)]
+struct Placement {
+    m: super::camera::Mapping,
+    k: f32,
+    dx: f32,
+    anchor: [f32; 2],
 }
 
 #[derive(Debug, Default)]
@@ -57,6 +76,47 @@ impl Sprite {
         anchor: [f32; 2],
         frame_width: u32,
     ) -> Sprite {
+        Sprite {
+            body: Layer::from_rgba(img, left, top),
+            anchor,
+            sway: SWAY * frame_width as f32 / 720.0,
+            mouth: None,
+        }
+    }
+
+    /// Adds mouth animation.
+    pub fn with_mouth(mut self, rig: MouthRig) -> Sprite {
+        self.mouth = Some(rig);
+        self
+    }
+
+    /// Draws the layer over `out` as the camera sees it with `view` of a `canvas`-sized
+    /// canvas at time `t`.
+    pub fn draw(
+        &self,
+        view: View,
+        canvas: (f32, f32),
+        t: f32,
+        out: &mut Yuv420,
+        scratch: &mut SpriteScratch,
+    ) {
+        let place = Placement {
+            m: view_mapping(view, canvas, (out.width as f32, out.height as f32)),
+            k: 1.0 + BREATH * (TAU * t / BREATH_PERIOD).sin(),
+            dx: self.sway * (TAU * t / SWAY_PERIOD).sin(),
+            anchor: self.anchor,
+        };
+        self.body.draw(&place, out, scratch);
+        if let Some(rig) = &self.mouth {
+            if let Some((patch, left, top)) = rig.patch_at(t) {
+                Layer::from_rgba(&patch, left, top).draw(&place, out, scratch);
+            }
+        }
+    }
+}
+
+impl Layer {
+    fn from_rgba(img: &RgbaImage, left: i64, top: i64) -> Layer {
         // A transparent border of at least two pixels, so that samples just outside the image
         // fade out instead of dropping whole columns; and even canvas coordinates, so chroma
         // lines up.
@@ -98,31 +158,18 @@ impl Sprite {
                 v.alpha[ci] = u.alpha[ci];
             }
         }
-        Sprite {
+        Layer {
             left: (left - px as i64) as f32,
             top: (top - py as i64) as f32,
             y,
             u,
             v,
-            anchor,
-            sway: SWAY * frame_width as f32 / 720.0,
         }
     }
 
-    /// Draws the layer over `out` as the camera sees it with `view` of a `canvas`-sized
-    /// canvas at time `t`.
-    pub fn draw(
-        &self,
-        view: View,
-        canvas: (f32, f32),
-        t: f32,
-        out: &mut Yuv420,
-        scratch: &mut SpriteScratch,
-    ) {
-        let m = view_mapping(view, canvas, (out.width as f32, out.height as f32));
-        let k = 1.0 + BREATH * (TAU * t / BREATH_PERIOD).sin();
-        let dx = self.sway * (TAU * t / SWAY_PERIOD).sin();
-        let (ax, ay) = (self.anchor[0], self.anchor[1]);
+    fn draw(&self, place: &Placement, out: &mut Yuv420, scratch: &mut SpriteScratch) {
+        let Placement { m, k, dx, anchor } = *place;
+        let (ax, ay) = (anchor[0], anchor[1]);
         // Frame pixel x has canvas centre X = m.left + (x + 0.5)·step; the idle motion maps
         // it to p = anchor + (X − sway − anchor) / k on the subject; sample index p − origin − ½.
         let step = m.step / k;

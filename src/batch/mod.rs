@@ -190,9 +190,19 @@ impl Setup {
         }
         let (songs, song_stats) = analyse_songs(prepared, settings, &choices, observer);
         let (width, height) = frame_size(req.upscale);
+        // A bug in the models or the matte must fail the videos, not end the batch unreported.
         let subject = prepared
             .needs_subject()
-            .then(|| find_subject(prepared, settings))
+            .then(|| {
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    find_subject(prepared, settings)
+                }))
+                .unwrap_or_else(|_| {
+                    Some(Err(
+                        "internal error while cutting out the face guide".to_string()
+                    ))
+                })
+            })
             .flatten();
         Setup {
             subject,

@@ -158,6 +158,19 @@ pub fn compose(job: &VideoJob) -> Result<Composed, String> {
     let pulse = job
         .lipsync
         .then(|| animate::vocal_envelope(&clip, fps as f32, frames));
+    // Lipsync: the mouth opens with the vocals while Whisper's words are sung.
+    let openings = pulse.as_ref().map(|envelope| {
+        let start = moment.start_seconds;
+        let words: Vec<(f32, f32)> = job
+            .song
+            .transcript
+            .words
+            .iter()
+            .filter(|w| w.end > start && w.start < start + duration)
+            .map(|w| ((w.start - start) as f32, (w.end - start) as f32))
+            .collect();
+        animate::mouth_openings(envelope, &words, fps as f32)
+    });
     let path = CameraPath {
         movement: movement.kind,
         strength: movement.strength,
@@ -192,6 +205,7 @@ pub fn compose(job: &VideoJob) -> Result<Composed, String> {
         caption_layer.as_ref(),
         (width, height, fps),
         path,
+        openings,
     );
     let subject = placed.map(|(s, _)| SubjectReport {
         faces_found: s.faces_found,

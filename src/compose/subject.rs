@@ -51,6 +51,8 @@ pub struct SubjectLayer {
     pub head: Option<[f32; 4]>,
     /// Where the body is anchored (canvas coordinates), the pivot for idle motion.
     pub anchor: [f32; 2],
+    /// The mouth, on the canvas.
+    pub mouth: Option<crate::subject::Mouth>,
 }
 
 /// Scale and position of the cut-out on the canvas.
@@ -114,7 +116,7 @@ pub fn frame_subject(
             stretch_from = (bottom - band).round() as u32;
             stretch_extra = extra.ceil() as u32;
             if reach(scale, spot_y) + extra * scale < ch {
-                scale = (ch - spot_y) / (bottom + extra - fy);
+                scale = ((ch - spot_y) / (bottom + extra - fy)).min(base * MAX_EXTRA_SCALE);
             }
         } else {
             scale = needed.min(base * MAX_EXTRA_SCALE);
@@ -187,7 +189,7 @@ pub fn place_subject(
     let (sw, sh) = cutout.dimensions();
     let w = ((sw as f32 * framing.scale).round() as u32).max(1);
     let h = ((sh as f32 * framing.scale).round() as u32).max(1);
-    // A subject larger than the canvas many times over is cropped before scaling would cost.
+    // Never more than a few canvases of pixels, however close the framing.
     if w > canvas.0 * 8 || h > canvas.1 * 8 {
         return None;
     }
@@ -231,10 +233,19 @@ pub fn place_subject(
         // The face box runs from brows to chin: hair adds above and a little to the sides.
         [fx - 0.15 * fw, fy - 0.6 * fh, fw * 1.3, fh * 1.65]
     });
+    let mouth = subject.mouth.as_ref().map(|m| {
+        m.map(|[x, y]| {
+            [
+                framing.left + x * framing.scale,
+                framing.top + y * framing.scale,
+            ]
+        })
+    });
     Some(SubjectLayer {
         image: layer,
         left: x0,
         top: y0,
+        mouth,
         head,
         anchor: [
             framing.left + sw as f32 * framing.scale / 2.0,
@@ -407,6 +418,7 @@ mod tests {
                 keypoints: [[0.0; 2]; 6],
             }),
             faces_found: 1,
+            mouth: None,
             warnings: vec![],
         }
     }

@@ -99,6 +99,7 @@ pub fn render_clip(spec: &ClipSpec) -> Result<EncodeStats, ClipError> {
         caption_layer.as_ref(),
         (width, height, fps),
         path,
+        None,
     );
     Ok(encode_video(
         &anim,

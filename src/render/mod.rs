@@ -11,7 +11,8 @@ use std::sync::mpsc;
 use image::RgbaImage;
 
 use crate::animate::{
-    view_mapping, Animation, CameraPath, Canvas, Foreground, FrameScratch, Sprite, CANVAS_MARGIN,
+    view_mapping, Animation, CameraPath, Canvas, Foreground, FrameScratch, MouthRig, Sprite,
+    CANVAS_MARGIN,
 };
 use crate::audio::Audio;
 use crate::compose::{self, FaceSpot, Grade, SubjectLayer};
@@ -93,13 +94,15 @@ impl Stage {
     }
 }
 
-/// Turns a stage and the screen-fixed overlays and caption into an animation.
+/// Turns a stage and the screen-fixed overlays and caption into an animation. With
+/// `mouth_openings` (one per frame, 0..1) the subject's mouth moves.
 pub fn animate(
     stage: &Stage,
     overlays: &[RgbaImage],
     caption: Option<&RgbaImage>,
     (width, height, fps): (u32, u32, u32),
     path: CameraPath,
+    mouth_openings: Option<Vec<f32>>,
 ) -> Animation {
     let mut fg = RgbaImage::new(width, height);
     compose::overlay_squares(&mut fg, overlays);
@@ -108,10 +111,19 @@ pub fn animate(
     }
     Animation {
         canvas: Canvas::from_rgba(&stage.background),
-        subject: stage
-            .subject
-            .as_ref()
-            .map(|s| Sprite::from_rgba(&s.image, s.left, s.top, s.anchor, width)),
+        subject: stage.subject.as_ref().map(|s| {
+            let sprite = Sprite::from_rgba(&s.image, s.left, s.top, s.anchor, width);
+            let rig = match (&s.mouth, mouth_openings) {
+                (Some(mouth), Some(openings)) => {
+                    MouthRig::new(&s.image, (s.left, s.top), mouth, openings, fps as f32)
+                }
+                _ => None,
+            };
+            match rig {
+                Some(rig) => sprite.with_mouth(rig),
+                None => sprite,
+            }
+        }),
         foreground: Foreground::from_rgba(&fg),
         path,
         width,

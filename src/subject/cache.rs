@@ -10,16 +10,17 @@ use image::RgbaImage;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::{Analysis, FaceBox, VisionModelError};
+use super::{Analysis, FaceBox, Mouth, VisionModelError};
 use crate::model::import::hex;
 
 /// Bumped whenever what is stored for a key changes.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 
 #[derive(Serialize, Deserialize)]
 struct Stored {
     format: u32,
     faces: Vec<FaceBox>,
+    mouth: Option<Mouth>,
 }
 
 /// The cache key of an image's analysis.
@@ -64,6 +65,7 @@ impl SubjectCache {
         Some(Analysis {
             matte,
             faces: stored.faces,
+            mouth: stored.mouth,
         })
     }
 
@@ -85,6 +87,7 @@ impl SubjectCache {
             &Stored {
                 format: FORMAT,
                 faces: analysis.faces.clone(),
+                mouth: analysis.mouth.clone(),
             },
         )?;
         json.persist(dir.join(format!("{key}.json")))
@@ -121,6 +124,7 @@ mod tests {
         let analysis = Analysis {
             matte: image::GrayImage::from_fn(8, 8, |x, _| image::Luma([x as u8 * 30])),
             faces: vec![],
+            mouth: None,
         };
         cache.put("k", &analysis).unwrap();
         let back = cache.get("k").unwrap();

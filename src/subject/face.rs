@@ -86,13 +86,9 @@ impl FaceDetector {
         let (w, h) = img.dimensions();
         let side = w.max(h);
         // Letterbox: the image centred on black, then scaled to the model's input.
+        let (pad_x, pad_y) = ((side - w) / 2, (side - h) / 2);
         let mut square = RgbaImage::from_pixel(side, side, image::Rgba([0, 0, 0, 255]));
-        image::imageops::overlay(
-            &mut square,
-            img,
-            i64::from((side - w) / 2),
-            i64::from((side - h) / 2),
-        );
+        image::imageops::overlay(&mut square, img, i64::from(pad_x), i64::from(pad_y));
         let small = crate::compose::resize(&square, SIDE as u32, SIDE as u32);
         let input: Vec<f32> = small
             .pixels()
@@ -123,11 +119,7 @@ impl FaceDetector {
         };
         let mut faces = decode(&boxes, &scores, &self.anchors);
         // Back from the letterboxed square to image pixels.
-        let (ox, oy, s) = (
-            (side - w) as f32 / 2.0,
-            (side - h) as f32 / 2.0,
-            side as f32,
-        );
+        let (ox, oy, s) = (pad_x as f32, pad_y as f32, side as f32);
         for f in &mut faces {
             f.x = f.x * s - ox;
             f.y = f.y * s - oy;
@@ -168,10 +160,13 @@ fn decode(boxes: &[f32], scores: &[f32], anchors: &[[f32; 2]]) -> Vec<FaceBox> {
     let mut found: Vec<FaceBox> = Vec::new();
     for (i, a) in anchors.iter().enumerate() {
         let score = 1.0 / (1.0 + (-scores[i].clamp(-100.0, 100.0)).exp());
-        if score < MIN_SCORE {
+        let r = &boxes[i * 16..(i + 1) * 16];
+        // NaN scores and degenerate boxes are not faces (and would never group below).
+        let usable =
+            score >= MIN_SCORE && r.iter().all(|v| v.is_finite()) && r[2] > 0.0 && r[3] > 0.0;
+        if !usable {
             continue;
         }
-        let r = &boxes[i * 16..(i + 1) * 16];
         let (cx, cy) = (r[0] / scale + a[0], r[1] / scale + a[1]);
         let (w, h) = (r[2] / scale, r[3] / scale);
         let mut keypoints = [[0f32; 2]; 6];
@@ -190,8 +185,11 @@ fn decode(boxes: &[f32], scores: &[f32], anchors: &[[f32; 2]]) -> Vec<FaceBox> {
     found.sort_by(|a, b| b.score.total_cmp(&a.score));
     let mut faces = Vec::new();
     while let Some(first) = found.first().copied() {
-        let (group, rest): (Vec<FaceBox>, Vec<FaceBox>) =
-            found.into_iter().partition(|f| f.iou(&first) > NMS_IOU);
+        let (mut group, rest): (Vec<FaceBox>, Vec<FaceBox>) = found
+            .into_iter()
+            .skip(1)
+            .partition(|f| f.iou(&first) > NMS_IOU);
+        group.insert(0, first);
         found = rest;
         let total: f32 = group.iter().map(|f| f.score).sum();
         let avg = |get: &dyn Fn(&FaceBox) -> f32| {

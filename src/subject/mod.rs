@@ -6,6 +6,7 @@
 mod cache;
 pub mod face;
 pub mod matte;
+pub mod mesh;
 pub mod models;
 pub mod refine;
 
@@ -16,10 +17,14 @@ pub use cache::SubjectCache;
 pub use face::{FaceBox, FaceDetector};
 use image::{GrayImage, RgbaImage};
 pub use matte::MatteModel;
+pub use mesh::{FaceMesh, Mouth};
 pub use models::{VisionModelError, VISION_MODELS_ENV};
 
 /// Images smaller than this on a side cannot be cut out or framed meaningfully.
 pub const MIN_SIDE: u32 = 128;
+/// Larger face guides are analysed and cut out at this long side: more than any frame needs,
+/// and it bounds the work on a 12000-pixel photo.
+pub const WORKING_SIDE: u32 = 2048;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SubjectError {
@@ -40,6 +45,8 @@ pub struct Analysis {
     pub matte: GrayImage,
     /// Faces, largest first, in image pixels.
     pub faces: Vec<FaceBox>,
+    /// The largest face's mouth, from the face mesh.
+    pub mouth: Option<Mouth>,
 }
 
 /// The artist ready to place: the cut-out and where the face is.
@@ -51,6 +58,8 @@ pub struct Subject {
     pub face: Option<FaceBox>,
     /// How many faces were found.
     pub faces_found: usize,
+    /// The framed face's mouth, in the cut-out's pixels.
+    pub mouth: Option<Mouth>,
     /// Told in the run's result (no face, several faces).
     pub warnings: Vec<String>,
 }
@@ -60,31 +69,24 @@ pub struct Vision {
     dir: PathBuf,
     matte: OnceLock<Result<MatteModel, String>>,
     detector: OnceLock<Result<FaceDetector, String>>,
+    mesh: OnceLock<Result<FaceMesh, String>>,
     /// Checksums of the model files (pinned), part of every cache key.
     pub model_key: String,
 }
 
 impl Vision {
-    /// Models read from `dir` when first needed. Fails now when a file is missing or wrong.
+    /// Models read from `dir` when first needed. Fails now when a file is missing, truncated
+    /// or altered (every file's checksum is checked).
     pub fn open(dir: &Path) -> Result<Vision, VisionModelError> {
-        for file in [models::U2NETP, models::FACE_DETECTOR] {
-            let path = dir.join(file.name);
-            let bytes = std::fs::metadata(&path)
-                .map_err(|_| VisionModelError::Missing { path: path.clone() })?
-                .len();
-            if bytes != file.bytes {
-                return Err(VisionModelError::WrongSize {
-                    path,
-                    bytes,
-                    expected: file.bytes,
-                });
-            }
+        for file in models::ALL {
+            models::read_checked(dir, &file)?;
         }
         Ok(Vision {
             dir: dir.to_path_buf(),
             matte: OnceLock::new(),
             detector: OnceLock::new(),
-            model_key: format!("{}+{}", models::U2NETP.sha256, models::FACE_DETECTOR.sha256),
+            mesh: OnceLock::new(),
+            model_key: models::ALL.map(|m| m.sha256).join("+"),
         })
     }
 
@@ -112,11 +114,29 @@ impl Vision {
         })
     }
 
-    /// Runs both models on `img` (no cache).
+    fn face_mesh(&self) -> Result<&FaceMesh, VisionModelError> {
+        let loaded = self.mesh.get_or_init(|| {
+            let bytes =
+                models::read_checked(&self.dir, &models::FACE_MESH).map_err(|e| e.to_string())?;
+            FaceMesh::from_tflite(&bytes).map_err(|e| e.to_string())
+        });
+        loaded.as_ref().map_err(|reason| VisionModelError::Load {
+            name: models::FACE_MESH.name,
+            reason: reason.clone(),
+        })
+    }
+
+    /// Runs the models on `img` (no cache).
     pub fn analyse(&self, img: &RgbaImage) -> Result<Analysis, VisionModelError> {
+        let faces = self.face_detector()?.detect(img)?;
+        let mouth = match faces.first() {
+            Some(face) => self.face_mesh()?.mouth(img, face)?,
+            None => None,
+        };
         Ok(Analysis {
             matte: self.matte_model()?.run(img)?,
-            faces: self.face_detector()?.detect(img)?,
+            faces,
+            mouth,
         })
     }
 
@@ -135,16 +155,47 @@ impl Vision {
                 height: h,
             });
         }
-        let key = cache::key(img, &self.model_key);
-        let analysis = cache.get_or_insert_with(&key, || self.analyse(img))?;
-        Ok(subject_from(img, &analysis, name))
+        let img = working_copy(img);
+        let key = cache::key(&img, &self.model_key);
+        let analysis = cache.get_or_insert_with(&key, || self.analyse(&img))?;
+        Ok(subject_from(&img, &analysis, name))
     }
+}
+
+/// The image the models see: at most [`WORKING_SIDE`] on its long side, and flattened onto
+/// grey where it is transparent (what lies under transparent pixels is not the photo).
+fn working_copy(img: &RgbaImage) -> RgbaImage {
+    let (w, h) = img.dimensions();
+    let long = w.max(h);
+    let mut out = if long > WORKING_SIDE {
+        let s = WORKING_SIDE as f32 / long as f32;
+        crate::compose::resize(
+            img,
+            ((w as f32 * s).round() as u32).max(1),
+            ((h as f32 * s).round() as u32).max(1),
+        )
+    } else {
+        img.clone()
+    };
+    for p in out.pixels_mut() {
+        let a = u32::from(p.0[3]);
+        if a < 255 {
+            for c in 0..3 {
+                p.0[c] = ((u32::from(p.0[c]) * a + 128 * (255 - a)) / 255) as u8;
+            }
+        }
+    }
+    out
 }
 
 /// Refines the matte and picks the face.
 pub fn subject_from(img: &RgbaImage, analysis: &Analysis, name: &str) -> Subject {
     let face = analysis.faces.first().copied();
-    let cutout = refine::cut_out(img, &analysis.matte, face.as_ref());
+    let mut cutout = refine::cut_out(img, &analysis.matte, face.as_ref());
+    // A face guide's own transparency stays transparent.
+    for (p, src) in cutout.pixels_mut().zip(img.pixels()) {
+        p.0[3] = p.0[3].min(src.0[3]);
+    }
     let mut warnings = Vec::new();
     match analysis.faces.len() {
         0 => warnings.push(format!(
@@ -165,6 +216,7 @@ pub fn subject_from(img: &RgbaImage, analysis: &Analysis, name: &str) -> Subject
             cutout: whole,
             face,
             faces_found: analysis.faces.len(),
+            mouth: analysis.mouth.clone(),
             warnings,
         };
     }
@@ -172,6 +224,7 @@ pub fn subject_from(img: &RgbaImage, analysis: &Analysis, name: &str) -> Subject
         cutout,
         face,
         faces_found: analysis.faces.len(),
+        mouth: analysis.mouth.clone(),
         warnings,
     }
 }

