@@ -25,6 +25,8 @@ struct Planes {
     height: usize,
     value: Vec<u8>,
     alpha: Vec<u8>,
+    /// Per row, the columns from the first to the last with any alpha (empty: start > end).
+    spans: Vec<(usize, usize)>,
 }
 
 /// The subject layer, ready to draw.
@@ -161,9 +163,9 @@ impl Layer {
         Layer {
             left: (left - px as i64) as f32,
             top: (top - py as i64) as f32,
-            y,
-            u,
-            v,
+            y: y.with_spans(),
+            u: u.with_spans(),
+            v: v.with_spans(),
         }
     }
 
@@ -192,7 +194,25 @@ impl Planes {
             height,
             value: vec![0; width * height],
             alpha: vec![0; width * height],
+            spans: Vec::new(),
         }
+    }
+
+    /// Records each row's covered span; called once the planes are filled.
+    fn with_spans(mut self) -> Planes {
+        self.spans = self
+            .alpha
+            .chunks_exact(self.width.max(1))
+            .map(|row| {
+                let first = row.iter().position(|&a| a != 0);
+                let last = row.iter().rposition(|&a| a != 0);
+                match (first, last) {
+                    (Some(f), Some(l)) => (f, l),
+                    _ => (1, 0),
+                }
+            })
+            .collect();
+        self
     }
 }
 
@@ -241,41 +261,54 @@ fn blend(
     scratch.row.resize(src.width, 0);
     scratch.row_a.resize(src.width, 0);
     let max_y = (src.height - 2) as f32;
+    let columns = &scratch.columns;
     for y in ys {
         let sy = (step * y as f32 + by).clamp(0.0, max_y + 0.999);
         let y0 = sy.floor() as usize;
         let fy = ((sy - y0 as f32) * 256.0) as u16;
         let (wa, wb) = (256 - fy, fy);
+        // Only the columns where either source row has coverage: most rows beside a head
+        // are empty.
+        let (s0, s1) = (src.spans[y0], src.spans[y0 + 1]);
+        let (lo, hi) = (s0.0.min(s1.0).max(first), s0.1.max(s1.1).min(last));
+        if lo > hi {
+            continue;
+        }
+        // Destination columns whose two source columns touch lo..=hi.
+        let c0 = columns.partition_point(|c| (c.0 as usize) + 1 < lo);
+        let c1 = columns.partition_point(|c| (c.0 as usize) <= hi);
+        if c0 >= c1 {
+            continue;
+        }
+        let (r_lo, r_hi) = (
+            columns[c0].0 as usize,
+            (columns[c1 - 1].0 as usize + 1).min(last),
+        );
         let lerp_rows = |plane: &[u8], row: &mut [u16]| {
-            let r0 = &plane[y0 * src.width..][first..=last];
-            let r1 = &plane[(y0 + 1) * src.width..][first..=last];
-            for ((o, &a), &b) in row[first..=last].iter_mut().zip(r0).zip(r1) {
+            let r0 = &plane[y0 * src.width..][r_lo..=r_hi];
+            let r1 = &plane[(y0 + 1) * src.width..][r_lo..=r_hi];
+            for ((o, &a), &b) in row[r_lo..=r_hi].iter_mut().zip(r0).zip(r1) {
                 *o = u16::from(a) * wa + u16::from(b) * wb;
             }
         };
         lerp_rows(&src.alpha, &mut scratch.row_a);
-        // Rows with no coverage at all cost one pass over alpha, nothing more.
-        if scratch.row_a[first..=last].iter().all(|&a| a == 0) {
-            continue;
-        }
         lerp_rows(&src.value, &mut scratch.row);
-        let out = &mut dst[y * dw + xs.start..y * dw + xs.end];
-        for (o, &(i, fx)) in out.iter_mut().zip(&scratch.columns) {
+        let (row, row_a) = (&scratch.row, &scratch.row_a);
+        let out = &mut dst[y * dw + xs.start + c0..y * dw + xs.start + c1];
+        for (o, &(i, fx)) in out.iter_mut().zip(&columns[c0..c1]) {
             let i = i as usize;
             let fx = u32::from(fx);
-            let a = (u32::from(scratch.row_a[i]) * (256 - fx)
-                + u32::from(scratch.row_a[i + 1]) * fx
-                + 32768)
-                >> 16;
+            let a = (u32::from(row_a[i]) * (256 - fx) + u32::from(row_a[i + 1]) * fx + 32768) >> 16;
             if a == 0 {
                 continue;
             }
-            let v = (u32::from(scratch.row[i]) * (256 - fx)
-                + u32::from(scratch.row[i + 1]) * fx
-                + 32768)
-                >> 16;
-            let mixed = v * 255 + u32::from(*o) * (255 - a);
-            *o = ((mixed + 127) / 255).min(255) as u8;
+            let v = (u32::from(row[i]) * (256 - fx) + u32::from(row[i + 1]) * fx + 32768) >> 16;
+            *o = if a >= 255 {
+                v.min(255) as u8
+            } else {
+                let mixed = v * 255 + u32::from(*o) * (255 - a);
+                ((mixed + 127) / 255).min(255) as u8
+            };
         }
     }
 }

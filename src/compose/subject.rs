@@ -7,7 +7,7 @@
 
 use image::{Rgba, RgbaImage};
 
-use crate::subject::{refine::box_blur, Subject};
+use crate::subject::{refine::soft_blur, Subject};
 
 /// Where the face goes, in fractions of the frame.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -208,14 +208,7 @@ pub fn place_subject(
     }
     let (lw, lh) = ((x1 - x0) as usize, (y1 - y0) as usize);
     let mut layer = RgbaImage::new(lw as u32, lh as u32);
-    for y in 0..lh {
-        for x in 0..lw {
-            let (sx, sy) = (x0 + x as i64 - left, y0 + y as i64 - top);
-            if sx >= 0 && sy >= 0 && sx < i64::from(w) && sy < i64::from(h) {
-                layer.put_pixel(x as u32, y as u32, *scaled.get_pixel(sx as u32, sy as u32));
-            }
-        }
-    }
+    image::imageops::replace(&mut layer, &scaled, left - x0, top - y0);
     let backdrop = crop(scene, x0, y0, lw as u32, lh as u32);
     colour_match(&mut layer, &backdrop);
     let alpha: Vec<f32> = layer.pixels().map(|p| f32::from(p.0[3]) / 255.0).collect();
@@ -279,12 +272,12 @@ fn colour_match(layer: &mut RgbaImage, backdrop: &RgbaImage) {
 fn light_wrap(layer: &mut RgbaImage, backdrop: &RgbaImage, alpha: &[f32], unit: f32) {
     let (w, h) = (layer.width() as usize, layer.height() as usize);
     let r = (10.0 * unit).round().max(1.0) as usize;
-    let inside = box_blur(&box_blur(alpha, w, h, r), w, h, r);
+    let inside = soft_blur(alpha, w, h, r, 2);
     let glow: Vec<[f32; 3]> = {
         let chans: Vec<Vec<f32>> = (0..3)
             .map(|c| {
                 let plane: Vec<f32> = backdrop.pixels().map(|p| f32::from(p.0[c])).collect();
-                box_blur(&plane, w, h, r)
+                soft_blur(&plane, w, h, r, 1)
             })
             .collect();
         (0..w * h)
@@ -314,7 +307,7 @@ fn cast_shadow(layer: &mut RgbaImage, alpha: &[f32], unit: f32) {
         shifted[y * w..(y + 1) * w].copy_from_slice(&alpha[(y - drop) * w..(y - drop + 1) * w]);
     }
     let r = (9.0 * unit).round().max(1.0) as usize;
-    let shadow = box_blur(&box_blur(&shifted, w, h, r), w, h, r);
+    let shadow = soft_blur(&shifted, w, h, r, 2);
     for (i, p) in layer.pixels_mut().enumerate() {
         let a = alpha[i];
         let s = shadow[i] * SHADOW;

@@ -34,6 +34,8 @@ fn half_pixel_resizes(proto: &mut tract_onnx::pb::ModelProto) {
 /// A loaded matte model.
 pub struct MatteModel {
     plan: Plan,
+    /// The matte runs before any video of a batch, so it may use every core.
+    executor: tract_linalg::multithread::Executor,
 }
 
 impl MatteModel {
@@ -57,7 +59,13 @@ impl MatteModel {
             .map_err(load)?
             .into_runnable()
             .map_err(load)?;
-        Ok(MatteModel { plan })
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let executor = if cores > 1 {
+            tract_linalg::multithread::Executor::multithread(cores)
+        } else {
+            tract_linalg::multithread::Executor::SingleThread
+        };
+        Ok(MatteModel { plan, executor })
     }
 
     /// The raw matte of `img` at `SIDE`×`SIDE`, 0 (background) to 255 (subject).
@@ -80,7 +88,10 @@ impl MatteModel {
             reason: format!("inference failed: {e:#}"),
         };
         let tensor = Tensor::from_shape(&[1, 3, SIDE, SIDE], &input).map_err(run)?;
-        let out = self.plan.run(tvec!(tensor.into())).map_err(run)?;
+        let out = tract_linalg::multithread::multithread_tract_scope(self.executor.clone(), || {
+            self.plan.run(tvec!(tensor.into()))
+        })
+        .map_err(run)?;
         let pred = out[0].to_plain_array_view::<f32>().map_err(run)?;
         let values: Vec<f32> = pred.iter().copied().collect();
         if values.len() != SIDE * SIDE {
