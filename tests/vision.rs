@@ -560,3 +560,47 @@ fn the_mouth_moves_with_the_vocals_in_lipsync_and_not_otherwise() {
         "without vocals only idle motion: {without:.1}"
     );
 }
+
+/// An artist's own scenes replace the template's in templates that take them.
+#[test]
+fn an_artists_own_scene_is_used_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let artist = dir.path().join("artists/lumen-vale");
+    let fixture = root().join("fixtures/artists/lumen-vale");
+    let copy = |rel: &str| {
+        let to = artist.join(rel);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(fixture.join(rel), &to).unwrap();
+    };
+    copy("artist.json");
+    copy("context/images/face-guide.png");
+    copy("songs/paper-lanterns/paper-lanterns.mp3");
+    copy("songs/paper-lanterns/lyrics.txt");
+    let scenes = artist.join("context/images/scenes");
+    std::fs::create_dir_all(&scenes).unwrap();
+    RgbaImage::from_pixel(540, 960, Rgba([200, 0, 200, 255]))
+        .save(scenes.join("magenta-room.png"))
+        .unwrap();
+    let job = dir.path().join("job.json");
+    let job_json = serde_json::json!({
+        "artist_account_id": "5b0f3c1e-8a2d-4c6b-9e71-2d4f6a8b0c13",
+        "template": "artist-caption-outside",
+        "caption_length": "none",
+        "batch": 1,
+        "artists_root": dir.path().join("artists"),
+        "output_dir": dir.path().join("out"),
+        "seed": 3
+    });
+    std::fs::write(&job, job_json.to_string()).unwrap();
+    let out = common::run(common::reelforge().arg("still").arg(&job));
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    let still = image::open(dir.path().join("out/still-1.png"))
+        .unwrap()
+        .into_rgb8();
+    // The top corner is scene, not subject: magenta, through the template's grade.
+    let p = still.get_pixel(20, 20).0;
+    assert!(
+        p[0] > p[1] + 60 && p[2] > p[1] + 60,
+        "the artist's magenta scene: {p:?}"
+    );
+}

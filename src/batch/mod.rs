@@ -182,7 +182,7 @@ impl Setup {
         let all = plan::choose(
             prepared.manifest.seed,
             req.batch as usize,
-            plan_options(prepared.songs.len(), t),
+            plan_options(prepared.songs.len(), t, &prepared.artist_scenes),
         );
         let choices: Vec<plan::Choice> = videos.iter().map(|&(i, _)| all[i]).collect();
         for i in 0..videos.len() {
@@ -272,11 +272,20 @@ impl Setup {
     }
 }
 
-/// What a batch's videos draw from: its songs and the template's lists.
-fn plan_options(songs: usize, t: &crate::template::Template) -> plan::Options {
+/// What a batch's videos draw from: its songs and the template's lists (the artist's own
+/// scenes instead of the template's when there are any).
+fn plan_options(
+    songs: usize,
+    t: &crate::template::Template,
+    artist_scenes: &[PathBuf],
+) -> plan::Options {
     plan::Options {
         songs,
-        scenes: t.scenes.len(),
+        scenes: if artist_scenes.is_empty() {
+            t.scenes.len()
+        } else {
+            artist_scenes.len()
+        },
         moods: t.moods.len(),
         movements: t.movements.len(),
     }

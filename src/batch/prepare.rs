@@ -103,6 +103,8 @@ pub struct Prepared {
     pub face: Option<RgbaImage>,
     /// The face guide's name for messages (its file name or URL).
     pub face_name: String,
+    /// The artist's own scenes, when the template takes them (used instead of its own).
+    pub artist_scenes: Vec<PathBuf>,
     pub overlays: Vec<RgbaImage>,
     pub artist_md: Option<String>,
     pub audience_md: Option<String>,
@@ -187,6 +189,11 @@ pub fn prepare(
     let images = images.map(|(img, _)| img);
     let overlays: Vec<RgbaImage> = images.collect();
 
+    let artist_scenes = if template.uses_artist_scenes && !malleable {
+        artist.scenes()
+    } else {
+        Vec::new()
+    };
     let output = &manifest.output_dir;
     std::fs::create_dir_all(output).map_err(|source| PrepareError::Output {
         path: output.display().to_string(),
@@ -209,7 +216,7 @@ pub fn prepare(
     let song_limits = FetchLimits::songs().allowing_private(allow);
     // The song the one video being prepared draws, when that is all that is needed.
     let drawn = options.only_video.and_then(|i| {
-        let options = super::plan_options(songs.len() + urls.len(), &template);
+        let options = super::plan_options(songs.len() + urls.len(), &template, &artist_scenes);
         plan::choose(manifest.seed, manifest.request.batch as usize, options)
             .get(i)
             .map(|c| c.song)
@@ -258,6 +265,7 @@ pub fn prepare(
         songs,
         face,
         face_name,
+        artist_scenes,
         overlays,
         downloads,
     })

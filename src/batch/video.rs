@@ -137,6 +137,21 @@ pub fn compose(job: &VideoJob) -> Result<Composed, String> {
     let (scene, spot) = if p.malleable || t.scenes.is_empty() {
         // Malleable mode: the face guide itself is the picture.
         (p.face.as_ref().filter(|_| p.malleable), None)
+    } else if !p.artist_scenes.is_empty() {
+        // The artist's own scene, with the template's first face spot.
+        let path = &p.artist_scenes[job.choice.scene % p.artist_scenes.len()];
+        scene_image = crate::compose::load_image(path, crate::compose::ImageLimits::default())
+            .map_err(|e| e.to_string())?;
+        let spot = t
+            .scenes
+            .iter()
+            .find_map(|s| s.face.as_ref())
+            .map(|f| FaceSpot {
+                center_x: f.center[0],
+                center_y: f.center[1],
+                face_height: f.size,
+            });
+        (Some(&scene_image), spot)
     } else {
         let i = job.choice.scene % t.scenes.len();
         scene_image =

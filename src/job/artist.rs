@@ -103,6 +103,24 @@ impl Artist {
     }
 
     /// A context markdown file (`artist.md`, `audience.md`), when present.
+    /// The artist's own scenes, `context/images/scenes/*.{png,jpg,jpeg,webp}`, sorted by name.
+    pub fn scenes(&self) -> Vec<PathBuf> {
+        let Ok(entries) = std::fs::read_dir(self.dir.join("context/images/scenes")) else {
+            return Vec::new();
+        };
+        let mut scenes: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.is_file())
+            .filter(|p| {
+                p.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+                    ["png", "jpg", "jpeg", "webp"].contains(&e.to_ascii_lowercase().as_str())
+                })
+            })
+            .collect();
+        scenes.sort();
+        scenes
+    }
+
     pub fn context(&self, name: &str) -> Option<String> {
         std::fs::read_to_string(self.dir.join("context").join(name)).ok()
     }

@@ -58,21 +58,7 @@ pub struct FaceMesh {
 impl FaceMesh {
     /// Converts and loads FaceMesh from the bytes of its `.tflite` file (already checked).
     pub fn from_tflite(bytes: &[u8]) -> Result<FaceMesh, VisionModelError> {
-        let load = |reason: String| VisionModelError::Load {
-            name: FACE_MESH.name,
-            reason,
-        };
-        let proto = crate::model::tflite::to_onnx(bytes).map_err(|e| load(e.to_string()))?;
-        let tract = |e: TractError| load(format!("{e:#}"));
-        let plan = tract_onnx::onnx()
-            .model_for_proto_model(&proto)
-            .map_err(tract)?
-            .with_input_fact(0, f32::fact([1, SIDE, SIDE, 3]).into())
-            .map_err(tract)?
-            .into_optimized()
-            .map_err(tract)?
-            .into_runnable()
-            .map_err(tract)?;
+        let plan = super::models::tflite_plan(bytes, &FACE_MESH, [1, SIDE, SIDE, 3])?;
         Ok(FaceMesh { plan })
     }
 

@@ -91,37 +91,35 @@ impl Vision {
     }
 
     fn matte_model(&self) -> Result<&MatteModel, VisionModelError> {
-        let loaded = self.matte.get_or_init(|| {
-            let bytes =
-                models::read_checked(&self.dir, &models::U2NETP).map_err(|e| e.to_string())?;
-            MatteModel::from_bytes(&bytes).map_err(|e| e.to_string())
-        });
-        loaded.as_ref().map_err(|reason| VisionModelError::Load {
-            name: models::U2NETP.name,
-            reason: reason.clone(),
-        })
+        self.loaded(&self.matte, models::U2NETP, MatteModel::from_bytes)
     }
 
     fn face_detector(&self) -> Result<&FaceDetector, VisionModelError> {
-        let loaded = self.detector.get_or_init(|| {
-            let bytes = models::read_checked(&self.dir, &models::FACE_DETECTOR)
-                .map_err(|e| e.to_string())?;
-            FaceDetector::from_tflite(&bytes).map_err(|e| e.to_string())
-        });
-        loaded.as_ref().map_err(|reason| VisionModelError::Load {
-            name: models::FACE_DETECTOR.name,
-            reason: reason.clone(),
-        })
+        self.loaded(
+            &self.detector,
+            models::FACE_DETECTOR,
+            FaceDetector::from_tflite,
+        )
     }
 
     fn face_mesh(&self) -> Result<&FaceMesh, VisionModelError> {
-        let loaded = self.mesh.get_or_init(|| {
-            let bytes =
-                models::read_checked(&self.dir, &models::FACE_MESH).map_err(|e| e.to_string())?;
-            FaceMesh::from_tflite(&bytes).map_err(|e| e.to_string())
+        self.loaded(&self.mesh, models::FACE_MESH, FaceMesh::from_tflite)
+    }
+
+    /// The model in `cell`, read, checked and built on first use; a failure is kept, so
+    /// every caller hears it.
+    fn loaded<'a, T>(
+        &self,
+        cell: &'a OnceLock<Result<T, String>>,
+        file: models::ModelFile,
+        build: fn(&[u8]) -> Result<T, VisionModelError>,
+    ) -> Result<&'a T, VisionModelError> {
+        let loaded = cell.get_or_init(|| {
+            let bytes = models::read_checked(&self.dir, &file).map_err(|e| e.to_string())?;
+            build(&bytes).map_err(|e| e.to_string())
         });
         loaded.as_ref().map_err(|reason| VisionModelError::Load {
-            name: models::FACE_MESH.name,
+            name: file.name,
             reason: reason.clone(),
         })
     }

@@ -92,6 +92,30 @@ pub enum VisionModelError {
     Load { name: &'static str, reason: String },
 }
 
+/// A converted TFLite model as a runnable tract plan for an NHWC input of `shape`.
+pub fn tflite_plan(
+    bytes: &[u8],
+    file: &ModelFile,
+    shape: [usize; 4],
+) -> Result<std::sync::Arc<tract_onnx::prelude::TypedSimplePlan>, VisionModelError> {
+    use tract_onnx::prelude::*;
+    let load = |reason: String| VisionModelError::Load {
+        name: file.name,
+        reason,
+    };
+    let proto = crate::model::tflite::to_onnx(bytes).map_err(|e| load(e.to_string()))?;
+    let tract = |e: TractError| load(format!("{e:#}"));
+    tract_onnx::onnx()
+        .model_for_proto_model(&proto)
+        .map_err(tract)?
+        .with_input_fact(0, f32::fact(shape).into())
+        .map_err(tract)?
+        .into_optimized()
+        .map_err(tract)?
+        .into_runnable()
+        .map_err(tract)
+}
+
 /// The folder the vision models are read from: the explicit one, else
 /// `$REELFORGE_VISION_MODELS`, else the folder of the default Whisper model.
 pub fn locate_dir(explicit: Option<&Path>) -> PathBuf {

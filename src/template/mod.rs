@@ -194,6 +194,10 @@ pub struct Template {
     /// 720-wide frame, 0 = sharp).
     #[serde(default)]
     pub scene_blur: f32,
+    /// Whether an artist's own scenes (`context/images/scenes/*`) replace the template's, with
+    /// the first scene's face spot.
+    #[serde(default)]
+    pub uses_artist_scenes: bool,
     /// Folder the template was loaded from; scene files are relative to it.
     #[serde(skip)]
     dir: PathBuf,
@@ -267,6 +271,7 @@ impl Template {
             default_duration_seconds: default_duration(),
             default_lipsync: false,
             scene_blur: 0.0,
+            uses_artist_scenes: false,
             dir: PathBuf::new(),
         }
     }
@@ -544,6 +549,7 @@ fn locate_error(value: &Value) -> Option<String> {
         ("uses_image_overlay", bad::<bool>),
         ("default_duration_seconds", bad::<f32>),
         ("scene_blur", bad::<f32>),
+        ("uses_artist_scenes", bad::<bool>),
     ];
     if let Some(found) = in_object(value, scalar, "") {
         return Some(found);
