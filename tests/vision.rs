@@ -604,3 +604,61 @@ fn an_artists_own_scene_is_used_first() {
         "the artist's magenta scene: {p:?}"
     );
 }
+
+/// Operators and options the MediaPipe models do not use (uneven SAME padding, depth
+/// multiplier, dilation, average pooling, fused activations, MUL/SUB/LOGISTIC/TANH/PADV2,
+/// broadcast constants), in a small model made by `scripts/make-tflite-fixtures.py`,
+/// against the TFLite interpreter's outputs; an operator the converter lacks is named.
+#[test]
+fn the_converter_matches_tflite_beyond_the_face_models() {
+    let data_dir = root().join("tests/data/vision");
+    let bytes = std::fs::read(data_dir.join("synthetic_ops.tflite")).unwrap();
+    let reference = data("synthetic_ops.json");
+    let shape: Vec<usize> = reference["input"]["shape"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_u64().unwrap() as usize)
+        .collect();
+    let proto = reelforge::model::tflite::to_onnx(&bytes).unwrap();
+    let plan = tract_onnx::onnx()
+        .model_for_proto_model(&proto)
+        .unwrap()
+        .with_input_fact(0, f32::fact(&shape).into())
+        .unwrap()
+        .into_optimized()
+        .unwrap()
+        .into_runnable()
+        .unwrap();
+    let n: usize = shape.iter().product();
+    let input: Vec<f32> = (0..n)
+        .map(|i| ((0.01 * i as f64).sin() * 0.9) as f32)
+        .collect();
+    let outs = plan
+        .run(tvec!(Tensor::from_shape(&shape, &input).unwrap().into()))
+        .unwrap();
+    for (out, want) in outs.iter().zip(reference["outputs"].as_array().unwrap()) {
+        let got: Vec<f32> = out
+            .to_plain_array_view::<f32>()
+            .unwrap()
+            .iter()
+            .copied()
+            .collect();
+        let want: Vec<f32> = want["values"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_f64().unwrap() as f32)
+            .collect();
+        assert_eq!(got.len(), want.len());
+        let scale = want.iter().fold(1f32, |m, v| m.max(v.abs()));
+        let diff = got
+            .iter()
+            .zip(&want)
+            .fold(0f32, |m, (a, b)| m.max((a - b).abs()));
+        assert!(diff <= 1e-3 * scale, "max diff {diff}");
+    }
+    let softmax = std::fs::read(data_dir.join("softmax.tflite")).unwrap();
+    let err = reelforge::model::tflite::to_onnx(&softmax).unwrap_err();
+    assert!(err.to_string().contains("SOFTMAX"), "{err}");
+}
