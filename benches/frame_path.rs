@@ -94,6 +94,7 @@ fn bench_frame_path(c: &mut Criterion) {
                     },
                 )),
                 scene_blur: 6.0,
+                sleeve: None,
                 grade: &grade,
             };
             let stage = render::stage(&layers, width, height);

@@ -552,7 +552,7 @@ fn clip_renders_explicit_parts_and_rejects_a_start_past_the_end() {
 }
 
 #[test]
-fn album_imagery_becomes_overlays_when_the_template_uses_no_face() {
+fn album_imagery_takes_the_sleeve_then_the_corner_when_the_template_uses_no_face() {
     let still = |images: Value| {
         let dir = tempfile::tempdir().unwrap();
         let job = manifest(
@@ -570,13 +570,25 @@ fn album_imagery_becomes_overlays_when_the_template_uses_no_face() {
             .to_rgb8()
     };
     let cover = common::artist_dir().join("context/images/face-guide-alt.jpg");
-    let with = still(json!([cover]));
+    let second = common::artist_dir().join("context/images/face-guide.png");
     let without = still(Value::Null);
-    // The overlay's white mount sits 30 px from the top-right corner (square 440..690).
-    let mount = with.get_pixel(441, 31).0;
+    // One image is the featured sleeve in the scene: the corner stays the scene's.
+    let one = still(json!([cover]));
+    let corner_changed = |img: &image::RgbImage| {
+        (40..270)
+            .filter(|&y| img.get_pixel(650, y) != without.get_pixel(650, y))
+            .count()
+    };
+    assert!(
+        corner_changed(&one) < 10,
+        "a lone image is not a corner square"
+    );
+    // A second image goes to the corner: its white mount 30 px from the top-right corner.
+    let two = still(json!([cover, second]));
+    let mount = two.get_pixel(441, 31).0;
     assert!(mount.iter().all(|&c| c >= 240), "white mount: {mount:?}");
-    let differs = (40..270)
-        .filter(|&y| with.get_pixel(565, y) != without.get_pixel(565, y))
-        .count();
-    assert!(differs > 100, "the album image is in the corner");
+    assert!(
+        corner_changed(&two) > 100,
+        "the second image is in the corner"
+    );
 }

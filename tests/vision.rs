@@ -349,6 +349,7 @@ fn captions_never_cover_the_head_of_a_real_portrait() {
                     scene: Some(&scene),
                     subject: Some((&subject, spot)),
                     scene_blur: 0.0,
+                    sleeve: None,
                     grade: &Grade::identity(),
                 };
                 let stage = render::stage(&layers, 720, 1280);
@@ -518,6 +519,7 @@ fn the_mouth_moves_with_the_vocals_in_lipsync_and_not_otherwise() {
             },
         )),
         scene_blur: 0.0,
+        sleeve: None,
         grade: &Grade::identity(),
     };
     let stage = render::stage(&layers, 720, 1280);
@@ -661,4 +663,45 @@ fn the_converter_matches_tflite_beyond_the_face_models() {
     let softmax = std::fs::read(data_dir.join("softmax.tflite")).unwrap();
     let err = reelforge::model::tflite::to_onnx(&softmax).unwrap_err();
     assert!(err.to_string().contains("SOFTMAX"), "{err}");
+}
+
+/// album-record-store: the given image stands in the scene as the featured sleeve, large, not
+/// only as a corner square.
+#[test]
+fn album_imagery_becomes_the_featured_sleeve() {
+    let dir = tempfile::tempdir().unwrap();
+    let art = dir.path().join("cover.png");
+    RgbaImage::from_pixel(300, 300, Rgba([210, 0, 210, 255]))
+        .save(&art)
+        .unwrap();
+    let job = dir.path().join("job.json");
+    let job_json = serde_json::json!({
+        "artist_account_id": "5b0f3c1e-8a2d-4c6b-9e71-2d4f6a8b0c13",
+        "template": "album-record-store",
+        "caption_length": "none",
+        "batch": 3,
+        "images": [art],
+        "artists_root": root().join("fixtures/artists"),
+        "output_dir": dir.path().join("out"),
+        "seed": 5
+    });
+    std::fs::write(&job, job_json.to_string()).unwrap();
+    let out = common::run(common::reelforge().arg("still").arg(&job));
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    for n in 1..=3 {
+        let still = image::open(dir.path().join(format!("out/still-{n}.png")))
+            .unwrap()
+            .into_rgb8();
+        let magenta = still
+            .pixels()
+            .filter(|p| p.0[0] > p.0[1] + 90 && p.0[2] > p.0[1] + 90)
+            .count();
+        let share = magenta as f64 / f64::from(still.width() * still.height());
+        // A 250 px corner square would be 5 % of the frame; the sleeve is far larger.
+        assert!(
+            share > 0.08,
+            "still {n}: the sleeve covers {:.1} %",
+            share * 100.0
+        );
+    }
 }

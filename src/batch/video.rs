@@ -134,6 +134,11 @@ pub fn compose(job: &VideoJob) -> Result<Composed, String> {
     let (width, height) = (job.encode.width, job.encode.height);
 
     let scene_image;
+    let scene_quad = if p.malleable || t.scenes.is_empty() || !p.artist_scenes.is_empty() {
+        None
+    } else {
+        t.scenes[job.choice.scene % t.scenes.len()].sleeve
+    };
     let (scene, spot) = if p.malleable || t.scenes.is_empty() {
         // Malleable mode: the face guide itself is the picture.
         (p.face.as_ref().filter(|_| p.malleable), None)
@@ -165,10 +170,19 @@ pub fn compose(job: &VideoJob) -> Result<Composed, String> {
         (Some(&scene_image), spot)
     };
     let grade = t.style.then(&mood.grade);
-    let overlays: &[image::RgbaImage] = if t.uses_image_overlay || !t.uses_face_guide {
+    let mut overlays: &[image::RgbaImage] = if t.uses_image_overlay || !t.uses_face_guide {
         &p.overlays
     } else {
         &[]
+    };
+    // Album imagery: the first image stands in the scene as the featured sleeve, the rest stay
+    // corner squares.
+    let sleeve = match (scene_quad, overlays.split_first()) {
+        (Some(quad), Some((first, rest))) if !t.uses_face_guide => {
+            overlays = rest;
+            Some((first, quad))
+        }
+        _ => None,
     };
     let pulse = job
         .lipsync
@@ -202,6 +216,7 @@ pub fn compose(job: &VideoJob) -> Result<Composed, String> {
             scene,
             subject: placed,
             scene_blur: t.scene_blur,
+            sleeve,
             grade: &grade,
         },
         width,

@@ -5,6 +5,7 @@
 pub mod grade;
 mod load;
 mod overlay;
+mod sleeve;
 mod subject;
 
 use image::{imageops, RgbaImage};
@@ -12,6 +13,7 @@ use image::{imageops, RgbaImage};
 pub use grade::Grade;
 pub use load::{decode_image, load_image, ImageLimits};
 pub use overlay::{overlay_squares, paint_over};
+pub use sleeve::place_sleeve;
 pub use subject::{frame_subject, place_subject, FaceSpot, Framing, SubjectLayer};
 
 #[derive(Debug, thiserror::Error)]

@@ -88,6 +88,7 @@ pub fn render_clip(spec: &ClipSpec) -> Result<EncodeStats, ClipError> {
             scene: Some(&image),
             subject: None,
             scene_blur: 0.0,
+            sleeve: None,
             grade: &Grade::identity(),
         },
         width,

@@ -33,6 +33,9 @@ pub struct Layers<'a> {
     /// Depth of field: blur radius of the scene behind the subject, in pixels of a
     /// 720-wide frame.
     pub scene_blur: f32,
+    /// A featured record sleeve standing in the scene: the image and its corners as fractions
+    /// of the scene (album imagery).
+    pub sleeve: Option<(&'a RgbaImage, [[f32; 2]; 4])>,
     pub grade: &'a Grade,
 }
 
@@ -50,6 +53,10 @@ pub fn stage(layers: &Layers, width: u32, height: u32) -> Stage {
         Some(scene) => compose::cover(scene, cw, ch),
         None => RgbaImage::from_pixel(cw, ch, image::Rgba([24, 24, 28, 255])),
     };
+    if let Some((art, quad)) = layers.sleeve {
+        let quad = quad.map(|[x, y]| [x * cw as f32, y * ch as f32]);
+        compose::place_sleeve(&mut background, art, quad);
+    }
     let mut subject = None;
     if let Some((person, spot)) = layers.subject {
         let radius = layers.scene_blur * width as f32 / 720.0;

@@ -81,6 +81,10 @@ pub struct Scene {
     /// Where the face guide goes; None for scenes without the artist.
     #[serde(default)]
     pub face: Option<FacePlacement>,
+    /// Where a given image stands as the featured record sleeve: its corners (top-left,
+    /// top-right, bottom-right, bottom-left) as fractions of the scene.
+    #[serde(default)]
+    pub sleeve: Option<[[f32; 2]; 4]>,
 }
 
 /// A named grade variation; each video of a batch draws one.
@@ -379,6 +383,15 @@ impl Template {
                     scene: full,
                 });
             }
+            if let Some(quad) = &scene.sleeve {
+                let inside = |v: f32| v.is_finite() && (0.0..=1.0).contains(&v);
+                if !quad.iter().flatten().all(|&v| inside(v)) {
+                    return Err(invalid(
+                        &format!("scenes[{i}].sleeve"),
+                        "corner fractions must lie in 0..1".into(),
+                    ));
+                }
+            }
             match &scene.face {
                 Some(face) => {
                     let [x, y] = face.center;
@@ -512,6 +525,7 @@ fn locate_error(value: &Value) -> Option<String> {
     const SCENE: Checks = &[
         ("file", bad::<String>),
         ("face", bad::<Option<FacePlacement>>),
+        ("sleeve", bad::<Option<[[f32; 2]; 4]>>),
     ];
     const MOOD: Checks = &[("name", bad::<String>), ("grade", bad::<Grade>)];
     const MOVEMENT: Checks = &[
