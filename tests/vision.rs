@@ -48,18 +48,16 @@ fn load(path: &Path) -> RgbaImage {
     image::open(path).unwrap().into_rgba8()
 }
 
-/// Runs a converted TFLite model on the reference input sin(0.01·i)·0.9 and compares every
-/// recorded statistic with what the TFLite interpreter gave.
-fn check_conversion(file: &models::ModelFile, reference: &str) {
-    let bytes = models::read_checked(&vision_dir(), file).unwrap();
-    let proto = reelforge::model::tflite::to_onnx(&bytes).unwrap();
-    let reference = data(reference);
+/// Converts `bytes` and runs it on the reference input sin(0.01·i)·0.9 of `reference`'s
+/// input shape: every output's values.
+fn run_on_reference_input(bytes: &[u8], reference: &Value) -> Vec<Vec<f32>> {
     let shape: Vec<usize> = reference["input"]["shape"]
         .as_array()
         .unwrap()
         .iter()
         .map(|v| v.as_u64().unwrap() as usize)
         .collect();
+    let proto = reelforge::model::tflite::to_onnx(bytes).unwrap();
     let plan = tract_onnx::onnx()
         .model_for_proto_model(&proto)
         .unwrap()
@@ -76,13 +74,24 @@ fn check_conversion(file: &models::ModelFile, reference: &str) {
     let out = plan
         .run(tvec!(Tensor::from_shape(&shape, &input).unwrap().into()))
         .unwrap();
-    for (got, want) in out.iter().zip(reference["outputs"].as_array().unwrap()) {
-        let values: Vec<f32> = got
-            .to_plain_array_view::<f32>()
-            .unwrap()
-            .iter()
-            .copied()
-            .collect();
+    out.iter()
+        .map(|t| {
+            t.to_plain_array_view::<f32>()
+                .unwrap()
+                .iter()
+                .copied()
+                .collect()
+        })
+        .collect()
+}
+
+/// Runs a converted TFLite model on the reference input and compares every recorded
+/// statistic with what the TFLite interpreter gave.
+fn check_conversion(file: &models::ModelFile, reference: &str) {
+    let bytes = models::read_checked(&vision_dir(), file).unwrap();
+    let reference = data(reference);
+    let outputs = run_on_reference_input(&bytes, &reference);
+    for (values, want) in outputs.iter().zip(reference["outputs"].as_array().unwrap()) {
         let name = want["name"].as_str().unwrap();
         let scale = want["first16"]
             .as_array()
@@ -616,36 +625,8 @@ fn the_converter_matches_tflite_beyond_the_face_models() {
     let data_dir = root().join("tests/data/vision");
     let bytes = std::fs::read(data_dir.join("synthetic_ops.tflite")).unwrap();
     let reference = data("synthetic_ops.json");
-    let shape: Vec<usize> = reference["input"]["shape"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_u64().unwrap() as usize)
-        .collect();
-    let proto = reelforge::model::tflite::to_onnx(&bytes).unwrap();
-    let plan = tract_onnx::onnx()
-        .model_for_proto_model(&proto)
-        .unwrap()
-        .with_input_fact(0, f32::fact(&shape).into())
-        .unwrap()
-        .into_optimized()
-        .unwrap()
-        .into_runnable()
-        .unwrap();
-    let n: usize = shape.iter().product();
-    let input: Vec<f32> = (0..n)
-        .map(|i| ((0.01 * i as f64).sin() * 0.9) as f32)
-        .collect();
-    let outs = plan
-        .run(tvec!(Tensor::from_shape(&shape, &input).unwrap().into()))
-        .unwrap();
-    for (out, want) in outs.iter().zip(reference["outputs"].as_array().unwrap()) {
-        let got: Vec<f32> = out
-            .to_plain_array_view::<f32>()
-            .unwrap()
-            .iter()
-            .copied()
-            .collect();
+    let outputs = run_on_reference_input(&bytes, &reference);
+    for (got, want) in outputs.iter().zip(reference["outputs"].as_array().unwrap()) {
         let want: Vec<f32> = want["values"]
             .as_array()
             .unwrap()
