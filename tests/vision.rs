@@ -268,18 +268,16 @@ fn a_rendered_video_shows_nothing_of_the_portraits_old_background() {
     });
     let face_guide = dir.path().join("on-green.png");
     on_green.save(&face_guide).unwrap();
-    let job = dir.path().join("job.json");
-    let job_json = serde_json::json!({
-        "artist_account_id": "5b0f3c1e-8a2d-4c6b-9e71-2d4f6a8b0c13",
-        "template": "artist-caption-outside",
-        "caption_length": "short",
-        "batch": 1,
-        "images": [face_guide],
-        "artists_root": root().join("fixtures/artists"),
-        "output_dir": dir.path().join("out"),
-        "seed": 3
-    });
-    std::fs::write(&job, job_json.to_string()).unwrap();
+    let job = write_job(
+        dir.path(),
+        serde_json::json!({
+            "template": "artist-caption-outside",
+            "caption_length": "short",
+            "batch": 1,
+            "images": [face_guide],
+            "artists_root": root().join("fixtures/artists")
+        }),
+    );
     let out = common::reelforge()
         .arg("render")
         .arg(&job)
@@ -389,21 +387,33 @@ fn captions_never_cover_the_head_of_a_real_portrait() {
     }
 }
 
-/// A job with `image` as its face guide, for `still`.
-fn still_job(dir: &Path, image: &Path) -> PathBuf {
-    let job = dir.join("job.json");
-    let job_json = serde_json::json!({
+/// Writes a job manifest into `dir` (output in `dir/out`, seed 3) with `fields` set.
+fn write_job(dir: &Path, fields: Value) -> PathBuf {
+    let mut job = serde_json::json!({
         "artist_account_id": "5b0f3c1e-8a2d-4c6b-9e71-2d4f6a8b0c13",
-        "template": "artist-caption-bedroom",
-        "caption_length": "short",
-        "batch": 1,
-        "images": [image],
-        "artists_root": root().join("fixtures/artists"),
         "output_dir": dir.join("out"),
         "seed": 3
     });
-    std::fs::write(&job, job_json.to_string()).unwrap();
-    job
+    for (k, v) in fields.as_object().unwrap() {
+        job[k] = v.clone();
+    }
+    let path = dir.join("job.json");
+    std::fs::write(&path, job.to_string()).unwrap();
+    path
+}
+
+/// A job with `image` as its face guide, for `still`.
+fn still_job(dir: &Path, image: &Path) -> PathBuf {
+    write_job(
+        dir,
+        serde_json::json!({
+            "template": "artist-caption-bedroom",
+            "caption_length": "short",
+            "batch": 1,
+            "images": [image],
+            "artists_root": root().join("fixtures/artists"),
+        }),
+    )
 }
 
 #[test]
@@ -592,17 +602,15 @@ fn an_artists_own_scene_is_used_first() {
     RgbaImage::from_pixel(540, 960, Rgba([200, 0, 200, 255]))
         .save(scenes.join("magenta-room.png"))
         .unwrap();
-    let job = dir.path().join("job.json");
-    let job_json = serde_json::json!({
-        "artist_account_id": "5b0f3c1e-8a2d-4c6b-9e71-2d4f6a8b0c13",
-        "template": "artist-caption-outside",
-        "caption_length": "none",
-        "batch": 1,
-        "artists_root": dir.path().join("artists"),
-        "output_dir": dir.path().join("out"),
-        "seed": 3
-    });
-    std::fs::write(&job, job_json.to_string()).unwrap();
+    let job = write_job(
+        dir.path(),
+        serde_json::json!({
+            "template": "artist-caption-outside",
+            "caption_length": "none",
+            "batch": 1,
+            "artists_root": dir.path().join("artists")
+        }),
+    );
     let out = common::run(common::reelforge().arg("still").arg(&job));
     assert!(out.status.success(), "{}", common::stderr(&out));
     let still = image::open(dir.path().join("out/still-1.png"))
@@ -655,18 +663,17 @@ fn album_imagery_becomes_the_featured_sleeve() {
     RgbaImage::from_pixel(300, 300, Rgba([210, 0, 210, 255]))
         .save(&art)
         .unwrap();
-    let job = dir.path().join("job.json");
-    let job_json = serde_json::json!({
-        "artist_account_id": "5b0f3c1e-8a2d-4c6b-9e71-2d4f6a8b0c13",
-        "template": "album-record-store",
-        "caption_length": "none",
-        "batch": 3,
-        "images": [art],
-        "artists_root": root().join("fixtures/artists"),
-        "output_dir": dir.path().join("out"),
-        "seed": 5
-    });
-    std::fs::write(&job, job_json.to_string()).unwrap();
+    let job = write_job(
+        dir.path(),
+        serde_json::json!({
+            "template": "album-record-store",
+            "caption_length": "none",
+            "batch": 3,
+            "images": [art],
+            "artists_root": root().join("fixtures/artists"),
+            "seed": 5
+        }),
+    );
     let out = common::run(common::reelforge().arg("still").arg(&job));
     assert!(out.status.success(), "{}", common::stderr(&out));
     for n in 1..=3 {
