@@ -98,7 +98,13 @@ fn bench_frame_path(c: &mut Criterion) {
                 grade: &grade,
             };
             let stage = render::stage(&layers, width, height);
-            render::animate(&stage, &[], Some(&caption), (width, height, 30), path, None)
+            render::animate(
+                &stage,
+                (&[], Some(&caption), None),
+                (width, height, 30),
+                path,
+                None,
+            )
         };
         let out = dir.path().join(format!("{width}x{height}.mp4"));
 

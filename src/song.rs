@@ -31,6 +31,8 @@ pub enum SongError {
 #[derive(Debug, Clone)]
 pub struct Song {
     pub path: PathBuf,
+    /// The title in the file's tags (ID3, Vorbis comments, MP4), when it has one.
+    pub tagged_title: Option<String>,
     /// Full-quality decoded audio, for the video's soundtrack and the loudness measure.
     pub audio: Audio,
     /// What Whisper heard.
@@ -93,6 +95,7 @@ impl Analyzer {
         let audio_sha256 = cache::content_hash(&bytes);
         let name = path.display().to_string();
         let ext = path.extension().and_then(|e| e.to_str());
+        let tagged_title = audio::tags::title(&bytes, ext);
         let audio = audio::decode_bytes(bytes, ext, &name, &self.limits)?;
         let key = cache::key(&audio_sha256, &self.model_sha256, self.options.timing);
         let (heard, cache_hit) = self.cache.get_or_insert_with(&key, || {
@@ -121,6 +124,7 @@ impl Analyzer {
         };
         Ok(Song {
             path: path.to_path_buf(),
+            tagged_title,
             audio,
             heard,
             transcript,

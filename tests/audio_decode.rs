@@ -751,3 +751,42 @@ fn damaged_files_never_panic() {
         eprintln!("{file}: {ok} damaged copies decoded, {failed} refused");
     }
 }
+
+#[test]
+fn song_titles_are_read_from_id3_vorbis_and_mp4_tags() {
+    let dir = tempfile::tempdir().unwrap();
+    let formats: [(&str, &[&str]); 4] = [
+        ("mp3", &["-c:a", "libmp3lame"]),
+        ("ogg", &["-c:a", "libvorbis"]),
+        ("flac", &["-c:a", "flac"]),
+        ("m4a", &["-c:a", "aac"]),
+    ];
+    for (ext, codec) in formats {
+        let path = dir.path().join(format!("tagged.{ext}"));
+        let path_str = path.to_str().unwrap();
+        let mut args = vec!["-f", "lavfi", "-i", "sine=frequency=440:duration=1"];
+        args.extend_from_slice(codec);
+        args.extend_from_slice(&["-metadata", "title=Lanterns (Live at Dawn)", path_str]);
+        ffmpeg(&args);
+        let bytes = std::fs::read(&path).unwrap();
+        assert_eq!(
+            tags::title(&bytes, Some(ext)).as_deref(),
+            Some("Lanterns (Live at Dawn)"),
+            "{ext}"
+        );
+        // The same file without tags: no title.
+        let bare = dir.path().join(format!("bare.{ext}"));
+        let bare_str = bare.to_str().unwrap();
+        let mut args = vec!["-i", path_str, "-map_metadata", "-1", "-c", "copy"];
+        if ext == "mp3" {
+            args.extend_from_slice(&["-write_xing", "0", "-id3v2_version", "0"]);
+        }
+        args.push(bare_str);
+        ffmpeg(&args);
+        assert_eq!(
+            tags::title(&std::fs::read(&bare).unwrap(), Some(ext)),
+            None,
+            "{ext}"
+        );
+    }
+}

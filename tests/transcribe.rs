@@ -450,7 +450,7 @@ fn concurrent_runs_share_one_cache_safely() {
 }
 
 #[test]
-fn moments_lists_ranked_windows_that_start_on_words() {
+fn moments_lists_ranked_windows_that_open_just_before_a_line() {
     let (slug, song) = &songs()[0];
     let words: Vec<f64> = json_of(
         &song_command("transcribe", song, shared_cache(), &["--json"]),
@@ -463,19 +463,24 @@ fn moments_lists_ranked_windows_that_start_on_words() {
         .collect();
     let length = 30.81;
 
-    // A 31 s song has room for two 15 s windows that overlap by less than half.
+    // A 31 s song has room for a few distinct windows of about 15 s.
     let v = json_of(
         &song_command("moments", song, shared_cache(), &["--json", "--top", "3"]),
         slug,
     );
     let windows = v.as_array().unwrap();
-    assert_eq!(windows.len(), 2, "{v}");
+    assert!((2..=3).contains(&windows.len()), "{v}");
     let mut last_score = f64::INFINITY;
     for w in windows {
         let start = w["startSeconds"].as_f64().unwrap();
-        assert_eq!(w["durationSeconds"].as_f64().unwrap(), 15.0, "{w}");
-        assert!(words.contains(&start), "{w} does not start on a word");
-        assert!(start + 15.0 <= length + 1e-6, "{w}");
+        let duration = w["durationSeconds"].as_f64().unwrap();
+        assert!((14.0..=16.0).contains(&duration), "{w}");
+        assert!(
+            words.iter().any(|&s| (0.0..=1.0).contains(&(s - start))),
+            "{w} does not open within a second before a word"
+        );
+        assert!(start + duration <= length + 1e-6, "{w}");
+        assert_eq!(w["endsBetweenLines"], true, "{w}");
         let score = w["score"].as_f64().unwrap();
         let parts = w["densityScore"].as_f64().unwrap() + w["energyScore"].as_f64().unwrap();
         assert!(
@@ -501,7 +506,7 @@ fn moments_lists_ranked_windows_that_start_on_words() {
     let o = song_command("moments", song, shared_cache(), &["--clip", "8"]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stdout(&o).starts_with("1. "), "{}", stdout(&o));
-    assert!(stdout(&o).contains(" s + 8.0 s "), "{}", stdout(&o));
+    assert!(stdout(&o).contains(" s + "), "{}", stdout(&o));
     let v = json_of(
         &song_command(
             "moments",
@@ -573,7 +578,12 @@ fn lipsync_puts_sung_windows_before_a_louder_instrumental() {
         stderr(&plain)
     );
     let plain = json_of(&plain, "plain");
-    assert_eq!(plain[0]["startSeconds"], 10.0, "loudness wins: {plain}");
+    // Windows open up to a second before the line.
+    let opens = |v: &serde_json::Value| v[0]["startSeconds"].as_f64().unwrap();
+    assert!(
+        (9.0..10.0).contains(&opens(&plain)),
+        "loudness wins: {plain}"
+    );
     assert_eq!(plain[0]["words"], 1);
     assert_eq!(plain[0]["moodHint"], "intense");
 
@@ -581,7 +591,10 @@ fn lipsync_puts_sung_windows_before_a_louder_instrumental() {
         &song_command("moments", &song, &cache, &["--json", "--lipsync"]),
         "lipsync",
     );
-    assert_eq!(lipsync[0]["startSeconds"], 32.0, "lyrics first: {lipsync}");
+    assert!(
+        (31.0..32.0).contains(&opens(&lipsync)),
+        "lyrics first: {lipsync}"
+    );
     assert_eq!(lipsync[0]["words"], 30);
     assert!(lipsync[0]["score"].as_f64() < plain[0]["score"].as_f64());
 }

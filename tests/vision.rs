@@ -552,8 +552,14 @@ fn the_mouth_moves_with_the_vocals_in_lipsync_and_not_otherwise() {
     };
     // Quiet for a second, then singing at full voice.
     let openings: Vec<f32> = (0..60).map(|i| if i < 30 { 0.0 } else { 1.0 }).collect();
-    let sung = render::animate(&stage, &[], None, (720, 1280, 30), still(), Some(openings));
-    let silent = render::animate(&stage, &[], None, (720, 1280, 30), still(), None);
+    let sung = render::animate(
+        &stage,
+        (&[], None, None),
+        (720, 1280, 30),
+        still(),
+        Some(openings),
+    );
+    let silent = render::animate(&stage, (&[], None, None), (720, 1280, 30), still(), None);
     // The mouth in frame pixels: the camera at rest shows the canvas from its margin on.
     let (mx0, mx1) = (mouth.corners[0][0] - 54.0, mouth.corners[1][0] - 54.0);
     let my = mouth.corners[0][1] - 96.0;

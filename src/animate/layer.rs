@@ -81,39 +81,79 @@ impl Foreground {
 
     /// Blends the layer over `frame` (source-over, premultiplied).
     pub fn blend(&self, frame: &mut Yuv420) {
+        self.blend_part(frame, OPAQUE, 0..usize::MAX, usize::MAX);
+    }
+
+    /// Blends the part of the layer in frame `rows` and left of column `x_end` over `frame`,
+    /// at `opacity` (0 to [`OPAQUE`]). Rows and columns are rounded to even luma pixels so
+    /// chroma stays aligned.
+    pub fn blend_part(
+        &self,
+        frame: &mut Yuv420,
+        opacity: u16,
+        rows: std::ops::Range<usize>,
+        x_end: usize,
+    ) {
+        if opacity == 0 {
+            return;
+        }
         let w = frame.width as usize;
         let rw = self.x1 - self.x0;
-        let rows = (self.y1.min(frame.height as usize)).saturating_sub(self.y0);
-        let cols = (self.x1.min(w)).saturating_sub(self.x0);
-        for ly in 0..rows {
-            let dst = &mut frame.y[(self.y0 + ly) * w + self.x0..][..cols];
-            over(dst, &self.y[ly * rw..][..cols], &self.a[ly * rw..][..cols]);
+        let top = rows.start.max(self.y0) & !1;
+        let bottom = rows.end.min(self.y1).min(frame.height as usize);
+        let right = self.x1.min(w).min(x_end & !1);
+        if bottom <= top || right <= self.x0 {
+            return;
+        }
+        let cols = right - self.x0;
+        for fy in top..bottom {
+            let ly = fy - self.y0;
+            let dst = &mut frame.y[fy * w + self.x0..][..cols];
+            over(
+                dst,
+                &self.y[ly * rw..][..cols],
+                &self.a[ly * rw..][..cols],
+                opacity,
+            );
         }
         let (cw, crw) = (w / 2, rw / 2);
-        for cy in 0..rows / 2 {
-            let at = (self.y0 / 2 + cy) * cw + self.x0 / 2;
+        for fcy in top / 2..bottom.div_ceil(2) {
+            let cy = fcy - self.y0 / 2;
+            let at = fcy * cw + self.x0 / 2;
             let alpha = &self.ac[cy * crw..][..cols / 2];
             over(
                 &mut frame.u[at..][..cols / 2],
                 &self.u[cy * crw..][..cols / 2],
                 alpha,
+                opacity,
             );
             over(
                 &mut frame.v[at..][..cols / 2],
                 &self.v[cy * crw..][..cols / 2],
                 alpha,
+                opacity,
             );
         }
     }
 }
 
-/// dst = src_premultiplied / 255 + dst · (255 − a) / 255, per sample.
-fn over(dst: &mut [u8], src: &[u16], alpha: &[u16]) {
+/// Full opacity for [`Foreground::blend_part`].
+pub const OPAQUE: u16 = 256;
+
+/// dst = src_premultiplied / 255 + dst · (255 − a) / 255, per sample, with source and alpha
+/// scaled by `opacity` / 256.
+fn over(dst: &mut [u8], src: &[u16], alpha: &[u16], opacity: u16) {
+    let o = u32::from(opacity);
     for ((d, &s), &a) in dst.iter_mut().zip(src).zip(alpha) {
         if a == 0 {
             continue;
         }
-        let v = u32::from(s) + u32::from(*d) * (255 - u32::from(a));
+        let (s, a) = if o >= 256 {
+            (u32::from(s), u32::from(a))
+        } else {
+            ((u32::from(s) * o) >> 8, (u32::from(a) * o) >> 8)
+        };
+        let v = s + u32::from(*d) * (255 - a);
         *d = ((v + 127) / 255) as u8;
     }
 }
@@ -142,6 +182,23 @@ mod tests {
         assert_eq!(frame.y[5 * 16 + 5], 235, "white");
         assert_eq!(frame.y[5 * 16 + 9], 16, "untouched");
         assert_eq!(frame.u[2 * 8 + 2], 128);
+    }
+
+    #[test]
+    fn a_part_is_blended_only_in_its_rows_left_of_its_edge_and_at_its_opacity() {
+        let img = RgbaImage::from_pixel(16, 16, Rgba([255, 255, 255, 255]));
+        let fg = Foreground::from_rgba(&img).unwrap();
+        let mut frame = Yuv420::new(16, 16);
+        fg.blend_part(&mut frame, OPAQUE, 4..8, 10);
+        assert_eq!(frame.y[5 * 16 + 5], 235);
+        assert_eq!(frame.y[5 * 16 + 11], 16, "right of the edge");
+        assert_eq!(frame.y[9 * 16 + 5], 16, "below the rows");
+        let mut half = Yuv420::new(16, 16);
+        fg.blend_part(&mut half, OPAQUE / 2, 0..16, 16);
+        assert!((124..=127).contains(&half.y[0]), "{}", half.y[0]);
+        let mut none = Yuv420::new(16, 16);
+        fg.blend_part(&mut none, 0, 0..16, 16);
+        assert_eq!(none.y[0], 16);
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 mod camera;
 mod layer;
+mod lyrics;
 mod mouth;
 mod path;
 mod pulse;
@@ -11,6 +12,7 @@ mod sprite;
 
 pub use camera::{view_mapping, Canvas, Mapping, Scratch};
 pub use layer::Foreground;
+pub use lyrics::{LyricCue, LyricTrack, SweepRow, WordSweep};
 pub use mouth::{mouth_openings, MouthRig};
 pub use path::{CameraPath, Move, View, CANVAS_MARGIN};
 pub use pulse::vocal_envelope;
@@ -28,6 +30,8 @@ pub struct Animation {
     /// The subject's layer, in front of the scene.
     pub subject: Option<Sprite>,
     pub foreground: Option<Foreground>,
+    /// Lyric lines shown in time, over everything else.
+    pub lyrics: Option<LyricTrack>,
     pub path: CameraPath,
     pub width: u32,
     pub height: u32,
@@ -66,6 +70,9 @@ impl Animation {
         }
         if let Some(fg) = &self.foreground {
             fg.blend(out);
+        }
+        if let Some(lyrics) = &self.lyrics {
+            lyrics.draw(t, out);
         }
     }
 

@@ -8,6 +8,7 @@ mod decode;
 mod error;
 pub mod gapless;
 mod resample;
+pub mod tags;
 
 pub use decode::{decode_bytes, decode_file};
 pub use error::AudioError;
@@ -81,6 +82,35 @@ impl Audio {
     }
 }
 
+impl Audio {
+    /// Fades the start in over `fade_in` seconds and the end out over `fade_out` seconds with
+    /// raised-cosine curves (smooth at both ends, so no click). Fades longer than the audio are
+    /// shortened to fit.
+    pub fn fade(&mut self, fade_in: f64, fade_out: f64) {
+        let frames = self.frames();
+        let channels = usize::from(self.channels);
+        let fade_in = seconds_to_frames(fade_in, self.sample_rate).min(frames / 2);
+        let fade_out = seconds_to_frames(fade_out, self.sample_rate).min(frames - fade_in);
+        let gain = |i: usize, n: usize| {
+            let x = (i as f64 + 0.5) / n as f64;
+            (0.5 - 0.5 * (std::f64::consts::PI * x).cos()) as f32
+        };
+        for i in 0..fade_in {
+            let g = gain(i, fade_in);
+            self.samples[i * channels..(i + 1) * channels]
+                .iter_mut()
+                .for_each(|s| *s *= g);
+        }
+        for i in 0..fade_out {
+            let g = gain(fade_out - 1 - i, fade_out);
+            let f = frames - fade_out + i;
+            self.samples[f * channels..(f + 1) * channels]
+                .iter_mut()
+                .for_each(|s| *s *= g);
+        }
+    }
+}
+
 /// Rounds a time to the nearest whole frame; negative, NaN and infinite times give 0 frames
 /// (except +inf, which saturates).
 fn seconds_to_frames(seconds: f64, sample_rate: u32) -> usize {
@@ -135,6 +165,31 @@ mod tests {
             channels,
             samples,
         }
+    }
+
+    #[test]
+    fn fades_rise_from_silence_and_fall_to_it_on_every_channel() {
+        let mut a = Audio {
+            sample_rate: 1000,
+            channels: 2,
+            samples: vec![1.0; 2 * 1000],
+        };
+        a.fade(0.1, 0.3);
+        let left: Vec<f32> = a.samples.iter().step_by(2).copied().collect();
+        assert_eq!(a.samples[0], a.samples[1]);
+        assert!(left[0] < 0.001 && left[999] < 0.001);
+        assert!(left[..100].windows(2).all(|w| w[0] <= w[1]));
+        assert!(left[700..].windows(2).all(|w| w[0] >= w[1]));
+        assert!(left[100..700].iter().all(|&g| g == 1.0));
+        assert!(
+            (left[850] - 0.5).abs() < 0.01,
+            "half way down: {}",
+            left[850]
+        );
+        // Fades longer than the audio fit inside it.
+        let mut short = ramp(1000, 1, 10);
+        short.fade(1.0, 1.0);
+        assert!(short.samples.iter().all(|s| s.is_finite()));
     }
 
     #[test]

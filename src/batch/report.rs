@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::prepare::{Prepared, SongInput};
 use super::video::Made;
+use crate::moment::TimedLine;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -24,6 +25,12 @@ pub struct AudioReport {
     pub duration_seconds: Option<f64>,
     pub clip_lyrics: Option<String>,
     pub clip_mood: Option<String>,
+    /// The clip's lyric lines timed from the video's start, as in `<runId>.vtt`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clip_lines: Option<Vec<TimedLine>>,
+    /// The mood word the music itself suggests (tempo, loudness, brightness).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mood_hint: Option<String>,
 }
 
 /// How the artist was found in the face guide.
@@ -46,6 +53,9 @@ pub struct RunResult {
     pub run_id: String,
     pub status: RunStatus,
     pub video_url: Option<String>,
+    /// The clip's lyrics in time: `<runId>.vtt` (WebVTT) beside the video.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lyrics_url: Option<String>,
     pub caption_text: Option<String>,
     pub audio: AudioReport,
     pub template: Option<String>,
@@ -71,15 +81,25 @@ impl RunResult {
             duration_seconds: None,
             clip_lyrics: None,
             clip_mood: None,
+            clip_lines: None,
+            mood_hint: None,
         };
         let mut subject = None;
+        let mut lyrics_url = None;
         let (status, video_url, caption_text, error) = match outcome {
             Ok(made) => {
                 subject = made.subject.clone();
+                if let Some(title) = &made.song_title {
+                    audio.song_title = title.clone();
+                }
                 audio.start_seconds = Some(round3(made.moment.start_seconds));
                 audio.duration_seconds = Some(round3(made.duration));
                 audio.clip_lyrics = Some(made.moment.clip_lyrics.clone());
                 audio.clip_mood = Some(made.mood.clone());
+                audio.clip_lines = Some(made.moment.lines.clone());
+                audio.mood_hint = Some(made.moment.mood_hint.clone());
+                lyrics_url =
+                    Some(std::path::absolute(made.lyrics_path()).unwrap_or(made.lyrics_path()));
                 let url = std::path::absolute(&made.path).unwrap_or(made.path);
                 (
                     RunStatus::Completed,
@@ -94,6 +114,7 @@ impl RunResult {
             run_id: run_id.to_string(),
             status,
             video_url,
+            lyrics_url: lyrics_url.map(|p| p.display().to_string()),
             caption_text,
             audio,
             template: (!p.malleable).then(|| p.template.id.clone()),
@@ -105,7 +126,10 @@ impl RunResult {
 
     /// This result, marked failed with `error` (its video, if any, is removed).
     pub fn failed(mut self, error: String) -> RunResult {
-        if let Some(url) = self.video_url.take() {
+        for url in [self.video_url.take(), self.lyrics_url.take()]
+            .into_iter()
+            .flatten()
+        {
             let _ = std::fs::remove_file(url);
         }
         self.status = RunStatus::Failed;
@@ -125,6 +149,9 @@ pub struct SummaryEntry {
     pub run_id: String,
     pub status: RunStatus,
     pub video_url: Option<String>,
+    /// The clip's lyrics in time: `<runId>.vtt` (WebVTT) beside the video.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lyrics_url: Option<String>,
     pub caption_text: Option<String>,
     pub error: Option<String>,
 }
@@ -153,6 +180,7 @@ impl BatchSummary {
                 run_id: r.run_id.clone(),
                 status: r.status,
                 video_url: r.video_url.clone(),
+                lyrics_url: r.lyrics_url.clone(),
                 caption_text: r.caption_text.clone(),
                 error: r.error.clone(),
             })

@@ -7,14 +7,32 @@ use crate::caption::{self, CaptionContext, CaptionFont};
 use crate::compose::FaceSpot;
 use crate::encode::EncodeSettings;
 use crate::job::plan::Choice;
+use crate::lyrics::vtt::webvtt;
 use crate::moment::{self, Moment};
 use crate::render::{self, Layers};
 use crate::song::Song;
 use crate::subject::Subject;
+use crate::template::LyricsStyle;
 
 use super::prepare::Prepared;
 use super::report::SubjectReport;
 use super::{Observer, Stage};
+
+/// The smallest box (x, y, w, h) holding both boxes.
+fn union(a: Option<[f32; 4]>, b: Option<[f32; 4]>) -> Option<[f32; 4]> {
+    match (a, b) {
+        (Some([ax, ay, aw, ah]), Some([bx, by, bw, bh])) => {
+            let (x0, y0) = (ax.min(bx), ay.min(by));
+            let (x1, y1) = ((ax + aw).max(bx + bw), (ay + ah).max(by + bh));
+            Some([x0, y0, x1 - x0, y1 - y0])
+        }
+        (a, None) => a,
+        (None, b) => b,
+    }
+}
+
+/// The most distinct moments of a song a batch cycles through.
+const MOMENTS_PER_SONG: usize = 12;
 
 /// Frame sizes: 720×1280, or 1080×1920 upscaled.
 pub fn frame_size(upscale: bool) -> (u32, u32) {
@@ -37,11 +55,20 @@ pub struct Composed {
 #[derive(Debug, Clone)]
 pub struct Made {
     pub path: PathBuf,
+    /// The song's title from its tags, when it has one.
+    pub song_title: Option<String>,
     pub caption: String,
     pub moment: Moment,
     pub duration: f64,
     pub mood: String,
     pub subject: Option<SubjectReport>,
+}
+
+impl Made {
+    /// Where the video's WebVTT lyrics go: beside the MP4, with the same name.
+    pub fn lyrics_path(&self) -> PathBuf {
+        self.path.with_extension("vtt")
+    }
 }
 
 pub struct VideoJob<'a> {
@@ -73,7 +100,27 @@ pub fn make(job: &VideoJob) -> Result<Made, String> {
         &mut report,
     )
     .map_err(|e| e.to_string())?;
+    // The lyrics in time beside the video; without them the run is not complete.
+    if let Err(e) = write_lyrics(&c.made) {
+        let _ = std::fs::remove_file(&job.out);
+        return Err(e);
+    }
     Ok(c.made)
+}
+
+/// `<runId>.vtt` beside the video: the clip's lyric lines as WebVTT, written atomically.
+fn write_lyrics(made: &Made) -> Result<(), String> {
+    let path = made.lyrics_path();
+    let dir = path.parent().unwrap_or(std::path::Path::new("."));
+    let fail = |e: std::io::Error| format!("writing {}: {e}", path.display());
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".tmp-")
+        .suffix(".vtt")
+        .tempfile_in(dir)
+        .map_err(fail)?;
+    std::io::Write::write_all(&mut tmp, webvtt(&made.moment.lines).as_bytes()).map_err(fail)?;
+    tmp.persist(&path).map_err(|e| fail(e.error))?;
+    Ok(())
 }
 
 /// Everything before encoding: moment, caption, layers, camera path.
@@ -83,39 +130,33 @@ pub fn compose(job: &VideoJob) -> Result<Composed, String> {
     let observe = |stage: Stage, fraction: f32| job.observer.stage(job.index, stage, fraction);
     observe(Stage::Composing, 0.0);
 
-    let ranked = moment::rank(
+    // Lipsync videos run a 15 s window; the others the template's length.
+    let options = moment::Options {
+        clip_seconds: if job.lipsync {
+            moment::CLIP_SECONDS
+        } else {
+            f64::from(t.default_duration_seconds)
+        },
+        lipsync: job.lipsync,
+    };
+    let moments = moment::choose(
         &job.song.transcript,
         &job.song.audio,
-        moment::Options {
-            clip_seconds: moment::CLIP_SECONDS,
-            lipsync: job.lipsync,
-        },
+        options,
+        MOMENTS_PER_SONG,
     );
-    let best = moment::distinct(&ranked, crate::job::plan::MOMENT_CHOICES);
-    let moment = best
-        .get(job.choice.moment % best.len().max(1))
+    let moment = moments
+        .get(job.choice.song_use % moments.len().max(1))
         .cloned()
         .ok_or_else(|| "the song has no usable moment".to_string())?;
-    // Lipsync videos run the whole clip; the others the template's length.
-    let duration = if job.lipsync {
-        moment.duration_seconds
-    } else {
-        moment
-            .duration_seconds
-            .min(f64::from(t.default_duration_seconds))
-    };
+    let duration = moment.duration_seconds;
     let fps = job.encode.fps;
     let frames = (duration * f64::from(fps)).round().max(1.0) as usize;
-    let clip = job
+    let mut clip = job
         .song
         .audio
         .slice_seconds(moment.start_seconds, frames as f64 / f64::from(fps));
-    let moment = moment::window(
-        &job.song.transcript,
-        &job.song.audio,
-        moment.start_seconds,
-        duration,
-    );
+    clip.fade(moment::FADE_IN_SECONDS, moment::FADE_OUT_SECONDS);
 
     let mood = &t.moods[job.choice.mood % t.moods.len()];
     let movement = &t.movements[job.choice.movement % t.movements.len()];
@@ -223,16 +264,34 @@ pub fn compose(job: &VideoJob) -> Result<Composed, String> {
         height,
     );
     let head = stage.head_in_frame(&path, width, height);
-    let caption_layer = if caption_text.is_empty() {
+    // Lyrics in time, where the template shows them: clear of the face, and the written
+    // caption (when it stays on screen) clear of both.
+    let lyrics = t.lyrics.map(|display| {
+        let built = render::lyric_track(
+            &moment.lines,
+            display.style == LyricsStyle::Karaoke,
+            job.font,
+            (width, height),
+            head,
+            frames as f32 / fps as f32,
+        );
+        (display, built)
+    });
+    let keep_caption = lyrics.as_ref().is_none_or(|(d, _)| d.with_caption);
+    let caption_layer = if caption_text.is_empty() || !keep_caption {
         None
     } else {
-        let layout = caption::layout_clear_of(&caption_text, width, height, head);
+        let avoid = union(head, lyrics.as_ref().and_then(|(_, b)| b.band));
+        let layout = caption::layout_clear_of(&caption_text, width, height, avoid);
         Some(caption::render_caption(&layout, job.font).image)
     };
     let anim = render::animate(
         &stage,
-        overlays,
-        caption_layer.as_ref(),
+        (
+            overlays,
+            caption_layer.as_ref(),
+            lyrics.map(|(_, b)| b.track),
+        ),
         (width, height, fps),
         path,
         openings,
@@ -252,6 +311,7 @@ pub fn compose(job: &VideoJob) -> Result<Composed, String> {
         clip,
         made: Made {
             path: job.out.clone(),
+            song_title: job.song.tagged_title.clone(),
             caption: caption_text,
             moment,
             duration: frames as f64 / f64::from(fps),

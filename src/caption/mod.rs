@@ -14,7 +14,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 pub use layout::{layout, layout_clear_of, CaptionLayout};
-pub use render::{render_caption, CaptionFont, CaptionLayer};
+pub use render::{render_caption, render_caption_filled, word_spans, CaptionFont, CaptionLayer};
 pub use text::{clean_text, write_caption, CaptionContext};
 
 /// How long a caption should be. Word counts: none → no caption; short ≤ 10; medium 15–30 in one

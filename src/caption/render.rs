@@ -90,6 +90,52 @@ impl CaptionLayer {
 
 /// Renders `layout` as white text with a black border on a transparent `width`×`height` layer.
 pub fn render_caption(layout: &CaptionLayout, font: &CaptionFont) -> CaptionLayer {
+    render_caption_filled(layout, font, [255, 255, 255])
+}
+
+/// The size and left edge of line `i` as [`render_caption`] sets it: a line too wide for the
+/// frame is set smaller rather than cut off.
+fn line_geometry(layout: &CaptionLayout, font: &CaptionFont, line: &str) -> (f32, f32) {
+    let size = layout.font_size.max(1.0);
+    let max_width = layout.width as f32 * MAX_LINE_SHARE - 2.0 * layout.border;
+    let natural = font.text_width(line, size);
+    let line_size = if natural > max_width && natural > 0.0 {
+        size * max_width / natural
+    } else {
+        size
+    };
+    let line_width = font.text_width(line, line_size);
+    (line_size, (layout.width as f32 - line_width) / 2.0)
+}
+
+/// Where each word of each laid-out line is painted: `[x0, x1]` in frame pixels, in reading
+/// order (lines are the layout's, words split on whitespace).
+pub fn word_spans(layout: &CaptionLayout, font: &CaptionFont) -> Vec<Vec<[f32; 2]>> {
+    layout
+        .lines
+        .iter()
+        .map(|line| {
+            let (size, x0) = line_geometry(layout, font, line);
+            let mut spans = Vec::new();
+            let mut from = 0;
+            for word in line.split_whitespace() {
+                let at = from + line[from..].find(word).unwrap_or(0);
+                let left = font.text_width(&line[..at], size);
+                let right = font.text_width(&line[..at + word.len()], size);
+                spans.push([x0 + left, x0 + right]);
+                from = at + word.len();
+            }
+            spans
+        })
+        .collect()
+}
+
+/// Like [`render_caption`] with the glyphs filled in `fill` (RGB) instead of white.
+pub fn render_caption_filled(
+    layout: &CaptionLayout,
+    font: &CaptionFont,
+    fill: [u8; 3],
+) -> CaptionLayer {
     let (w, h) = (layout.width, layout.height);
     let mut image = RgbaImage::new(w, h);
     if w == 0 || h == 0 || layout.lines.iter().all(|l| l.trim().is_empty()) {
@@ -103,18 +149,10 @@ pub fn render_caption(layout: &CaptionLayout, font: &CaptionFont) -> CaptionLaye
     let mut cov = Coverage::new(w as usize, h as usize);
     let size = layout.font_size.max(1.0);
     let pad = (layout.line_height - size) / 2.0;
-    let max_width = w as f32 * MAX_LINE_SHARE - 2.0 * layout.border;
     for (i, line) in layout.lines.iter().enumerate() {
-        let natural = font.text_width(line, size);
-        // A line too wide for the frame is set smaller rather than cut off.
-        let line_size = if natural > max_width && natural > 0.0 {
-            size * max_width / natural
-        } else {
-            size
-        };
+        let (line_size, x0) = line_geometry(layout, font, line);
         let scaled = font.font.as_scaled(PxScale::from(line_size));
-        let (glyphs, line_width) = font.positions(line, line_size);
-        let x0 = (w as f32 - line_width) / 2.0;
+        let (glyphs, _) = font.positions(line, line_size);
         // Centre the glyph box (ascent..descent) in the line box.
         let box_top = layout.line_top(i) + pad + (size - line_size) / 2.0;
         let baseline = box_top + scaled.ascent();
@@ -173,12 +211,13 @@ pub fn render_caption(layout: &CaptionLayout, font: &CaptionFont) -> CaptionLaye
             if alpha <= 1.0 / 512.0 {
                 continue;
             }
-            let value = (255.0 * core / alpha).round().clamp(0.0, 255.0) as u8;
             let a = (255.0 * alpha).round().clamp(0.0, 255.0) as u8;
             if a == 0 {
                 continue;
             }
-            image.put_pixel(x as u32, y as u32, Rgba([value, value, value, a]));
+            let [r, g, b] =
+                fill.map(|c| (f32::from(c) * core / alpha).round().clamp(0.0, 255.0) as u8);
+            image.put_pixel(x as u32, y as u32, Rgba([r, g, b, a]));
             let (x, y) = (x as u32, y as u32);
             painted = Some(match painted {
                 None => (x, y, x, y),

@@ -563,7 +563,7 @@ fn lyric_lines(lyrics: &str) -> Vec<String> {
     let without_cues = remove_bracketed(lyrics);
     let mut pieces: Vec<String> = Vec::new();
     for raw in without_cues.lines() {
-        let line = clean_text(raw);
+        let line = sentence_case(&clean_text(raw));
         for sentence in split_keep(&line, &['.', '!', '?', ';', '…']) {
             let words = sentence.split_whitespace().count();
             let parts = if words > MAX_LYRIC_WORDS {
@@ -624,6 +624,41 @@ fn lyric_lines(lyrics: &str) -> Vec<String> {
         .into_iter()
         .map(|(i, _)| lines[i].0.clone())
         .collect()
+}
+
+/// A line sung in Title Case ("Windows Down On An Empty Road", as Whisper often writes lyrics)
+/// in sentence case; other lines as they are. "I", its contractions and all-capital words
+/// (names such as "NASA") keep their capitals.
+fn sentence_case(line: &str) -> String {
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let starts_upper = |w: &str| {
+        w.chars()
+            .find(|c| c.is_alphabetic())
+            .is_some_and(char::is_uppercase)
+    };
+    if words.len() < 3
+        || !words
+            .iter()
+            .all(|w| starts_upper(w) || !w.chars().any(char::is_alphabetic))
+    {
+        return line.to_string();
+    }
+    words
+        .iter()
+        .enumerate()
+        .map(|(i, w)| {
+            let keep = i == 0
+                || *w == "I"
+                || w.starts_with("I'")
+                || w.chars().skip(1).any(char::is_uppercase);
+            if keep {
+                w.to_string()
+            } else {
+                w.to_lowercase()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Shuffles lines lightly: the hook is drawn from the best few, weighted towards the top, and
@@ -1613,6 +1648,21 @@ fn fix_articles(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn title_case_lyrics_become_sentence_case() {
+        assert_eq!(
+            sentence_case("Windows Down On An Empty Road"),
+            "Windows down on an empty road"
+        );
+        assert_eq!(
+            sentence_case("I Said I'm Flying To NASA Tonight"),
+            "I said I'm flying to NASA tonight"
+        );
+        // Already sentence case, or too short to tell: unchanged.
+        assert_eq!(sentence_case("Hold the Light"), "Hold the Light");
+        assert_eq!(sentence_case("Blue Hour"), "Blue Hour");
+    }
     use std::collections::HashSet;
 
     const LYRICS: &str = "We let the paper lanterns rise tonight\nEvery little light is a wish we made\nHold my hand and watch the river glow\nThe summer air is soft and slow\nWe let the paper lanterns rise tonight";

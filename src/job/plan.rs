@@ -1,11 +1,15 @@
 //! The batch plan: what each video of a batch uses, drawn from a seeded RNG so that the same
 //! manifest and seed always make the same choices.
+//!
+//! Songs, scenes, moods and movements are each dealt from a shuffled deck: every option is used
+//! once before any is used again, then the deck is reshuffled (never opening with the option
+//! that closed the deck before). A video's draws depend only on the seed and its index, so
+//! adding videos to a batch never changes the earlier ones. Moments follow songs: the n-th video
+//! on a song takes that song's n-th distinct moment (see [`Choice::song_use`]).
 
+use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-
-/// How many of a song's best distinct moments a video may draw from.
-pub const MOMENT_CHOICES: usize = 3;
 
 /// One video's draws. Indices point into the batch's songs and the template's lists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -14,8 +18,9 @@ pub struct Choice {
     pub scene: usize,
     pub mood: usize,
     pub movement: usize,
-    /// Which of the song's best distinct moments (0 = best).
-    pub moment: usize,
+    /// How many earlier videos of the batch drew the same song: this video takes that song's
+    /// next distinct moment (0 = its best), wrapping round when the song has no more.
+    pub song_use: usize,
     pub caption_seed: u64,
 }
 
@@ -28,19 +33,51 @@ pub struct Options {
     pub movements: usize,
 }
 
-/// The choices for videos 0..batch. Each video has its own stream, so video 2's draws do not
-/// change when the batch grows.
+/// The decks, one RNG stream family each.
+#[derive(Clone, Copy)]
+enum Deck {
+    Song = 1,
+    Scene = 2,
+    Mood = 3,
+    Movement = 4,
+}
+
+/// The option at position `index` of an endless run of shuffled decks of `n` options.
+fn deal(seed: u64, deck: Deck, n: usize, index: usize) -> usize {
+    let n = n.max(1);
+    let mut previous_last = None;
+    let mut order: Vec<usize> = Vec::new();
+    for round in 0..=index / n {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        rng.set_stream(((deck as u64) << 32) | round as u64);
+        order = (0..n).collect();
+        order.shuffle(&mut rng);
+        // No option twice in a row across a reshuffle.
+        if n > 1 && Some(order[0]) == previous_last {
+            order.swap(0, 1);
+        }
+        previous_last = order.last().copied();
+    }
+    order[index % n]
+}
+
+/// The choices for videos 0..batch.
 pub fn choose(seed: u64, batch: usize, options: Options) -> Vec<Choice> {
+    let mut uses = vec![0usize; options.songs.max(1)];
     (0..batch)
         .map(|i| {
+            let song = deal(seed, Deck::Song, options.songs, i);
+            let song_use = uses[song];
+            uses[song] += 1;
+            // Each video's caption has its own stream, so it too is independent of the batch.
             let mut rng = ChaCha8Rng::seed_from_u64(seed);
             rng.set_stream(i as u64 + 1);
             Choice {
-                song: rng.random_range(0..options.songs.max(1)),
-                scene: rng.random_range(0..options.scenes.max(1)),
-                mood: rng.random_range(0..options.moods.max(1)),
-                movement: rng.random_range(0..options.movements.max(1)),
-                moment: rng.random_range(0..MOMENT_CHOICES),
+                song,
+                scene: deal(seed, Deck::Scene, options.scenes, i),
+                mood: deal(seed, Deck::Mood, options.moods, i),
+                movement: deal(seed, Deck::Movement, options.movements, i),
+                song_use,
                 caption_seed: rng.random(),
             }
         })
@@ -50,6 +87,7 @@ pub fn choose(seed: u64, batch: usize, options: Options) -> Vec<Choice> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::HashSet;
 
     const OPTS: Options = Options {
         songs: 3,
@@ -70,12 +108,53 @@ mod tests {
     }
 
     #[test]
-    fn choices_stay_in_range_and_vary() {
-        let all = choose(1, 30, OPTS);
+    fn every_option_is_used_before_any_repeats() {
+        for seed in 0..20 {
+            let all = choose(seed, 30, OPTS);
+            for (n, pick) in [
+                (3, &(|c: &Choice| c.song) as &dyn Fn(&Choice) -> usize),
+                (3, &|c: &Choice| c.scene),
+                (5, &|c: &Choice| c.mood),
+                (5, &|c: &Choice| c.movement),
+            ] {
+                for deck in all.chunks(n) {
+                    let seen: HashSet<usize> = deck.iter().map(pick).collect();
+                    assert_eq!(seen.len(), deck.len(), "seed {seed}: {all:?}");
+                }
+                for pair in all.windows(2) {
+                    assert_ne!(
+                        pick(&pair[0]),
+                        pick(&pair[1]),
+                        "seed {seed}: a repeat in a row"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn each_video_on_a_song_takes_the_songs_next_moment() {
+        let all = choose(5, 12, OPTS);
+        let pairs: HashSet<(usize, usize)> = all.iter().map(|c| (c.song, c.song_use)).collect();
+        assert_eq!(pairs.len(), 12, "{all:?}");
+        assert!(all.iter().all(|c| c.song_use < 4));
+    }
+
+    #[test]
+    fn a_single_option_is_always_drawn() {
+        let one = Options {
+            songs: 1,
+            scenes: 1,
+            moods: 1,
+            movements: 1,
+        };
+        let all = choose(9, 4, one);
         assert!(all
             .iter()
-            .all(|c| c.song < 3 && c.scene < 3 && c.mood < 5 && c.movement < 5));
-        let songs: std::collections::HashSet<_> = all.iter().map(|c| c.song).collect();
-        assert_eq!(songs.len(), 3, "30 draws reach every song");
+            .all(|c| c.song == 0 && c.scene == 0 && c.mood == 0));
+        assert_eq!(
+            all.iter().map(|c| c.song_use).collect::<Vec<_>>(),
+            [0, 1, 2, 3]
+        );
     }
 }

@@ -96,8 +96,7 @@ pub fn render_clip(spec: &ClipSpec) -> Result<EncodeStats, ClipError> {
     );
     let anim = animate(
         &stage,
-        &[],
-        caption_layer.as_ref(),
+        (&[], caption_layer.as_ref(), None),
         (width, height, fps),
         path,
         None,

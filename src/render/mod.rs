@@ -2,8 +2,10 @@
 //! thread while the encoder compresses them on others.
 
 mod clip;
+mod lyrics;
 
 pub use clip::{render_clip, ClipError, ClipSpec};
+pub use lyrics::{lyric_track, BuiltTrack};
 
 use std::path::Path;
 use std::sync::mpsc;
@@ -11,8 +13,8 @@ use std::sync::mpsc;
 use image::RgbaImage;
 
 use crate::animate::{
-    view_mapping, Animation, CameraPath, Canvas, Foreground, FrameScratch, MouthRig, Sprite,
-    CANVAS_MARGIN,
+    view_mapping, Animation, CameraPath, Canvas, Foreground, FrameScratch, LyricTrack, MouthRig,
+    Sprite, CANVAS_MARGIN,
 };
 use crate::audio::Audio;
 use crate::compose::{self, FaceSpot, Grade, SubjectLayer};
@@ -101,12 +103,11 @@ impl Stage {
     }
 }
 
-/// Turns a stage and the screen-fixed overlays and caption into an animation. With
+/// Turns a stage and the screen-fixed overlays, caption and lyrics into an animation. With
 /// `mouth_openings` (one per frame, 0..1) the subject's mouth moves.
 pub fn animate(
     stage: &Stage,
-    overlays: &[RgbaImage],
-    caption: Option<&RgbaImage>,
+    (overlays, caption, lyrics): (&[RgbaImage], Option<&RgbaImage>, Option<LyricTrack>),
     (width, height, fps): (u32, u32, u32),
     path: CameraPath,
     mouth_openings: Option<Vec<f32>>,
@@ -132,6 +133,7 @@ pub fn animate(
             }
         }),
         foreground: Foreground::from_rgba(&fg),
+        lyrics,
         path,
         width,
         height,

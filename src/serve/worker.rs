@@ -269,17 +269,21 @@ async fn record(app: &App, claimed: &Claimed, work_dir: &Path, ended: Ended) -> 
         return Some((RunState::Failed, None, Some(process_error(&output))));
     };
     if result.status == RunStatus::Completed {
-        let name = format!("{}.mp4", claimed.run.id);
-        let from = work_dir.join(&name);
-        let to = app.files_dir.join(&name);
-        if let Err(e) = tokio::fs::rename(&from, &to).await {
-            return Some((
-                RunState::Failed,
-                None,
-                Some(format!("could not publish the video: {e}")),
-            ));
+        // The lyrics first: a published video always has its lyrics beside it.
+        let lyrics = format!("{}.vtt", claimed.run.id);
+        let video = format!("{}.mp4", claimed.run.id);
+        for name in [&lyrics, &video] {
+            if let Err(e) = tokio::fs::rename(work_dir.join(name), app.files_dir.join(name)).await {
+                let _ = tokio::fs::remove_file(app.files_dir.join(&lyrics)).await;
+                return Some((
+                    RunState::Failed,
+                    None,
+                    Some(format!("could not publish the video: {e}")),
+                ));
+            }
         }
-        result.video_url = Some(format!("{}/files/{name}", app.public_url));
+        result.video_url = Some(format!("{}/files/{video}", app.public_url));
+        result.lyrics_url = Some(format!("{}/files/{lyrics}", app.public_url));
     }
     let state = match result.status {
         RunStatus::Completed => RunState::Completed,

@@ -72,6 +72,27 @@ pub struct FacePlacement {
     pub size: f32,
 }
 
+/// How a template shows the song's lyrics on screen, line by line in time.
+#[derive(Deserialize, Serialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct LyricsDisplay {
+    pub style: LyricsStyle,
+    /// Keep the written caption on screen too; it moves clear of the lyrics. Without it the
+    /// lyrics replace the on-screen caption (the caption text is still written for the post).
+    #[serde(default)]
+    pub with_caption: bool,
+}
+
+/// Lyric line styles.
+#[derive(Deserialize, Serialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LyricsStyle {
+    /// Each line while it is sung.
+    Lines,
+    /// Each line while it is sung, its words lighting up one by one as they are sung.
+    Karaoke,
+}
+
 /// One reference scene of a template.
 #[derive(Deserialize, Serialize, Clone, Debug, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -202,6 +223,9 @@ pub struct Template {
     /// the first scene's face spot.
     #[serde(default)]
     pub uses_artist_scenes: bool,
+    /// Lyrics shown on screen in time with the song; none when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lyrics: Option<LyricsDisplay>,
     /// Folder the template was loaded from; scene files are relative to it.
     #[serde(skip)]
     dir: PathBuf,
@@ -276,6 +300,7 @@ impl Template {
             default_lipsync: false,
             scene_blur: 0.0,
             uses_artist_scenes: false,
+            lyrics: None,
             dir: PathBuf::new(),
         }
     }
@@ -564,6 +589,7 @@ fn locate_error(value: &Value) -> Option<String> {
         ("default_duration_seconds", bad::<f32>),
         ("scene_blur", bad::<f32>),
         ("uses_artist_scenes", bad::<bool>),
+        ("lyrics", bad::<LyricsDisplay>),
     ];
     if let Some(found) = in_object(value, scalar, "") {
         return Some(found);

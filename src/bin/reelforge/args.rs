@@ -360,10 +360,11 @@ pub struct MomentsArgs {
     /// Rank for a lipsync video: windows with lyrics first.
     #[arg(long)]
     pub lipsync: bool,
-    /// How many non-overlapping windows to list.
+    /// How many distinct windows to list (a batch cycles through them in this order).
+    /// Windows that would cut a sung line are listed only when the song has no other kind.
     #[arg(long, value_name = "N", default_value_t = 5)]
     pub top: usize,
-    /// Window length in seconds.
+    /// Window length in seconds: the video's length (8 for most templates, 15 for lipsync).
     #[arg(long, value_name = "SECONDS", default_value_t = 15.0, value_parser = positive_seconds)]
     pub clip: f64,
     /// Print the windows as JSON.

@@ -457,22 +457,29 @@ fn list_moments(explicit_model: Option<&Path>, args: &MomentsArgs) -> Result<()>
         clip_seconds: args.clip,
         lipsync: args.lipsync,
     };
-    let ranked = moment::rank(&song.transcript, &song.audio, options);
-    let top = moment::distinct(&ranked, args.top.max(1));
+    let top = moment::choose(&song.transcript, &song.audio, options, args.top.max(1));
     if args.json {
         println!("{}", serde_json::to_string_pretty(&top)?);
         return Ok(());
     }
     for (i, m) in top.iter().enumerate() {
         println!(
-            "{}. {:>6.2} s + {:.1} s  score {:>5.2} (lyrics {:>4.1}, energy {:>4.1})  {}",
+            "{}. {:>6.2} s + {:.1} s  score {:>5.2} (lyrics {:>4.1}, energy {:>4.1})  {} \
+             ({:.0} bpm, {:.0} Hz){}",
             i + 1,
             m.start_seconds,
             m.duration_seconds,
             m.score,
             m.density_score,
             m.energy_score,
-            m.mood_hint
+            m.mood_hint,
+            m.feel.tempo_bpm,
+            m.feel.brightness_hz,
+            if m.ends_between_lines {
+                ""
+            } else {
+                "  [ends inside a line]"
+            }
         );
         for line in m.clip_lyrics.lines() {
             println!("     {line}");
