@@ -285,6 +285,18 @@ fn a_batch_with_a_callback_thread_is_rendered_served_and_posted_to_slack() {
         let url = run["output"]["videoUrl"].as_str().unwrap().to_string();
         assert!(url.starts_with(&format!("{}/files/", s.url)), "{url}");
         assert!(!run["output"]["captionText"].as_str().unwrap().is_empty());
+        // The lyrics in time are published beside the video.
+        let lyrics = run["output"]["lyricsUrl"].as_str().unwrap();
+        assert_eq!(lyrics, url.replace(".mp4", ".vtt"));
+        let vtt = client().get(lyrics).send().unwrap();
+        assert_eq!(vtt.status().as_u16(), 200);
+        assert!(vtt.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/vtt"));
+        assert!(vtt.text().unwrap().starts_with("WEBVTT\n"));
+        let lines = run["output"]["audio"]["clipLines"].as_array().unwrap();
+        assert!(!lines.is_empty(), "{run}");
         videos.push(url);
     }
 
