@@ -11,6 +11,7 @@ pub mod compose;
 pub mod encode;
 pub mod frame;
 pub mod job;
+pub mod local_file;
 pub mod lyrics;
 pub mod model;
 pub mod moment;

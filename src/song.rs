@@ -152,7 +152,7 @@ fn read_song(path: &Path, max_bytes: u64) -> Result<Vec<u8>, SongError> {
         }
         .into());
     }
-    std::fs::read(path).map_err(io)
+    crate::local_file::read_regular(path, max_bytes).map_err(io)
 }
 
 #[cfg(test)]

@@ -599,3 +599,41 @@ fn album_imagery_takes_the_sleeve_then_the_corner_when_the_template_uses_no_face
         "the second image is in the corner"
     );
 }
+
+#[test]
+fn out_of_range_arguments_are_usage_errors_and_errors_are_said_once() {
+    let cases: [&[&str]; 6] = [
+        &["clip", "--x264-threads", "100000"],
+        &["clip", "--strength", "NaN"],
+        &["clip", "--strength", "1e30"],
+        &["moments", "--top", "0", "song.mp3"],
+        &["api-key", "new", "nope"],
+        &["render", "job.json", "--x264-threads", "100000"],
+    ];
+    for args in cases {
+        let out = common::reelforge().args(args).output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            common::stderr(&out)
+        );
+    }
+
+    // A field error names its field once, not once per layer of the error.
+    let dir = tempfile::tempdir().unwrap();
+    let job = manifest(dir.path(), json!({ "batch": 99 }));
+    let out = render(&job, &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = common::stderr(&out);
+    assert_eq!(err.matches("batch").count(), 1, "{err}");
+
+    // A device is not a song: refused at once, exit 2.
+    let out = common::reelforge()
+        .args(["transcribe", "/dev/zero"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = common::stderr(&out);
+    assert_eq!(err.matches("not a regular file").count(), 1, "{err}");
+}

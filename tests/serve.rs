@@ -767,6 +767,21 @@ fn templates_validate_health_openapi_and_files_answer_as_documented() {
 
     assert_eq!(s.get_as("/files/run_nothing.mp4", &[]).0, 404);
     assert_eq!(s.get_as("/nowhere", &[]).0, 404);
+    // Names the server never publishes are plain 404s: not a 500 for a name too long for the
+    // file system, not a redirect for a dot.
+    let long = format!("/files/{}", "a".repeat(256));
+    for path in [
+        long.as_str(),
+        "/files/.",
+        "/files/..",
+        "/files/runs.db",
+        "/files/",
+    ] {
+        let (status, body) = s.get_as(path, &[]);
+        assert_eq!(status, 404, "{path}");
+        assert_eq!(body["error"], "Not found", "{path}");
+    }
+    assert!(!s.log().contains("ERROR"), "{}", s.log());
 }
 
 #[test]

@@ -651,8 +651,17 @@ fn bad_input_fails_cleanly_naming_the_file() {
         video.to_str().unwrap(),
     ]);
     let missing = d.join("missing.mp3");
+    // Devices and pipes are refused before they are opened: /dev/zero would be read until
+    // memory ran out, and a FIFO would wait for a writer forever.
+    let fifo = d.join("pipe.mp3");
+    assert!(std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    let zero = Path::new("/dev/zero");
 
-    let cases: [(&Path, &[&str], &str); 8] = [
+    let cases: [(&Path, &[&str], &str); 10] = [
         (&empty, &[], "the file is empty"),
         (&text, &[], "not a recognised audio file"),
         (&random, &[], "not a recognised audio file"),
@@ -660,6 +669,8 @@ fn bad_input_fails_cleanly_naming_the_file() {
         (&header_only, &[], "no audio (zero length)"),
         (&video, &[], "no audio track"),
         (&missing, &[], "cannot read the file"),
+        (zero, &[], "not a regular file"),
+        (&fifo, &[], "not a regular file"),
         (flac, &["--max-duration", "10"], "over the limit of 10.0 s"),
     ];
     for (path, args, why) in cases {

@@ -41,7 +41,7 @@ pub fn load_image(path: &Path, limits: ImageLimits) -> Result<RgbaImage, Compose
             max_bytes: limits.max_file_bytes,
         });
     }
-    let bytes = std::fs::read(path).map_err(io)?;
+    let bytes = crate::local_file::read_regular(path, limits.max_file_bytes).map_err(io)?;
     decode_image(&bytes, &name, limits)
 }
 

@@ -24,14 +24,7 @@ const MAX_LYRICS_BYTES: u64 = 1024 * 1024;
 /// Reads a lyrics file: any encoding that is mostly UTF-8 is accepted (stray bytes become U+FFFD
 /// rather than failing the song), and a byte-order mark is dropped.
 pub fn read_lyrics(path: &Path) -> io::Result<String> {
-    let len = std::fs::metadata(path)?.len();
-    if len > MAX_LYRICS_BYTES {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidData,
-            format!("{len} bytes is too large for lyrics (limit {MAX_LYRICS_BYTES})"),
-        ));
-    }
-    let bytes = std::fs::read(path)?;
+    let bytes = crate::local_file::read_regular(path, MAX_LYRICS_BYTES)?;
     let text = String::from_utf8_lossy(&bytes);
     Ok(text.strip_prefix('\u{feff}').unwrap_or(&text).to_owned())
 }

@@ -6,6 +6,7 @@ pub mod api;
 pub mod auth;
 pub mod callback;
 pub mod config;
+mod files;
 mod notify;
 pub mod poller;
 pub mod slack;
@@ -21,7 +22,6 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use axum::Router;
 use tokio::sync::{watch, Notify};
-use tower_http::services::ServeDir;
 
 pub use config::Config;
 use store::{Store, StoreError};
@@ -233,7 +233,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/api/content-agent/callback", post(notify::callback))
         .route("/health", get(api::health))
         .route("/openapi.json", get(api::openapi))
-        .nest_service("/files", ServeDir::new(&app.files_dir))
+        .route("/files/{name}", get(files::file))
         .fallback(api::not_found)
         .layer(DefaultBodyLimit::max(limit))
         .layer(tower_http::catch_panic::CatchPanicLayer::new())

@@ -126,6 +126,7 @@ pub enum ApiKeyCommand {
     /// line for the keys file (only its hash).
     New {
         /// The account the key acts for (UUID).
+        #[arg(value_parser = account_uuid)]
         account: String,
     },
     /// Print the SHA-256 hash of a key read from standard input.
@@ -167,7 +168,7 @@ pub struct ClipArgs {
     #[arg(long, default_value = "push_in", value_parser = ["push_in", "pull_out", "pan_left", "pan_right", "pan_up", "pan_down", "drift", "sway", "breathing"])]
     pub movement: String,
     /// How far the camera moves, 0–1.
-    #[arg(long, default_value_t = 1.0)]
+    #[arg(long, default_value_t = 1.0, value_parser = unit_fraction)]
     pub strength: f32,
     /// Lean the camera in on loud vocals, as lipsync videos do.
     #[arg(long)]
@@ -182,8 +183,8 @@ pub struct ClipArgs {
     #[arg(long, default_value_t = 23, value_parser = clap::value_parser!(u8).range(0..=51))]
     pub crf: u8,
     /// x264 threads [default: x264 decides].
-    #[arg(long, value_name = "N")]
-    pub x264_threads: Option<usize>,
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub x264_threads: Option<u16>,
     /// The MP4 to write (atomically).
     #[arg(long, short, value_name = "FILE")]
     pub out: PathBuf,
@@ -362,8 +363,8 @@ pub struct MomentsArgs {
     pub lipsync: bool,
     /// How many distinct windows to list (a batch cycles through them in this order).
     /// Windows that would cut a sung line are listed only when the song has no other kind.
-    #[arg(long, value_name = "N", default_value_t = 5)]
-    pub top: usize,
+    #[arg(long, value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u16).range(1..=1000))]
+    pub top: u16,
     /// Window length in seconds: the video's length (8 for most templates, 15 for lipsync).
     #[arg(long, value_name = "SECONDS", default_value_t = 15.0, value_parser = positive_seconds)]
     pub clip: f64,
@@ -373,6 +374,21 @@ pub struct MomentsArgs {
 }
 
 /// A number of seconds above zero and below a year.
+/// A number from 0 to 1.
+fn unit_fraction(s: &str) -> Result<f32, String> {
+    match s.trim().parse::<f32>() {
+        Ok(v) if (0.0..=1.0).contains(&v) => Ok(v),
+        _ => Err(format!("{s:?} is not a number from 0 to 1")),
+    }
+}
+
+/// An account id: a UUID, written in lower case.
+fn account_uuid(s: &str) -> Result<String, String> {
+    uuid::Uuid::parse_str(s)
+        .map(|u| u.to_string())
+        .map_err(|_| format!("{s:?} is not an account UUID"))
+}
+
 fn positive_seconds(s: &str) -> Result<f64, String> {
     match s.parse::<f64>() {
         Ok(v) if v.is_finite() && v > 0.0 && v < 365.0 * 86400.0 => Ok(v),

@@ -457,7 +457,12 @@ fn list_moments(explicit_model: Option<&Path>, args: &MomentsArgs) -> Result<()>
         clip_seconds: args.clip,
         lipsync: args.lipsync,
     };
-    let top = moment::choose(&song.transcript, &song.audio, options, args.top.max(1));
+    let top = moment::choose(
+        &song.transcript,
+        &song.audio,
+        options,
+        usize::from(args.top),
+    );
     if args.json {
         println!("{}", serde_json::to_string_pretty(&top)?);
         return Ok(());

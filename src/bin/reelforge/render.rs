@@ -335,7 +335,7 @@ pub fn clip(args: &ClipArgs) -> Result<()> {
             height,
             preset: args.preset.clone(),
             crf: args.crf,
-            threads: args.x264_threads.unwrap_or(0),
+            threads: args.x264_threads.map_or(0, usize::from),
             ..Default::default()
         },
         out: args.out.clone(),

@@ -145,16 +145,10 @@ async fn stop_signal() {
 pub fn api_key(command: &ApiKeyCommand) -> Result<()> {
     match command {
         ApiKeyCommand::New { account } => {
-            if uuid::Uuid::parse_str(account).is_err() {
-                bail!("{account:?} is not an account UUID");
-            }
+            // Checked and lower-cased by the argument parser.
             let key = new_key();
             println!("key: {key}");
-            println!(
-                "keys file line: {} {}",
-                account.to_ascii_lowercase(),
-                hash_key(&key)
-            );
+            println!("keys file line: {account} {}", hash_key(&key));
         }
         ApiKeyCommand::Hash => {
             let mut line = String::new();
