@@ -16,8 +16,8 @@ use sha2::{Digest, Sha256};
 use super::{Timing, Transcript};
 use crate::model::import::hex;
 
-/// Bumped whenever what we store for a key changes (post-processing, fields).
-const FORMAT: u32 = 2;
+/// Bumped whenever what we store for a key changes (decoding, post-processing, fields).
+const FORMAT: u32 = 3;
 
 /// Where transcripts go unless told otherwise: `$REELFORGE_CACHE`, else
 /// `$XDG_CACHE_HOME/reelforge`, else `~/.cache/reelforge`.
