@@ -268,6 +268,16 @@ fn a_batch_of_three_renders_playable_videos_with_results() {
         10,
         "3 videos, 3 lyrics files, 3 run files, results.json: {names:?}"
     );
+    // Every output is as readable as the videos (the umask decides), none private by accident.
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |name: &str| {
+        let meta = std::fs::metadata(dir.path().join("out").join(name)).unwrap();
+        meta.permissions().mode() & 0o777
+    };
+    let video = names.iter().find(|n| n.ends_with(".mp4")).unwrap();
+    for name in &names {
+        assert_eq!(mode(name), mode(video), "{name}");
+    }
 }
 
 #[test]

@@ -380,11 +380,7 @@ pub fn stills(
         let composed = video::compose(job)?;
         let path = out_dir.join(format!("still-{}.png", job.index + 1));
         let image = crate::render::still(&composed.anim, 0);
-        let tmp = tempfile::Builder::new()
-            .prefix(".tmp-")
-            .suffix(".png")
-            .tempfile_in(out_dir)
-            .map_err(|e| e.to_string())?;
+        let tmp = report::output_tempfile(out_dir, ".png").map_err(|e| e.to_string())?;
         image
             .save_with_format(tmp.path(), image::ImageFormat::Png)
             .map_err(|e| format!("{}: {e}", path.display()))?;

@@ -201,16 +201,25 @@ impl BatchSummary {
     }
 }
 
+/// A temporary file in the output folder `dir`, to be renamed into place when complete. It is
+/// created readable as the umask allows, like the videos (a temporary file would otherwise be
+/// private, and so would the output it becomes).
+pub fn output_tempfile(dir: &Path, suffix: &str) -> std::io::Result<tempfile::NamedTempFile> {
+    use std::os::unix::fs::PermissionsExt;
+    tempfile::Builder::new()
+        .prefix(".tmp-")
+        .suffix(suffix)
+        .permissions(std::fs::Permissions::from_mode(0o666))
+        .tempfile_in(dir)
+}
+
 /// Writes pretty JSON to a temporary file beside `path`, then renames it into place.
 pub fn write_json_atomic<T: Serialize>(path: &Path, value: &T) -> std::io::Result<()> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".tmp-")
-        .suffix(".json")
-        .tempfile_in(dir)?;
+    let mut tmp = output_tempfile(dir, ".json")?;
     serde_json::to_writer_pretty(&mut tmp, value)?;
     tmp.write_all(b"\n")?;
     tmp.as_file().sync_all()?;

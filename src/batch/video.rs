@@ -113,11 +113,7 @@ fn write_lyrics(made: &Made) -> Result<(), String> {
     let path = made.lyrics_path();
     let dir = path.parent().unwrap_or(std::path::Path::new("."));
     let fail = |e: std::io::Error| format!("writing {}: {e}", path.display());
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".tmp-")
-        .suffix(".vtt")
-        .tempfile_in(dir)
-        .map_err(fail)?;
+    let mut tmp = super::report::output_tempfile(dir, ".vtt").map_err(fail)?;
     std::io::Write::write_all(&mut tmp, webvtt(&made.moment.lines).as_bytes()).map_err(fail)?;
     tmp.persist(&path).map_err(|e| fail(e.error))?;
     Ok(())
