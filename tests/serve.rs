@@ -531,6 +531,12 @@ fn every_create_error_has_its_status_and_message() {
             "Invalid API key",
         ),
         (vec![("authorization", "Basic abc")], "Bearer"),
+        // A valid key and a second one: which would count is a guess, so neither does.
+        (
+            vec![("x-api-key", KEY), ("x-api-key", "rf_not_a_known_key_000")],
+            "once",
+        ),
+        (vec![("x-api-key", KEY), ("x-api-key", KEY)], "once"),
     ] {
         let (status, answer) = create(&headers, body.clone());
         assert_eq!(status, 401, "{answer}");
@@ -873,4 +879,36 @@ fn every_callback_error_has_its_status_and_a_thread_is_posted_once() {
     let (status, answer) = no_slack.callback(SECRET, &failed);
     assert_eq!(status, 503, "{answer}");
     assert!(answer["error"].as_str().unwrap().contains("Slack"));
+}
+
+#[test]
+fn the_server_refuses_to_start_without_its_models() {
+    let (_dir, data) = data_dir();
+    let missing: [(&[&str], Option<&str>, &str); 2] = [
+        (
+            &["--model", "/nonexistent/ggml-tiny.en.bin"],
+            None,
+            "no Whisper model",
+        ),
+        (&[], Some("/nonexistent/vision"), "vision model"),
+    ];
+    for (args, vision, needle) in missing {
+        let mut cmd = common::reelforge();
+        cmd.args(args)
+            .arg("serve")
+            .arg("--artists")
+            .arg(common::fixtures().join("artists"))
+            .arg("--data")
+            .arg(&data)
+            .args(["--listen", "127.0.0.1:0"])
+            .env(
+                "REELFORGE_API_KEYS",
+                format!("{ACCOUNT}=rf_only_for_this_test_0000"),
+            );
+        if let Some(dir) = vision {
+            cmd.env("REELFORGE_VISION_MODELS", dir);
+        }
+        let out = cmd.output().unwrap();
+        common::assert_fails(&out, 2, &[needle]);
+    }
 }

@@ -72,8 +72,12 @@ pub type ApiResult = Result<Response, ApiError>;
 /// The account a request acts for.
 pub fn account(app: &App, headers: &HeaderMap) -> Result<String, ApiError> {
     let header = |name: &str| {
-        headers
-            .get(name)
+        let mut values = headers.get_all(name).iter();
+        let first = values.next();
+        if values.next().is_some() {
+            return Err(AuthError::Repeated);
+        }
+        first
             .map(|v| v.to_str().map_err(|_| AuthError::Invalid))
             .transpose()
     };

@@ -24,6 +24,9 @@ pub enum AuthError {
     Missing,
     #[error("Send exactly one of x-api-key or Authorization: Bearer, not both")]
     Both,
+    /// The same credential header more than once: which one counts would be a guess.
+    #[error("Send the API key once: one x-api-key or one Authorization header")]
+    Repeated,
     #[error("Authorization must be \"Bearer <API key>\"")]
     NotBearer,
     #[error("Invalid API key")]

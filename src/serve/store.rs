@@ -15,6 +15,12 @@ pub enum StoreError {
         #[source]
         source: rusqlite::Error,
     },
+    #[error("run store {path}: cannot make it private: {source}")]
+    Private {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("run store: {0}")]
     Sql(#[from] rusqlite::Error),
     #[error("callback thread {0} is already used by another batch")]
@@ -195,6 +201,17 @@ impl Store {
             source,
         };
         let conn = Connection::open(path).map_err(open_err)?;
+        // The run history is the operator's: private to the server's user (SQLite gives its
+        // -wal and -shm files the same mode).
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(
+                |source| StoreError::Private {
+                    path: path.display().to_string(),
+                    source,
+                },
+            )?;
+        }
         conn.busy_timeout(std::time::Duration::from_secs(5))
             .map_err(open_err)?;
         // WAL keeps readers off the writer's back; FULL makes every commit durable before the
@@ -562,6 +579,18 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("runs.db")).unwrap();
         (dir, store)
+    }
+
+    #[test]
+    fn the_run_store_is_private_to_the_server() {
+        use std::os::unix::fs::PermissionsExt;
+        let (dir, s) = store();
+        s.create_batch(&batch("b1", &["r1"], None)).unwrap();
+        for entry in std::fs::read_dir(dir.path()).unwrap() {
+            let path = entry.unwrap().path();
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "{}", path.display());
+        }
     }
 
     #[test]

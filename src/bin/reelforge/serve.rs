@@ -49,10 +49,15 @@ fn config(explicit_model: Option<&Path>, args: &ServeArgs) -> Result<Config> {
     };
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     let workers = args.workers.map_or(cores, usize::from);
-    let model = match explicit_model {
-        Some(m) => Some(m.to_path_buf()),
-        None => Some(reelforge::model::resolve(None)?),
-    };
+    // Every run needs the models: a server without them would take runs only to fail each
+    // one, so it does not start.
+    let model = reelforge::model::resolve(explicit_model)?;
+    reelforge::model::inspect_file(&model)?;
+    let vision = reelforge::subject::models::locate_dir(None);
+    for file in reelforge::subject::models::ALL {
+        reelforge::subject::models::read_checked(&vision, &file)?;
+    }
+    let model = Some(model);
     let cache = if args.run.no_cache {
         None
     } else {
