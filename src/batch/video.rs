@@ -277,9 +277,14 @@ pub fn compose(job: &VideoJob) -> Result<Composed, String> {
     let caption_layer = if caption_text.is_empty() || !keep_caption {
         None
     } else {
-        let avoid = union(head, lyrics.as_ref().and_then(|(_, b)| b.band));
-        let layout = caption::layout_clear_of(&caption_text, width, height, avoid);
-        Some(caption::render_caption(&layout, job.font).image)
+        let band = lyrics.as_ref().and_then(|(_, b)| b.band);
+        let layout = caption::layout_clear_of(&caption_text, width, height, union(head, band));
+        // A caption too long to sit clear of both would cover the lyrics: they win on screen
+        // (the caption text is still the post's).
+        let covers_lyrics = band.is_some_and(|[_, y, _, h]| {
+            layout.top_y < y + h && layout.top_y + layout.block_height() > y
+        });
+        (!covers_lyrics).then(|| caption::render_caption(&layout, job.font).image)
     };
     let anim = render::animate(
         &stage,
