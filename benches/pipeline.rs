@@ -83,6 +83,7 @@ fn bench_batch(c: &mut Criterion) {
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     let settings = Settings {
         model,
+        multilingual_model: reelforge::transcribe::language::locate_multilingual(None),
         vision_models: reelforge::subject::models::locate_dir(None),
         cache: Some(cache.path().to_path_buf()),
         threads: ThreadBudget::for_cores(cores, videos),

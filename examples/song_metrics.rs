@@ -76,7 +76,14 @@ fn main() -> Result<()> {
     }
 
     let model = reelforge::model::resolve(model.as_deref())?;
-    let transcriber = Transcriber::load(&model, Options { threads, timing })?;
+    let transcriber = Transcriber::load(
+        &model,
+        Options {
+            threads,
+            timing,
+            language: None,
+        },
+    )?;
     println!(
         "model {}, {threads} threads, timing {timing:?}",
         model.display()

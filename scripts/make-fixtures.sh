@@ -8,6 +8,11 @@
 #   fixtures/artists/lumen-vale/context/images/face-guide-alt.jpg
 #
 # Usage (from the repository root):   bash scripts/make-fixtures.sh
+#   ONLY=<slug> remakes that one song and nothing else.
+#
+# Songs in other languages (for multilingual transcription) go to
+# fixtures/other-languages/<slug>/, outside the artist, so that they do not change which songs
+# the artist's batches draw.
 #
 # Needs: bash, python3 (with pip and venv), espeak-ng, sox, ffmpeg (built with
 # libmp3lame and libvorbis), unzip. On Debian/Ubuntu:
@@ -129,6 +134,7 @@ make_song() {
     local slug="$1" ext="$2" title="$3" voice="$4" wpm="$5" style="$7" pitches chords
     read -r -a pitches <<<"$6"
     read -r -a chords <<<"$8"
+    if [[ -n "${ONLY:-}" && "$slug" != "$ONLY" ]]; then cat >/dev/null; return 0; fi
     local d="$WORK/$slug"; rm -rf "$d"; mkdir -p "$d"
     local dest="$SONGS_DIR/$slug"; mkdir -p "$dest"
 
@@ -248,6 +254,24 @@ Hold the light before it goes
 The blue hour never lasts
 But I will keep it in my heart
 EOF
+
+# Songs in other languages: not the artist's (their batches stay as they are).
+SONGS_DIR="$ROOT/fixtures/other-languages"
+mkdir -p "$SONGS_DIR"
+
+make_song luces-de-verano ogg "Luces de verano" es 140 "48 56 44 52" pluck \
+    "G2,D3,G3,B3 E2,B2,E3,G3 C3,E3,G3,C4 D3,F#3,A3,D4" <<'EOF'
+Bailamos bajo la luna llena
+Las calles cantan con nosotros
+Tu voz es fuego en la noche
+Nunca quiero volver a casa
+Las estrellas bailan sobre el mar
+Mañana será otro día
+EOF
+
+if [[ -n "${ONLY:-}" ]]; then
+    exit 0
+fi
 
 # ---------------------------------------------------------------------------
 # Face guides (scikit-image sample photographs)

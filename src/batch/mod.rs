@@ -18,7 +18,7 @@ use crate::audio::DecodeLimits;
 use crate::caption::CaptionFont;
 use crate::encode::EncodeSettings;
 use crate::job::{self, plan};
-use crate::song::{Analyzer, Song};
+use crate::song::{Analyzer, Song, SongError};
 use crate::subject::{Subject, SubjectCache, Vision};
 use crate::transcribe::{self, cache::TranscriptCache};
 
@@ -143,6 +143,9 @@ mod tests {
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub model: PathBuf,
+    /// Used instead of `model` for a song in another language when `model` is English-only;
+    /// it may not exist.
+    pub multilingual_model: PathBuf,
     /// Folder holding the vision models (person matte, face detector).
     pub vision_models: PathBuf,
     /// Transcript cache folder; `None` transcribes afresh and stores nothing.
@@ -414,16 +417,24 @@ fn analyse_songs(
     choices: &[plan::Choice],
     observer: &dyn Observer,
 ) -> (HashMap<usize, Result<Song, String>>, SongStats) {
+    let language = prepared.manifest.request.language.clone();
     let options = transcribe::Options {
         threads: settings.threads.whisper_threads,
+        language: language.clone(),
         ..transcribe::Options::default()
     };
     let cache = match &settings.cache {
         Some(dir) => TranscriptCache::new(dir.clone()),
         None => TranscriptCache::disabled(),
     };
-    let analyzer = Analyzer::new(&settings.model, options, cache, settings.decode.clone())
-        .map_err(|e| e.to_string());
+    let analyzer = transcribe::language::model_for(
+        language.as_ref(),
+        &settings.model,
+        &settings.multilingual_model,
+    )
+    .map_err(SongError::from)
+    .and_then(|model| Analyzer::new(&model, options, cache, settings.decode.clone()))
+    .map_err(|e| e.to_string());
     let mut out = HashMap::new();
     let mut stats = SongStats::default();
     let mut wanted: Vec<usize> = choices.iter().map(|c| c.song).collect();

@@ -31,6 +31,10 @@ pub struct AudioReport {
     /// The mood word the music itself suggests (tempo, loudness, brightness).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mood_hint: Option<String>,
+    /// The language sung (a Whisper code such as "en" or "es"): the one the request named,
+    /// or the one detected.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
 }
 
 /// How the artist was found in the face guide.
@@ -83,6 +87,7 @@ impl RunResult {
             clip_mood: None,
             clip_lines: None,
             mood_hint: None,
+            language: None,
         };
         let mut subject = None;
         let mut lyrics_url = None;
@@ -98,6 +103,7 @@ impl RunResult {
                 audio.clip_mood = Some(made.mood.clone());
                 audio.clip_lines = Some(made.moment.lines.clone());
                 audio.mood_hint = Some(made.moment.mood_hint.clone());
+                audio.language = made.language.clone();
                 lyrics_url =
                     Some(std::path::absolute(made.lyrics_path()).unwrap_or(made.lyrics_path()));
                 let url = std::path::absolute(&made.path).unwrap_or(made.path);

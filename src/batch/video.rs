@@ -57,6 +57,8 @@ pub struct Made {
     pub path: PathBuf,
     /// The song's title from its tags, when it has one.
     pub song_title: Option<String>,
+    /// The language sung, as Whisper heard or was told it.
+    pub language: Option<String>,
     pub caption: String,
     pub moment: Moment,
     pub duration: f64,
@@ -313,6 +315,7 @@ pub fn compose(job: &VideoJob) -> Result<Composed, String> {
         made: Made {
             path: job.out.clone(),
             song_title: job.song.tagged_title.clone(),
+            language: job.song.transcript.language.clone(),
             caption: caption_text,
             moment,
             duration: frames as f64 / f64::from(fps),

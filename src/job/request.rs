@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{Map, Value};
 
 use crate::caption::CaptionLength;
+use crate::transcribe::Language;
 
 /// Largest batch the API accepts.
 pub const MAX_BATCH: u32 = 30;
@@ -48,6 +49,8 @@ pub struct CreateRequest {
     /// None: the template's default.
     pub lipsync: Option<bool>,
     pub caption_length: CaptionLength,
+    /// The language sung; None: English (the default model's).
+    pub language: Option<Language>,
     pub upscale: bool,
     pub batch: u32,
     /// Empty: every song in the artist's repo is eligible.
@@ -69,6 +72,7 @@ const REQUEST_FIELDS: &[&str] = &[
     "template",
     "lipsync",
     "caption_length",
+    "language",
     "upscale",
     "batch",
     "songs",
@@ -102,6 +106,19 @@ impl CreateRequest {
                 return Err(field_error(
                     "caption_length",
                     "must be one of none, short, medium, long",
+                ))
+            }
+        };
+        let language = match obj.get("language") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) => Some(
+                s.parse::<Language>()
+                    .map_err(|e| field_error("language", e.to_string()))?,
+            ),
+            Some(_) => {
+                return Err(field_error(
+                    "language",
+                    "must be a string: auto or a language code such as es",
                 ))
             }
         };
@@ -153,6 +170,7 @@ impl CreateRequest {
             template,
             lipsync,
             caption_length,
+            language,
             upscale,
             batch,
             songs,
@@ -184,6 +202,7 @@ impl CreateRequest {
             "template": self.template,
             "lipsync": self.lipsync,
             "caption_length": self.caption_length.as_str(),
+            "language": self.language,
             "upscale": self.upscale,
             "batch": self.batch,
             "songs": songs,

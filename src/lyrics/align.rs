@@ -249,6 +249,7 @@ pub fn align_detailed(transcript: &Transcript, lyrics: &str) -> Alignment {
         .join(" ");
     Alignment {
         transcript: Transcript {
+            language: transcript.language.clone(),
             full_lyrics,
             segments,
             words,
@@ -295,6 +296,7 @@ mod tests {
 
     fn heard(words: &[(&str, f64)]) -> Transcript {
         Transcript {
+            language: None,
             full_lyrics: String::new(),
             segments: vec![],
             words: words

@@ -25,79 +25,61 @@ impl Ct2Files {
     /// Reads a wheel (`.whl`/`.zip`), a folder holding `model.bin` (searched a few levels deep),
     /// or a `model.bin` path with `vocabulary.txt` beside it.
     pub fn open(path: &Path) -> Result<Ct2Files, ModelError> {
-        let meta = fs::metadata(path).map_err(|e| ModelError::io(path, e))?;
-        if meta.is_dir() {
-            let bin = find_in_dir(path, 4).ok_or_else(|| ModelError::NoModelInSource {
-                source_path: path.to_path_buf(),
-            })?;
-            return Self::open(&bin);
-        }
-        let mut head = [0u8; 4];
-        let n = fs::File::open(path)
-            .and_then(|mut f| f.read(&mut head))
-            .map_err(|e| ModelError::io(path, e))?;
-        if n == 4 && &head == b"PK\x03\x04" {
-            return Self::open_zip(path);
-        }
-        let vocab_path = path.with_file_name("vocabulary.txt");
-        Ok(Ct2Files {
-            model_bin: read_capped(path)?,
-            vocabulary: fs::read_to_string(&vocab_path)
-                .map_err(|e| ModelError::io(&vocab_path, e))?,
-            origin: path.display().to_string(),
-        })
+        Self::open_all(&[path.to_path_buf()])
     }
 
-    fn open_zip(path: &Path) -> Result<Ct2Files, ModelError> {
-        let file = fs::File::open(path).map_err(|e| ModelError::io(path, e))?;
-        let bad = |e: zip::result::ZipError| ModelError::BadArchive {
-            path: path.to_path_buf(),
-            reason: e.to_string(),
-        };
-        let mut zip = zip::ZipArchive::new(file).map_err(bad)?;
-        let bin_name = zip
-            .file_names()
-            .filter_map(|n| n.ok().map(|n| n.into_owned()))
-            .filter(|n| n.ends_with("/model.bin") || n == "model.bin")
-            .min_by_key(|n| n.len())
-            .ok_or_else(|| ModelError::NoModelInSource {
-                source_path: path.to_path_buf(),
-            })?;
-        let vocab_name = format!(
-            "{}vocabulary.txt",
-            &bin_name[..bin_name.len() - "model.bin".len()]
-        );
-        let mut read = |name: &str| -> Result<Vec<u8>, ModelError> {
-            let entry = zip.by_name(name).map_err(|e| match e {
-                zip::result::ZipError::FileNotFound => ModelError::MissingVocabulary {
-                    source_path: path.to_path_buf(),
-                },
-                e => bad(e),
-            })?;
-            if entry.size() > MAX_MODEL_BYTES {
-                return Err(ModelError::TooLarge {
-                    path: path.join(name),
-                    bytes: entry.size(),
-                });
+    /// Like [`open`](Self::open), for a model whose `model.bin` is split into
+    /// `model.bin.part1`, `model.bin.part2`, … across several sources (packages too large for
+    /// a registry are published this way). The parts are joined in order; a missing part is
+    /// named.
+    pub fn open_all(paths: &[PathBuf]) -> Result<Ct2Files, ModelError> {
+        let mut whole = None;
+        let mut parts: Vec<(u32, Vec<u8>, String)> = Vec::new();
+        let mut vocabulary = None;
+        for path in paths {
+            let found = Found::read(path)?;
+            if let Some(bin) = found.whole {
+                if whole.is_some() || paths.len() > 1 {
+                    return Err(ModelError::Ct2Format(format!(
+                        "{origin} holds a whole model.bin; import it on its own",
+                        origin = bin.1
+                    )));
+                }
+                whole = Some(bin);
             }
-            let mut out = Vec::with_capacity(entry.size() as usize);
-            entry
-                .take(MAX_MODEL_BYTES)
-                .read_to_end(&mut out)
-                .map_err(|e| ModelError::BadArchive {
-                    path: path.to_path_buf(),
-                    reason: format!("{name}: {e}"),
-                })?;
-            Ok(out)
+            parts.extend(found.parts);
+            if vocabulary.is_none() {
+                vocabulary = found.vocabulary;
+            }
+        }
+        let first = paths.first().map(PathBuf::as_path).unwrap_or(Path::new(""));
+        let (model_bin, origin) = match whole {
+            Some(bin) => bin,
+            None if parts.is_empty() => {
+                return Err(ModelError::NoModelInSource {
+                    source_path: first.to_path_buf(),
+                })
+            }
+            None => {
+                let (joined, origin) = join_parts(parts)?;
+                // The last part cannot tell that more were meant to follow it: the joined file
+                // says so by ending early.
+                if let Err(e) = Ct2Model::parse(&joined) {
+                    return Err(ModelError::IncompleteSplit {
+                        given: origin,
+                        reason: e.to_string(),
+                    });
+                }
+                (joined, origin)
+            }
         };
-        let model_bin = read(&bin_name)?;
-        let vocabulary = String::from_utf8(read(&vocab_name)?).map_err(|_| {
-            ModelError::Ct2Format(format!("{vocab_name} in {} is not UTF-8", path.display()))
+        let vocabulary = vocabulary.ok_or_else(|| ModelError::MissingVocabulary {
+            source_path: first.to_path_buf(),
         })?;
         Ok(Ct2Files {
             model_bin,
             vocabulary,
-            origin: format!("{}:{bin_name}", path.display()),
+            origin,
         })
     }
 
@@ -123,21 +105,202 @@ fn read_capped(path: &Path) -> Result<Vec<u8>, ModelError> {
     fs::read(path).map_err(|e| ModelError::io(path, e))
 }
 
-fn find_in_dir(dir: &Path, depth: usize) -> Option<PathBuf> {
-    let direct = dir.join("model.bin");
-    if direct.is_file() {
-        return Some(direct);
+/// What one source holds of a CTranslate2 export: a whole `model.bin` or numbered parts of
+/// one, and perhaps the vocabulary. Each item carries where it was found, for messages.
+#[derive(Default)]
+struct Found {
+    whole: Option<(Vec<u8>, String)>,
+    parts: Vec<(u32, Vec<u8>, String)>,
+    vocabulary: Option<String>,
+}
+
+/// The part number of a `model.bin.partN` file name.
+fn part_number(name: &str) -> Option<u32> {
+    let file = name.rsplit('/').next().unwrap_or(name);
+    file.strip_prefix("model.bin.part")?.parse().ok()
+}
+
+fn is_whole(name: &str) -> bool {
+    name.rsplit('/').next() == Some("model.bin")
+}
+
+impl Found {
+    fn read(path: &Path) -> Result<Found, ModelError> {
+        let meta = fs::metadata(path).map_err(|e| ModelError::io(path, e))?;
+        if meta.is_dir() {
+            let files = files_in_dir(path, 4);
+            let model = files
+                .iter()
+                .filter(|f| {
+                    is_whole(&f.to_string_lossy()) || part_number(&f.to_string_lossy()).is_some()
+                })
+                .min_by_key(|f| f.components().count());
+            let Some(model) = model else {
+                return Err(ModelError::NoModelInSource {
+                    source_path: path.to_path_buf(),
+                });
+            };
+            // Everything beside the shallowest model file: one export, not a stray copy.
+            let dir = model.parent().unwrap_or(path);
+            let mut found = Found::default();
+            for f in files.iter().filter(|f| f.parent() == Some(dir)) {
+                found.add_file(f)?;
+            }
+            return Ok(found);
+        }
+        let mut head = [0u8; 4];
+        let n = fs::File::open(path)
+            .and_then(|mut f| f.read(&mut head))
+            .map_err(|e| ModelError::io(path, e))?;
+        if n == 4 && &head == b"PK\x03\x04" {
+            return Self::read_zip(path);
+        }
+        let mut found = Found::default();
+        found.add_file(path)?;
+        let vocab_path = path.with_file_name("vocabulary.txt");
+        if found.vocabulary.is_none() && vocab_path.is_file() {
+            found.add_file(&vocab_path)?;
+        }
+        if found.whole.is_none() && found.parts.is_empty() {
+            // Any other single file is taken as a model.bin, and its parser judges it.
+            found.whole = Some((read_capped(path)?, path.display().to_string()));
+        }
+        Ok(found)
     }
-    if depth == 0 {
-        return None;
+
+    fn add_file(&mut self, path: &Path) -> Result<(), ModelError> {
+        let name = path.to_string_lossy();
+        let origin = path.display().to_string();
+        if is_whole(&name) {
+            self.whole = Some((read_capped(path)?, origin));
+        } else if let Some(n) = part_number(&name) {
+            self.parts.push((n, read_capped(path)?, origin));
+        } else if name.rsplit('/').next() == Some("vocabulary.txt") {
+            let text = fs::read_to_string(path).map_err(|e| ModelError::io(path, e))?;
+            self.vocabulary = Some(text);
+        }
+        Ok(())
     }
-    let mut subdirs: Vec<PathBuf> = fs::read_dir(dir)
-        .ok()?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_dir())
-        .collect();
-    subdirs.sort();
-    subdirs.iter().find_map(|d| find_in_dir(d, depth - 1))
+
+    fn read_zip(path: &Path) -> Result<Found, ModelError> {
+        let file = fs::File::open(path).map_err(|e| ModelError::io(path, e))?;
+        let bad = |e: zip::result::ZipError| ModelError::BadArchive {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        };
+        let mut zip = zip::ZipArchive::new(file).map_err(bad)?;
+        let names: Vec<String> = zip
+            .file_names()
+            .filter_map(|n| n.ok().map(|n| n.into_owned()))
+            .collect();
+        // The shallowest model file decides the export's folder inside the archive.
+        let Some(model_name) = names
+            .iter()
+            .filter(|n| is_whole(n) || part_number(n).is_some())
+            .min_by_key(|n| n.len())
+        else {
+            return Err(ModelError::NoModelInSource {
+                source_path: path.to_path_buf(),
+            });
+        };
+        let folder = &model_name[..model_name.rfind('/').map_or(0, |i| i + 1)];
+        let mut read = |name: &str| -> Result<Vec<u8>, ModelError> {
+            let entry = zip.by_name(name).map_err(bad)?;
+            if entry.size() > MAX_MODEL_BYTES {
+                return Err(ModelError::TooLarge {
+                    path: path.join(name),
+                    bytes: entry.size(),
+                });
+            }
+            let mut out = Vec::with_capacity(entry.size() as usize);
+            entry
+                .take(MAX_MODEL_BYTES)
+                .read_to_end(&mut out)
+                .map_err(|e| ModelError::BadArchive {
+                    path: path.to_path_buf(),
+                    reason: format!("{name}: {e}"),
+                })?;
+            Ok(out)
+        };
+        let mut found = Found::default();
+        for name in names.iter().filter(|n| {
+            n.strip_prefix(folder)
+                .is_some_and(|rest| !rest.contains('/'))
+        }) {
+            let origin = format!("{}:{name}", path.display());
+            if is_whole(name) {
+                found.whole = Some((read(name)?, origin));
+            } else if let Some(n) = part_number(name) {
+                found.parts.push((n, read(name)?, origin));
+            } else if name.ends_with("vocabulary.txt") {
+                let text = String::from_utf8(read(name)?).map_err(|_| {
+                    ModelError::Ct2Format(format!("{name} in {} is not UTF-8", path.display()))
+                })?;
+                found.vocabulary = Some(text);
+            }
+        }
+        Ok(found)
+    }
+}
+
+/// Joins `model.bin.part1 … partN` in order; every number from 1 to the highest must be there
+/// exactly once.
+fn join_parts(mut parts: Vec<(u32, Vec<u8>, String)>) -> Result<(Vec<u8>, String), ModelError> {
+    parts.sort_by_key(|p| p.0);
+    let highest = parts.last().map_or(0, |p| p.0);
+    for n in 1..=highest {
+        match parts.iter().filter(|p| p.0 == n).count() {
+            1 => {}
+            0 => {
+                return Err(ModelError::MissingPart {
+                    part: n,
+                    of: highest,
+                    given: parts.iter().map(|p| p.2.clone()).collect(),
+                })
+            }
+            _ => {
+                return Err(ModelError::Ct2Format(format!(
+                    "model.bin.part{n} was given more than once"
+                )))
+            }
+        }
+    }
+    if parts.first().is_some_and(|p| p.0 == 0) {
+        return Err(ModelError::Ct2Format(
+            "model.bin parts are numbered from 1".into(),
+        ));
+    }
+    let total = parts.iter().map(|p| p.1.len()).sum();
+    let origin = parts
+        .iter()
+        .map(|p| p.2.as_str())
+        .collect::<Vec<_>>()
+        .join(" + ");
+    let mut joined = Vec::with_capacity(total);
+    for (_, bytes, _) in parts {
+        joined.extend_from_slice(&bytes);
+    }
+    Ok((joined, origin))
+}
+
+/// Files under `dir`, up to `depth` folders down, in a stable order.
+fn files_in_dir(dir: &Path, depth: usize) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let Ok(entries) = fs::read_dir(dir) else {
+        return out;
+    };
+    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    paths.sort();
+    for p in paths {
+        if p.is_dir() {
+            if depth > 0 {
+                out.extend(files_in_dir(&p, depth - 1));
+            }
+        } else {
+            out.push(p);
+        }
+    }
+    out
 }
 
 pub fn hex(bytes: &[u8]) -> String {
@@ -517,11 +680,28 @@ pub struct ImportReport {
     pub summary: ggml::Summary,
 }
 
-/// Converts `source` into a ggml model at `output`, atomically: the file appears complete and
+/// The file name whisper.cpp's own downloads give a model of these hyper-parameters
+/// (`ggml-tiny.en.bin`, `ggml-base.bin`, …): where an import goes when nothing says otherwise.
+pub fn conventional_name(h: &Hparams) -> String {
+    let lang = if h.is_multilingual() { "" } else { ".en" };
+    format!("ggml-{}{lang}.bin", h.size_name())
+}
+
+/// The hyper-parameters of a source, read without converting it.
+pub fn source_hparams(files: &Ct2Files) -> Result<Hparams, ModelError> {
+    hparams_of(&Ct2Model::parse(&files.model_bin)?)
+}
+
+/// Converts `sources` (one export, or the parts of a split one) into a ggml model at `output`, atomically: the file appears complete and
 /// checked, or not at all. An existing output from the same source with the recorded checksum
 /// is kept.
-pub fn import(source: &Path, output: &Path) -> Result<ImportReport, ModelError> {
-    let files = Ct2Files::open(source)?;
+/// `output` None: the models folder, under the model's [`conventional_name`].
+pub fn import(sources: &[PathBuf], output: Option<&Path>) -> Result<ImportReport, ModelError> {
+    let files = Ct2Files::open_all(sources)?;
+    let output = &match output {
+        Some(p) => p.to_path_buf(),
+        None => super::models_dir().join(conventional_name(&source_hparams(&files)?)),
+    };
     let source_sha256 = files.digest();
     let record_file = record_path(output);
     if output.is_file() {

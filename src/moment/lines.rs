@@ -158,6 +158,7 @@ mod tests {
 
     fn transcript() -> Transcript {
         Transcript {
+            language: None,
             full_lyrics: String::new(),
             segments: vec![
                 Segment {

@@ -168,6 +168,18 @@ pub async fn create(
         }
     };
     let req = CreateRequest::from_json(&value, None)?;
+    if let Some(language) = req.language.as_ref().filter(|l| !l.is_english()) {
+        if app.config.render.multilingual_model.is_none() {
+            return Err(FieldError {
+                field: "language".into(),
+                message: format!(
+                    "{language:?}: this server has no multilingual Whisper model, so it takes \
+                     English songs only"
+                ),
+            }
+            .into());
+        }
+    }
     let checked = {
         let (app, req) = (app.clone(), req.clone());
         tokio::task::spawn_blocking(move || batch::check(&req, &app.config.artists, &app.templates))

@@ -27,6 +27,8 @@ pub struct RenderConfig {
     /// The reelforge binary that renders one run per process.
     pub program: PathBuf,
     pub model: Option<PathBuf>,
+    /// The model for songs in other languages; None: the server takes English songs only.
+    pub multilingual_model: Option<PathBuf>,
     /// Transcript cache folder; None: the program's default.
     pub cache: Option<PathBuf>,
     pub assets: Option<PathBuf>,
@@ -83,6 +85,7 @@ impl Config {
             render: RenderConfig {
                 program,
                 model: None,
+                multilingual_model: None,
                 cache: None,
                 assets: None,
                 preset: "veryfast".into(),

@@ -157,6 +157,9 @@ fn command(app: &App, claimed: &Claimed, manifest: &Path) -> Command {
     if let Some(model) = &r.model {
         cmd.arg("--model").arg(model);
     }
+    if let Some(model) = &r.multilingual_model {
+        cmd.arg("--multilingual-model").arg(model);
+    }
     if let Some(cache) = &r.cache {
         cmd.arg("--cache").arg(cache);
     }

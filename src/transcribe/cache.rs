@@ -13,11 +13,11 @@ use std::sync::{Arc, Mutex};
 
 use sha2::{Digest, Sha256};
 
-use super::{Timing, Transcript};
+use super::{Language, Timing, Transcript};
 use crate::model::import::hex;
 
 /// Bumped whenever what we store for a key changes (decoding, post-processing, fields).
-const FORMAT: u32 = 3;
+const FORMAT: u32 = 4;
 
 /// Where transcripts go unless told otherwise: `$REELFORGE_CACHE`, else
 /// `$XDG_CACHE_HOME/reelforge`, else `~/.cache/reelforge`.
@@ -39,10 +39,17 @@ pub fn content_hash(bytes: &[u8]) -> String {
 }
 
 /// The cache key for one transcription.
-pub fn key(audio_sha256: &str, model_sha256: &str, timing: Timing) -> String {
+/// `language` is the one asked for (None: the model's default).
+pub fn key(
+    audio_sha256: &str,
+    model_sha256: &str,
+    timing: Timing,
+    language: Option<&Language>,
+) -> String {
+    let language = language.map_or("default".to_string(), Language::to_string);
     let mut h = Sha256::new();
     h.update(format!(
-        "v{FORMAT}\n{audio_sha256}\n{model_sha256}\n{timing:?}\nen\n"
+        "v{FORMAT}\n{audio_sha256}\n{model_sha256}\n{timing:?}\n{language}\n"
     ));
     hex(&h.finalize())
 }
@@ -152,6 +159,7 @@ mod tests {
 
     fn sample() -> Transcript {
         Transcript {
+            language: None,
             full_lyrics: "hello".into(),
             segments: vec![],
             words: vec![Word {
@@ -215,10 +223,15 @@ mod tests {
 
     #[test]
     fn key_depends_on_every_input() {
-        let base = key("a", "m", Timing::Dtw);
-        assert_ne!(base, key("b", "m", Timing::Dtw));
-        assert_ne!(base, key("a", "n", Timing::Dtw));
-        assert_ne!(base, key("a", "m", Timing::Tokens));
-        assert_eq!(base, key("a", "m", Timing::Dtw));
+        let base = key("a", "m", Timing::Dtw, None);
+        assert_ne!(base, key("b", "m", Timing::Dtw, None));
+        assert_ne!(base, key("a", "n", Timing::Dtw, None));
+        assert_ne!(base, key("a", "m", Timing::Tokens, None));
+        assert_ne!(base, key("a", "m", Timing::Dtw, Some(&Language::Detect)));
+        assert_ne!(
+            key("a", "m", Timing::Dtw, Some(&Language::Code("es"))),
+            key("a", "m", Timing::Dtw, Some(&Language::Code("de")))
+        );
+        assert_eq!(base, key("a", "m", Timing::Dtw, None));
     }
 }

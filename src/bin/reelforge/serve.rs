@@ -2,7 +2,6 @@
 //! the library's server on a tokio runtime.
 
 use std::io::{BufRead, IsTerminal, Write};
-use std::path::Path;
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
@@ -11,7 +10,7 @@ use reelforge::serve::config::{CallbackTarget, Config, RenderConfig, SlackConfig
 use reelforge::serve::Server;
 use reelforge::template::{self, Templates};
 
-use crate::args::{ApiKeyCommand, ServeArgs};
+use crate::args::{ApiKeyCommand, Models, ServeArgs};
 
 /// A secret from the environment: unset and empty are the same.
 fn secret(name: &str) -> Option<String> {
@@ -19,7 +18,7 @@ fn secret(name: &str) -> Option<String> {
 }
 
 /// Resolves the command line and environment into the server's configuration.
-fn config(explicit_model: Option<&Path>, args: &ServeArgs) -> Result<Config> {
+fn config(models: Models, args: &ServeArgs) -> Result<Config> {
     let mut keys = ApiKeys::default();
     if let Some(file) = &args.api_keys_file {
         keys.add_file(file)?;
@@ -51,12 +50,19 @@ fn config(explicit_model: Option<&Path>, args: &ServeArgs) -> Result<Config> {
     let workers = args.workers.map_or(cores, usize::from);
     // Every run needs the models: a server without them would take runs only to fail each
     // one, so it does not start.
-    let model = reelforge::model::resolve(explicit_model)?;
+    let model = reelforge::model::resolve(models.whisper)?;
     reelforge::model::inspect_file(&model)?;
     let vision = reelforge::subject::models::locate_dir(None);
     for file in reelforge::subject::models::ALL {
         reelforge::subject::models::read_checked(&vision, &file)?;
     }
+    // Songs in other languages need a multilingual model: the main one, or the one beside it.
+    let multilingual = reelforge::transcribe::language::model_for(
+        Some(&reelforge::transcribe::Language::Detect),
+        &model,
+        &reelforge::transcribe::language::locate_multilingual(models.multilingual),
+    )
+    .ok();
     let model = Some(model);
     let cache = if args.run.no_cache {
         None
@@ -91,6 +97,7 @@ fn config(explicit_model: Option<&Path>, args: &ServeArgs) -> Result<Config> {
     config.shutdown_grace = Duration::from_secs_f64(args.shutdown_grace);
     config.render = RenderConfig {
         model,
+        multilingual_model: multilingual,
         cache,
         assets: args.run.assets.clone(),
         preset: args.run.preset.clone(),
@@ -103,7 +110,7 @@ fn config(explicit_model: Option<&Path>, args: &ServeArgs) -> Result<Config> {
     Ok(config)
 }
 
-pub fn serve(explicit_model: Option<&Path>, args: &ServeArgs) -> Result<()> {
+pub fn serve(models: Models, args: &ServeArgs) -> Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("REELFORGE_LOG")
@@ -112,7 +119,7 @@ pub fn serve(explicit_model: Option<&Path>, args: &ServeArgs) -> Result<()> {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
         .init();
-    let config = config(explicit_model, args)?;
+    let config = config(models, args)?;
     let assets = args
         .run
         .assets
