@@ -11,7 +11,7 @@ use rand::seq::{IndexedRandom, SliceRandom};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use super::CaptionLength;
+use super::{CaptionLength, Voice};
 use crate::template::CaptionGuide;
 
 /// Everything a caption is written from.
@@ -158,81 +158,6 @@ fn tidy_spacing(text: &str) -> String {
 // ---------------------------------------------------------------------------------------------
 // Material
 
-/// The guide's overall voice, which picks the sentence frames.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Voice {
-    Soft,
-    Bold,
-    Editorial,
-    Crate,
-}
-
-impl Voice {
-    fn from_guide(guide: &CaptionGuide) -> Voice {
-        let text = format!("{} {}", guide.tone, guide.rules.join(" ")).to_lowercase();
-        let score = |words: &[&str]| words.iter().filter(|w| text.contains(*w)).count();
-        let candidates = [
-            (
-                Voice::Bold,
-                score(&[
-                    "hype",
-                    "energetic",
-                    "loud",
-                    "live",
-                    "bold",
-                    "crowd",
-                    "anthem",
-                    "electric",
-                    "euphoric",
-                ]),
-            ),
-            (
-                Voice::Editorial,
-                score(&[
-                    "editorial",
-                    "polished",
-                    "press",
-                    "announce",
-                    "magazine",
-                    "release",
-                    "refined",
-                    "headline",
-                ]),
-            ),
-            (
-                Voice::Crate,
-                score(&[
-                    "crate",
-                    "vinyl",
-                    "record",
-                    "collector",
-                    "nostalg",
-                    "vintage",
-                    "liner",
-                    "sleeve",
-                ]),
-            ),
-            (
-                Voice::Soft,
-                score(&[
-                    "soft", "intimate", "cosy", "cozy", "diary", "gentle", "tender", "quiet",
-                    "warm", "dreamy",
-                ]),
-            ),
-        ];
-        let (voice, best) = candidates
-            .iter()
-            .copied()
-            .max_by_key(|(_, n)| *n)
-            .unwrap_or((Voice::Soft, 0));
-        if best == 0 {
-            Voice::Soft
-        } else {
-            voice
-        }
-    }
-}
-
 /// Everything mined from the context, cleaned and ready to drop into frames.
 struct Material {
     /// Lyric lines, best hook first; no trailing punctuation, no sentence breaks inside.
@@ -319,7 +244,7 @@ impl Material {
             moments,
             artist,
             mood,
-            voice: Voice::from_guide(ctx.guide),
+            voice: ctx.guide.voice,
             lowercase,
             formats: ctx
                 .guide
@@ -1671,6 +1596,7 @@ mod tests {
 
     fn guide() -> CaptionGuide {
         CaptionGuide {
+            voice: Voice::Soft,
             tone: "intimate, cosy, like a note to a friend".into(),
             rules: vec!["No hashtags".into(), "Quote the lyric".into()],
             formats: vec![
@@ -1707,11 +1633,13 @@ mod tests {
             guide(),
             CaptionGuide::default(),
             CaptionGuide {
+                voice: Voice::Bold,
                 tone: "loud, live, energetic".into(),
                 formats: vec!["{lyric}!!! 🔥🔥".into(), "\"{lyric}\" live".into()],
                 ..CaptionGuide::default()
             },
             CaptionGuide {
+                voice: Voice::Editorial,
                 tone: "polished editorial announcement".into(),
                 formats: vec![
                     "{artist}: {lyric}. Out now. Listen everywhere. Tell a friend.".into(),
@@ -1720,6 +1648,7 @@ mod tests {
                 ..CaptionGuide::default()
             },
             CaptionGuide {
+                voice: Voice::Crate,
                 tone: "crate digger, vinyl collector, lowercase".into(),
                 formats: vec!["{theme} on wax".into(), "{unknown} thing".into()],
                 ..CaptionGuide::default()
