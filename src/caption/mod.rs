@@ -15,7 +15,9 @@ use serde::{Deserialize, Serialize};
 
 pub use layout::{layout, layout_clear_of, CaptionLayout};
 pub use render::{render_caption, render_caption_filled, word_spans, CaptionFont, CaptionLayer};
-pub use text::{clean_text, write_caption, CaptionContext, CaptionDataError, PhraseDeal};
+pub use text::{
+    check_data, clean_text, write_caption, CaptionContext, CaptionDataError, PhraseDeal,
+};
 
 /// A template's caption voice: which set of sentence frames (`assets/captions/voices/`) its
 /// captions lean on. Declared by the template's caption guide.

@@ -251,6 +251,13 @@ fn no_flags_over_200_seeded_captions_of_each_length() {
                             .any(|p| p.len() >= 3 && lower.contains(&p.join(" "))),
                     );
                     mined += usize::from(phrases.iter().any(|p| lower.contains(&p.to_lowercase())));
+                    // No word twice in a row inside a sentence ("a a").
+                    for s in sentences(c) {
+                        let w = norm_words(s);
+                        if let Some(pair) = w.windows(2).find(|p| p[0] == p[1]) {
+                            report.push(format!("{id} {length} batch {b}: {pair:?} in {c:?}"));
+                        }
+                    }
                     for f in check_caption(c, lyrics, &phrases, length) {
                         report.push(format!("{id} {length} batch {b}: {f:?} in {c:?}"));
                     }

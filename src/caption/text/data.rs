@@ -492,6 +492,7 @@ mod tests {
         }
         assert!(d.verbs.contains("play"));
         assert!(!data().shared.long_fallback.is_empty());
+        assert_eq!(super::super::check_data(), Ok(()));
     }
 
     /// The embedded files with one of them replaced.

@@ -67,6 +67,12 @@ pub struct PhraseDeal {
     pub slot: usize,
 }
 
+/// Loads and checks the embedded caption data (`assets/captions/`), for a check at start-up;
+/// captions load it on first use and a broken file would otherwise only show then.
+pub fn check_data() -> Result<(), CaptionDataError> {
+    data::load(&data::embedded()).map(|_| ())
+}
+
 /// Writes a caption of the given length. Deterministic for a given seed and deal.
 pub fn write_caption(
     ctx: &CaptionContext,
