@@ -395,13 +395,29 @@ fn flags_a_caption_out_of_range() {
 }
 
 #[test]
-fn voices_sound_different() {
-    let mut by_voice = Vec::new();
+fn every_voice_is_declared_by_a_shipped_template_and_sounds_its_own() {
+    let mut by_voice = std::collections::HashMap::new();
     for text in TEMPLATES {
-        let (id, guide, moods) = template(text);
+        let (_, guide, moods) = template(text);
         let (captions, _) = batch(&guide, &moods, CaptionLength::Long, 0);
-        by_voice.push((id, guide.voice, captions));
+        let openers: std::collections::HashSet<String> = captions
+            .iter()
+            .filter_map(|(c, _)| sentences(c).first().map(|s| s.to_string()))
+            .collect();
+        by_voice.insert(guide.voice, openers);
     }
-    let voices: std::collections::HashSet<_> = by_voice.iter().map(|(_, v, _)| *v).collect();
-    assert_eq!(voices.len(), 4, "every voice is used by a shipped template");
+    assert_eq!(
+        by_voice.len(),
+        4,
+        "every voice is used by a shipped template"
+    );
+    // Each voice opens some story with a sentence of its own.
+    for (voice, openers) in &by_voice {
+        let others: std::collections::HashSet<&String> = by_voice
+            .iter()
+            .filter(|(v, _)| *v != voice)
+            .flat_map(|(_, o)| o)
+            .collect();
+        assert!(openers.iter().any(|o| !others.contains(o)), "{voice:?}");
+    }
 }
