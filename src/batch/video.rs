@@ -169,6 +169,7 @@ pub fn compose(job: &VideoJob) -> Result<Composed, String> {
         },
         p.manifest.request.caption_length,
         job.choice.caption_seed,
+        job.choice.phrases,
     );
     let (width, height) = (job.encode.width, job.encode.height);
 

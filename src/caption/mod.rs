@@ -15,7 +15,38 @@ use serde::{Deserialize, Serialize};
 
 pub use layout::{layout, layout_clear_of, CaptionLayout};
 pub use render::{render_caption, render_caption_filled, word_spans, CaptionFont, CaptionLayer};
-pub use text::{clean_text, write_caption, CaptionContext};
+pub use text::{
+    check_data, clean_text, write_caption, CaptionContext, CaptionDataError, PhraseDeal,
+};
+
+/// A template's caption voice: which set of sentence frames (`assets/captions/voices/`) its
+/// captions lean on. Declared by the template's caption guide.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Voice {
+    /// Intimate and plain, like a note to a friend.
+    #[default]
+    Soft,
+    /// Loud and live, a crowd anthem.
+    Bold,
+    /// Polished, a release announcement.
+    Editorial,
+    /// A record collector talking about a find.
+    Crate,
+}
+
+impl Voice {
+    pub const ALL: [Voice; 4] = [Voice::Soft, Voice::Bold, Voice::Editorial, Voice::Crate];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Voice::Soft => "soft",
+            Voice::Bold => "bold",
+            Voice::Editorial => "editorial",
+            Voice::Crate => "crate",
+        }
+    }
+}
 
 /// How long a caption should be. Word counts: none → no caption; short ≤ 10; medium 15–30 in one
 /// or two sentences; long 40–80, a small story.

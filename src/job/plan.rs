@@ -5,11 +5,16 @@
 //! once before any is used again, then the deck is reshuffled (never opening with the option
 //! that closed the deck before). A video's draws depend only on the seed and its index, so
 //! adding videos to a batch never changes the earlier ones. Moments follow songs: the n-th video
-//! on a song takes that song's n-th distinct moment (see [`Choice::song_use`]).
+//! on a song takes that song's n-th distinct moment (see [`Choice::song_use`]). Captions share
+//! out the phrases mined from the artist's notes the same way: every video holds the batch's
+//! phrase seed and its own slot, so no two captions of a batch use the same phrase (see
+//! [`PhraseDeal`]).
 
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+
+use crate::caption::PhraseDeal;
 
 /// One video's draws. Indices point into the batch's songs and the template's lists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,6 +27,9 @@ pub struct Choice {
     /// next distinct moment (0 = its best), wrapping round when the song has no more.
     pub song_use: usize,
     pub caption_seed: u64,
+    /// The caption's share of the batch's mined phrases: the batch's phrase seed and this
+    /// video's index.
+    pub phrases: PhraseDeal,
 }
 
 /// How many options there are to draw from (each at least 1).
@@ -40,6 +48,8 @@ enum Deck {
     Scene = 2,
     Mood = 3,
     Movement = 4,
+    /// Not a deck: the stream of the batch's caption phrase seed.
+    Phrase = 5,
 }
 
 /// The option at position `index` of an endless run of shuffled decks of `n` options.
@@ -64,6 +74,11 @@ fn deal(seed: u64, deck: Deck, n: usize, index: usize) -> usize {
 /// The choices for videos 0..batch.
 pub fn choose(seed: u64, batch: usize, options: Options) -> Vec<Choice> {
     let mut uses = vec![0usize; options.songs.max(1)];
+    let phrase_seed = {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        rng.set_stream((Deck::Phrase as u64) << 32);
+        rng.random()
+    };
     (0..batch)
         .map(|i| {
             let song = deal(seed, Deck::Song, options.songs, i);
@@ -79,6 +94,10 @@ pub fn choose(seed: u64, batch: usize, options: Options) -> Vec<Choice> {
                 movement: deal(seed, Deck::Movement, options.movements, i),
                 song_use,
                 caption_seed: rng.random(),
+                phrases: PhraseDeal {
+                    seed: phrase_seed,
+                    slot: i,
+                },
             }
         })
         .collect()
@@ -138,6 +157,15 @@ mod tests {
         let pairs: HashSet<(usize, usize)> = all.iter().map(|c| (c.song, c.song_use)).collect();
         assert_eq!(pairs.len(), 12, "{all:?}");
         assert!(all.iter().all(|c| c.song_use < 4));
+    }
+
+    #[test]
+    fn captions_share_one_phrase_deal_with_a_slot_each() {
+        let all = choose(11, 6, OPTS);
+        assert!(all.iter().all(|c| c.phrases.seed == all[0].phrases.seed));
+        let slots: Vec<usize> = all.iter().map(|c| c.phrases.slot).collect();
+        assert_eq!(slots, [0, 1, 2, 3, 4, 5]);
+        assert_ne!(all[0].phrases.seed, choose(12, 1, OPTS)[0].phrases.seed);
     }
 
     #[test]

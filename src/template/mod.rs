@@ -181,6 +181,9 @@ pub struct Movement {
 #[derive(Deserialize, Serialize, Clone, Debug, PartialEq, Default)]
 #[serde(deny_unknown_fields)]
 pub struct CaptionGuide {
+    /// Which sentence frames the captions use.
+    #[serde(default)]
+    pub voice: crate::caption::Voice,
     /// A few words on the voice, e.g. "intimate, soft, lowercase".
     #[serde(default)]
     pub tone: String,
@@ -286,6 +289,7 @@ impl Template {
                 movement("slow pull out", MovementKind::PullOut, 0.35),
             ],
             caption_guide: CaptionGuide {
+                voice: crate::caption::Voice::Soft,
                 tone: "plain, warm, direct".to_string(),
                 rules: vec![
                     "Quote the lyric as sung".to_string(),
@@ -559,6 +563,7 @@ fn locate_error(value: &Value) -> Option<String> {
         ("strength", bad::<f32>),
     ];
     const GUIDE: Checks = &[
+        ("voice", bad::<crate::caption::Voice>),
         ("tone", bad::<String>),
         ("rules", bad::<Vec<String>>),
         ("formats", bad::<Vec<String>>),
@@ -741,6 +746,9 @@ mod tests {
         assert!(store.scenes.iter().all(|s| s.face.is_none()));
         let editorial = templates.get("artist-release-editorial").unwrap();
         assert!(editorial.uses_face_guide && editorial.uses_image_overlay);
+        use crate::caption::Voice::*;
+        let voices: Vec<_> = templates.list().map(|t| t.caption_guide.voice).collect();
+        assert_eq!(voices, [Crate, Soft, Soft, Bold, Editorial], "in id order");
     }
 
     #[test]
@@ -809,6 +817,11 @@ mod tests {
         let (_tmp, dir) = broken_copy(|v| v["moods"][0]["grade"]["contrast"] = Value::from("high"));
         let msg = Template::load(&dir).unwrap_err().to_string();
         assert!(msg.contains("moods[0].grade.contrast"), "{msg}");
+
+        let (_tmp, dir) = broken_copy(|v| v["caption_guide"]["voice"] = Value::from("loud"));
+        let msg = Template::load(&dir).unwrap_err().to_string();
+        assert!(msg.contains("caption_guide.voice"), "{msg}");
+        assert!(msg.contains("unknown variant `loud`"), "{msg}");
 
         let (_tmp, dir) = broken_copy(|v| {
             v.as_object_mut().unwrap().remove("moods");
