@@ -580,9 +580,14 @@ fn every_create_error_has_its_status_and_message() {
             json!({ "artist_account_id": ARTIST, "language": "klingon" }),
             "language",
         ),
+        (
+            json!({ "artist_account_id": ARTIST, "songs": ["https://u:hunter2@example.com/a.mp3"] }),
+            "songs",
+        ),
     ] {
         let (status, answer) = create(&key, fields.to_string());
         assert_eq!(status, 400, "{fields}: {answer}");
+        assert!(!answer.to_string().contains("hunter2"), "{answer}");
         assert_eq!(answer["field"], field, "{answer}");
     }
     // A callback thread needs a callback, which this server does not have.
@@ -936,5 +941,18 @@ fn the_server_refuses_to_start_without_its_models() {
         }
         let out = cmd.output().unwrap();
         common::assert_fails(&out, 2, &[needle]);
+    }
+}
+
+#[test]
+fn serve_help_lists_no_render_only_flags() {
+    let out = common::run(common::reelforge().args(["serve", "--help"]));
+    assert!(out.status.success());
+    let help = common::stdout(&out);
+    for shared in ["--preset", "--x264-threads", "--cache", "--vision-models"] {
+        assert!(help.contains(shared), "{shared} missing:\n{help}");
+    }
+    for render_only in ["--out ", "--seed", "--jobs", "--crf"] {
+        assert!(!help.contains(render_only), "{render_only} listed:\n{help}");
     }
 }

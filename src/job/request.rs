@@ -272,10 +272,36 @@ fn is_url(s: &str) -> bool {
     lower.starts_with("http://") || lower.starts_with("https://")
 }
 
+/// A song or image URL must parse, name a host and carry no credentials: a URL with
+/// `user:password@` would be stored with the batch and written into logs, results and Slack,
+/// so it is refused, and the refusal shows it with the credentials masked.
 fn check_url(field: &str, s: &str) -> Result<(), FieldError> {
+    let shown = redact_userinfo(s);
     match reqwest::Url::parse(s) {
+        Ok(u) if !u.username().is_empty() || u.password().is_some() => Err(field_error(
+            field,
+            format!(
+                "{shown:?} carries credentials (user:password@); give a URL without them, \
+                 such as a signed URL"
+            ),
+        )),
         Ok(u) if u.host_str().is_some_and(|h| !h.is_empty()) => Ok(()),
-        _ => Err(field_error(field, format!("{s:?} is not a valid URL"))),
+        _ => Err(field_error(field, format!("{shown:?} is not a valid URL"))),
+    }
+}
+
+/// The URL with anything between `//` and an `@` in its authority replaced by `***`; works on
+/// text that does not parse as a URL too.
+pub fn redact_userinfo(url: &str) -> String {
+    let Some(start) = url.find("//").map(|i| i + 2) else {
+        return url.to_string();
+    };
+    let authority_end = url[start..]
+        .find(['/', '?', '#'])
+        .map_or(url.len(), |i| start + i);
+    match url[start..authority_end].rfind('@') {
+        Some(at) => format!("{}***{}", &url[..start], &url[start + at..]),
+        None => url.to_string(),
     }
 }
 
@@ -288,6 +314,28 @@ mod tests {
 
     fn err(v: Value) -> FieldError {
         CreateRequest::from_json(&v, None).unwrap_err()
+    }
+
+    #[test]
+    fn credentials_in_urls_are_refused_without_being_echoed() {
+        for (field, url) in [
+            ("songs", "https://user:hunter2@example.com/a.mp3"),
+            ("images", "https://hunter2@example.com/face.png"),
+            ("songs", "https://user:hunter2@"),
+        ] {
+            let e = err(json!({ "artist_account_id": ID, field: [url] }));
+            assert_eq!(e.field, field);
+            assert!(!e.message.contains("hunter2"), "{}", e.message);
+            assert!(e.message.contains("***@"), "{}", e.message);
+        }
+        assert_eq!(
+            redact_userinfo("https://a:b@h.example/p?q=x@y"),
+            "https://***@h.example/p?q=x@y"
+        );
+        assert_eq!(
+            redact_userinfo("https://h.example/p@x"),
+            "https://h.example/p@x"
+        );
     }
 
     #[test]

@@ -343,7 +343,7 @@ pub async fn template(
         .templates
         .get(&id)
         .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "Template not found"))?;
-    let value = serde_json::to_value(t).map_err(ApiError::internal)?;
+    let value = crate::template::to_json(t).map_err(ApiError::internal)?;
     Ok(Json(json!({ "status": "success", "template": value })).into_response())
 }
 

@@ -29,6 +29,8 @@ pub struct RenderConfig {
     pub model: Option<PathBuf>,
     /// The model for songs in other languages; None: the server takes English songs only.
     pub multilingual_model: Option<PathBuf>,
+    /// The vision models' folder; None: the program's default.
+    pub vision_models: Option<PathBuf>,
     /// Transcript cache folder; None: the program's default.
     pub cache: Option<PathBuf>,
     pub assets: Option<PathBuf>,
@@ -86,6 +88,7 @@ impl Config {
                 program,
                 model: None,
                 multilingual_model: None,
+                vision_models: None,
                 cache: None,
                 assets: None,
                 preset: "veryfast".into(),

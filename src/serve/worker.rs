@@ -160,6 +160,9 @@ fn command(app: &App, claimed: &Claimed, manifest: &Path) -> Command {
     if let Some(model) = &r.multilingual_model {
         cmd.arg("--multilingual-model").arg(model);
     }
+    if let Some(dir) = &r.vision_models {
+        cmd.arg("--vision-models").arg(dir);
+    }
     if let Some(cache) = &r.cache {
         cmd.arg("--cache").arg(cache);
     }

@@ -10,6 +10,9 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+mod json;
+pub use json::to_json;
+
 pub use crate::compose::grade::Grade;
 
 /// Why templates could not be loaded or one could not be found.

@@ -130,7 +130,7 @@ pub struct ServeArgs {
     #[arg(long, value_name = "SECONDS", default_value_t = 10.0, value_parser = positive_seconds)]
     pub shutdown_grace: f64,
     #[command(flatten)]
-    pub run: RunArgs,
+    pub node: NodeArgs,
 }
 
 #[derive(Subcommand, Debug)]
@@ -203,7 +203,7 @@ pub struct ClipArgs {
     pub out: PathBuf,
 }
 
-/// Options shared by the commands that run a job manifest.
+/// Options of the commands that run a job manifest.
 #[derive(Args, Debug)]
 pub struct RunArgs {
     /// Output folder [default: the manifest's output_dir].
@@ -215,15 +215,23 @@ pub struct RunArgs {
     /// Videos rendered at once [default: one per core, at most the batch].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
     pub jobs: Option<u16>,
+    /// x264 constant rate factor (0–51, lower is better quality).
+    #[arg(long, default_value_t = 23, value_parser = clap::value_parser!(u8).range(0..=51))]
+    pub crf: u8,
+    #[command(flatten)]
+    pub node: NodeArgs,
+}
+
+/// How this machine renders, shared by `render`, `still`, `run-video` and `serve`: encoder,
+/// caches, assets, network and models.
+#[derive(Args, Debug)]
+pub struct NodeArgs {
     /// x264 threads per video [default: the cores shared among the videos].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
     pub x264_threads: Option<u16>,
     /// x264 preset: ultrafast … veryslow.
     #[arg(long, default_value = "veryfast", value_parser = ["ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow"])]
     pub preset: String,
-    /// x264 constant rate factor (0–51, lower is better quality).
-    #[arg(long, default_value_t = 23, value_parser = clap::value_parser!(u8).range(0..=51))]
-    pub crf: u8,
     /// Transcript cache folder [env: REELFORGE_CACHE; default: ~/.cache/reelforge].
     #[arg(long, value_name = "DIR", conflicts_with = "no_cache")]
     pub cache: Option<PathBuf>,

@@ -79,19 +79,20 @@ fn settings(models: Models, args: &crate::args::RunArgs, videos: usize) -> Resul
         threads.jobs = usize::from(jobs);
         threads.x264_threads = (cores / threads.jobs).max(1);
     }
-    if let Some(x) = args.x264_threads {
+    if let Some(x) = args.node.x264_threads {
         threads.x264_threads = usize::from(x);
     }
-    let cache = (!args.no_cache).then(|| args.cache.clone().unwrap_or_else(cache::default_dir));
+    let cache =
+        (!args.node.no_cache).then(|| args.node.cache.clone().unwrap_or_else(cache::default_dir));
     Ok(Settings {
         model: model::resolve(models.whisper)?,
         multilingual_model: reelforge::transcribe::language::locate_multilingual(
             models.multilingual,
         ),
-        vision_models: reelforge::subject::models::locate_dir(args.vision_models.as_deref()),
+        vision_models: reelforge::subject::models::locate_dir(args.node.vision_models.as_deref()),
         cache,
         threads,
-        preset: args.preset.clone(),
+        preset: args.node.preset.clone(),
         crf: args.crf,
         fps: 30,
         decode: Default::default(),
@@ -109,7 +110,7 @@ fn prepare(
         manifest,
         run.out.as_deref(),
         run.seed,
-        run.assets.as_deref(),
+        run.node.assets.as_deref(),
     )?;
     let settings = settings(models, run, manifest.request.batch as usize)?;
     // A job in a language this node has no model for fails whole, before any work.
@@ -119,7 +120,7 @@ fn prepare(
         &settings.multilingual_model,
     )?;
     let options = batch::PrepareOptions {
-        allow_private_urls: run.allow_private_urls,
+        allow_private_urls: run.node.allow_private_urls,
         only_video,
     };
     let prepared = batch::prepare(manifest, &templates, &options).map_err(JobInputError::from)?;

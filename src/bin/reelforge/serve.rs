@@ -52,7 +52,7 @@ fn config(models: Models, args: &ServeArgs) -> Result<Config> {
     // one, so it does not start.
     let model = reelforge::model::resolve(models.whisper)?;
     reelforge::model::inspect_file(&model)?;
-    let vision = reelforge::subject::models::locate_dir(None);
+    let vision = reelforge::subject::models::locate_dir(args.node.vision_models.as_deref());
     for file in reelforge::subject::models::ALL {
         reelforge::subject::models::read_checked(&vision, &file)?;
     }
@@ -64,11 +64,11 @@ fn config(models: Models, args: &ServeArgs) -> Result<Config> {
     )
     .ok();
     let model = Some(model);
-    let cache = if args.run.no_cache {
+    let cache = if args.node.no_cache {
         None
     } else {
         Some(
-            args.run
+            args.node
                 .cache
                 .clone()
                 .unwrap_or_else(reelforge::transcribe::cache::default_dir),
@@ -92,17 +92,18 @@ fn config(models: Models, args: &ServeArgs) -> Result<Config> {
         api_url: args.slack_api_url.clone(),
         token,
     });
-    config.allow_private_urls = args.run.allow_private_urls;
+    config.allow_private_urls = args.node.allow_private_urls;
     config.body_limit = args.body_limit;
     config.shutdown_grace = Duration::from_secs_f64(args.shutdown_grace);
     config.render = RenderConfig {
         model,
         multilingual_model: multilingual,
+        vision_models: Some(vision),
         cache,
-        assets: args.run.assets.clone(),
-        preset: args.run.preset.clone(),
+        assets: args.node.assets.clone(),
+        preset: args.node.preset.clone(),
         x264_threads: args
-            .run
+            .node
             .x264_threads
             .map_or((cores / workers).max(1), usize::from),
         ..config.render
@@ -121,7 +122,7 @@ pub fn serve(models: Models, args: &ServeArgs) -> Result<()> {
         .init();
     let config = config(models, args)?;
     let assets = args
-        .run
+        .node
         .assets
         .clone()
         .unwrap_or_else(template::default_assets_dir);
