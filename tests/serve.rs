@@ -434,7 +434,9 @@ fn a_batch_past_its_callback_timeout_is_reported_as_timed_out() {
         (!m.is_empty()).then_some(m)
     });
     assert!(
-        messages[0].2.starts_with("Content generation timed out"),
+        messages[0]
+            .2
+            .starts_with("Content generation timed out after 0.3 seconds"),
         "{messages:?}"
     );
     // The run that was rendering is stopped and says why; the one that had not started is
@@ -709,7 +711,7 @@ fn runs_are_seen_only_by_their_account_and_every_runs_error_has_its_status() {
     let (status, answer) = s.get_as(&format!("/api/tasks/runs?runId={}", ids[0]), &other);
     assert_eq!(
         (status, answer["error"].as_str()),
-        (404, Some("Run not found"))
+        (404, Some("Task run not found"))
     );
     let (status, list) = s.get_as("/api/tasks/runs", &other);
     assert_eq!((status, list["runs"].as_array().unwrap().len()), (200, 0));
@@ -836,6 +838,28 @@ fn every_callback_error_has_its_status_and_a_thread_is_posted_once() {
     assert_eq!((status, answer["field"].as_str()), (400, Some("status")));
     let (status, answer) = s.callback(SECRET, &json!({ "threadId": "C1", "status": "failed" }));
     assert_eq!((status, answer["field"].as_str()), (400, Some("threadId")));
+    let teams = json!({ "threadId": "teams:19abc:1700000000.1", "status": "failed" });
+    let (status, answer) = s.callback(SECRET, &teams);
+    assert_eq!((status, answer["field"].as_str()), (400, Some("threadId")));
+    assert!(
+        answer["error"].as_str().unwrap().contains("teams"),
+        "{answer}"
+    );
+    let null_results = json!({ "threadId": THREAD, "status": "failed", "results": null });
+    let (status, answer) = s.callback(SECRET, &null_results);
+    assert_eq!(
+        (status, answer["field"].as_str()),
+        (400, Some("results")),
+        "{answer}"
+    );
+    // A wrong method on a known path answers in the error shape too.
+    let r = client()
+        .get(format!("{}/api/content-agent/callback", s.url))
+        .send()
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 405);
+    let body: Value = r.json().unwrap();
+    assert_eq!(body["status"], "error", "{body}");
     let (status, _) = s.post_as(
         "/api/content-agent/callback",
         &[("x-callback-secret", SECRET)],
@@ -892,7 +916,7 @@ fn every_callback_error_has_its_status_and_a_thread_is_posted_once() {
     );
     let uploads = slack.uploads();
     assert_eq!(uploads.len(), 1, "the video is not posted twice");
-    assert_eq!(uploads[0].initial_comment.as_deref(), Some("hello"));
+    assert_eq!(uploads[0].initial_comment.as_deref(), Some("> hello"));
     let notes: Vec<_> = slack
         .messages()
         .into_iter()

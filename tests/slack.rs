@@ -79,7 +79,7 @@ async fn an_upload_goes_through_the_three_steps_with_the_exact_bytes_and_comment
             &thread(),
             "run_abc.mp4",
             bytes.clone(),
-            "**Video 1**\nlate night, ünïcode & more",
+            "**Video 1**\n> late night, ünïcode & more",
         )
         .await
         .unwrap();
@@ -110,7 +110,7 @@ async fn an_upload_goes_through_the_three_steps_with_the_exact_bytes_and_comment
     assert_eq!(u.title, "run_abc.mp4");
     assert_eq!(
         u.initial_comment.as_deref(),
-        Some("**Video 1**\nlate night, ünïcode & more")
+        Some("**Video 1**\n> late night, ünïcode & more")
     );
     assert_eq!(u.bytes_len, bytes.len());
     assert_eq!(u.first_bytes, bytes[..16]);
@@ -252,7 +252,7 @@ async fn a_callback_is_delivered_as_numbered_videos_then_the_failure_count() {
     assert_eq!(uploads[0].bytes_len, 5_000);
     assert_eq!(
         uploads[0].initial_comment.as_deref(),
-        Some("**Video 1**\nfirst")
+        Some("**Video 1**\n> first")
     );
     assert_eq!(uploads[1].filename, "b.mp4");
     assert_eq!(uploads[1].bytes_len, 7_000);

@@ -312,7 +312,7 @@ pub async fn runs(
             // Another account's run is as unknown as a missing one.
             match run.filter(|r| r.account_id == own) {
                 Some(r) => vec![r],
-                None => return Err(ApiError::new(StatusCode::NOT_FOUND, "Run not found")),
+                None => return Err(ApiError::new(StatusCode::NOT_FOUND, "Task run not found")),
             }
         }
         None => app.db(move |s| s.runs_of_account(&own, limit)).await?,
@@ -431,4 +431,9 @@ pub async fn openapi() -> Response {
 /// Anything else.
 pub async fn not_found() -> ApiError {
     ApiError::new(StatusCode::NOT_FOUND, "Not found")
+}
+
+/// A known path with the wrong method: the error shape, like every other answer.
+pub async fn method_not_allowed() -> ApiError {
+    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "Method not allowed")
 }

@@ -88,13 +88,18 @@ impl CallbackPayload {
         let status = outcome(obj, "status", "status")?;
 
         let results = match obj.get("results") {
-            None | Some(Value::Null) => Vec::new(),
+            None => Vec::new(),
             Some(Value::Array(items)) => items
                 .iter()
                 .enumerate()
                 .map(|(i, item)| result_item(i, item))
                 .collect::<Result<_, _>>()?,
-            Some(_) => return Err(field_error("results", "must be an array")),
+            Some(_) => {
+                return Err(field_error(
+                    "results",
+                    "must be an array (omit it when there are none)",
+                ))
+            }
         };
 
         let message = optional_string(obj, "message", "message")?;
@@ -175,12 +180,21 @@ impl SlackThread {
     pub fn parse(thread_id: &str) -> Result<SlackThread, FieldError> {
         let bad =
             |why: &str| field_error("threadId", format!("must be \"slack:CHANNEL:TS\" ({why})"));
-        let mut parts = thread_id.split(':');
-        let (Some("slack"), Some(channel), Some(ts), None) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
-        else {
+        // The hosted pattern first (`^[^:]+:[^:]+:[^:]+$`: PLATFORM:CHANNEL:THREAD), then the
+        // platform: a well-formed thread elsewhere is named as such.
+        let parts: Vec<&str> = thread_id.split(':').collect();
+        let [platform, channel, ts] = parts[..] else {
             return Err(bad("wrong shape"));
         };
+        if platform.is_empty() || channel.is_empty() || ts.is_empty() {
+            return Err(bad("wrong shape"));
+        }
+        if platform != "slack" {
+            return Err(field_error(
+                "threadId",
+                format!("threads on {platform:?} are not supported; only Slack threads are"),
+            ));
+        }
         // Slack ids are short upper-case alphanumerics; the cap keeps junk out of API calls.
         if channel.is_empty()
             || channel.len() > 32
@@ -245,10 +259,16 @@ pub fn plan_posts(p: &CallbackPayload) -> Vec<Post> {
         .enumerate()
         .map(|(i, (r, url))| {
             let caption = r.caption_text.as_deref().unwrap_or("").trim();
+            // The caption as a quote, as the hosted service posts it.
+            let quoted = caption
+                .lines()
+                .map(|l| format!("> {l}"))
+                .collect::<Vec<_>>()
+                .join("\n");
             let comment = match (several, caption.is_empty()) {
-                (false, _) => caption.to_string(),
+                (false, _) => quoted,
                 (true, true) => format!("**Video {}**", i + 1),
-                (true, false) => format!("**Video {}**\n{caption}", i + 1),
+                (true, false) => format!("**Video {}**\n{quoted}", i + 1),
             };
             Post::Video {
                 run_id: r.run_id.clone(),
@@ -262,7 +282,8 @@ pub fn plan_posts(p: &CallbackPayload) -> Vec<Post> {
         if missing > 0 {
             posts.push(Post::Text(if p.status == Outcome::Timeout {
                 format!(
-                    "Content generation timed out: {missing} of {total} {} did not finish in time.",
+                    "{}: {missing} of {total} {} did not finish in time.",
+                    timed_out(p),
                     plural(total, "video", "videos")
                 )
             } else {
@@ -274,7 +295,7 @@ pub fn plan_posts(p: &CallbackPayload) -> Vec<Post> {
 
     let text = if p.status == Outcome::Timeout {
         if total == 0 {
-            "Content generation timed out before any video finished.".to_string()
+            format!("{} before any video finished.", timed_out(p))
         } else {
             let done = p
                 .results
@@ -282,7 +303,8 @@ pub fn plan_posts(p: &CallbackPayload) -> Vec<Post> {
                 .filter(|r| r.status == Outcome::Completed)
                 .count();
             format!(
-                "Content generation timed out: {done} of {total} {} finished in time.",
+                "{}: {done} of {total} {} finished in time.",
+                timed_out(p),
                 plural(total, "video", "videos")
             )
         }
@@ -298,6 +320,16 @@ pub fn plan_posts(p: &CallbackPayload) -> Vec<Post> {
         format!("Content generation failed: {reason}")
     };
     vec![Post::Text(text)]
+}
+
+/// How a timeout is told: the poller's message ("Content generation timed out after 30
+/// minutes") when it sent one.
+fn timed_out(p: &CallbackPayload) -> &str {
+    p.message
+        .as_deref()
+        .map(str::trim)
+        .filter(|m| m.starts_with("Content generation timed out"))
+        .map_or("Content generation timed out", |m| m.trim_end_matches('.'))
 }
 
 fn plural(n: usize, one: &'static str, many: &'static str) -> &'static str {
@@ -510,12 +542,41 @@ mod tests {
     }
 
     #[test]
+    fn a_timeout_is_told_with_the_configured_time() {
+        let mut p = payload(
+            Outcome::Timeout,
+            vec![not_done("run_x", Outcome::Timeout, None)],
+        );
+        p.message = Some("Content generation timed out after 30 minutes".into());
+        assert_eq!(
+            plan_posts(&p),
+            vec![Post::Text(
+                "Content generation timed out after 30 minutes: 0 of 1 video finished in time."
+                    .into()
+            )]
+        );
+    }
+
+    #[test]
+    fn a_thread_on_another_platform_is_named() {
+        let e = SlackThread::parse("teams:19abc:1700000000.1").unwrap_err();
+        assert_eq!(e.field, "threadId");
+        assert!(
+            e.message.contains("\"teams\"") && e.message.contains("only Slack"),
+            "{e:?}"
+        );
+        // Not the hosted shape at all: the shape is what is wrong.
+        let e = SlackThread::parse("teams:19abc").unwrap_err();
+        assert!(e.message.contains("wrong shape"), "{e:?}");
+    }
+
+    #[test]
     fn one_video_is_posted_with_its_caption_alone() {
         let p = payload(
             Outcome::Completed,
             vec![done("run_a", &url("run_a"), Some("  late night  "))],
         );
-        assert_eq!(plan_posts(&p), vec![video("run_a", "late night")]);
+        assert_eq!(plan_posts(&p), vec![video("run_a", "> late night")]);
         let p = payload(Outcome::Completed, vec![done("run_a", &url("run_a"), None)]);
         assert_eq!(plan_posts(&p), vec![video("run_a", "")]);
     }
@@ -533,9 +594,9 @@ mod tests {
         assert_eq!(
             plan_posts(&p),
             vec![
-                video("run_a", "**Video 1**\nfirst"),
+                video("run_a", "**Video 1**\n> first"),
                 video("run_b", "**Video 2**"),
-                video("run_c", "**Video 3**\nthird"),
+                video("run_c", "**Video 3**\n> third"),
             ]
         );
     }
@@ -554,8 +615,8 @@ mod tests {
         assert_eq!(
             plan_posts(&p),
             vec![
-                video("run_a", "**Video 1**\none"),
-                video("run_b", "**Video 2**\ntwo"),
+                video("run_a", "**Video 1**\n> one"),
+                video("run_b", "**Video 2**\n> two"),
                 Post::Text("_2 run(s) failed._".into()),
             ]
         );
@@ -647,7 +708,7 @@ mod tests {
         assert_eq!(
             plan_posts(&p),
             vec![
-                video("run_a", "one"),
+                video("run_a", "> one"),
                 Post::Text(
                     "Content generation timed out: 2 of 3 videos did not finish in time.".into()
                 ),

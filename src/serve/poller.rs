@@ -42,6 +42,21 @@ pub fn payload(thread_id: &str, runs: &[RunRow], deadline_passed: bool) -> Optio
     })
 }
 
+/// The hosted service's words for a batch past its timeout, with the configured time.
+pub fn timeout_message(timeout: Duration) -> String {
+    let seconds = timeout.as_secs_f64();
+    let (n, unit) = if timeout.subsec_nanos() == 0
+        && timeout.as_secs() >= 60
+        && timeout.as_secs().is_multiple_of(60)
+    {
+        ((seconds / 60.0).to_string(), "minute")
+    } else {
+        (((seconds * 10.0).round() / 10.0).to_string(), "second")
+    };
+    let s = if n == "1" { "" } else { "s" };
+    format!("Content generation timed out after {n} {unit}{s}")
+}
+
 fn result_of(r: &RunRow) -> CallbackResult {
     let output: Option<serde_json::Value> = r
         .output
@@ -136,9 +151,12 @@ async fn deliver(
     let Ok(runs) = app.db(move |s| s.runs_of_batch(&id)).await else {
         return;
     };
-    let Some(body) = payload(&batch.thread_id, &runs, late) else {
+    let Some(mut body) = payload(&batch.thread_id, &runs, late) else {
         return;
     };
+    if body.status == Outcome::Timeout {
+        body.message = Some(timeout_message(app.config.callback_timeout));
+    }
     if late {
         // Runs still executing are reported as timed out: stop them, so that they end so too.
         let running = app.running.lock().unwrap_or_else(|e| e.into_inner());
@@ -242,6 +260,26 @@ mod tests {
         assert_eq!(p.status, Outcome::Failed);
         assert!(p.results[0].video_url.is_some());
         assert_eq!(p.results[1].error.as_deref(), Some("boom"));
+    }
+
+    #[test]
+    fn the_timeout_message_names_the_configured_time() {
+        assert_eq!(
+            timeout_message(Duration::from_secs(1800)),
+            "Content generation timed out after 30 minutes"
+        );
+        assert_eq!(
+            timeout_message(Duration::from_secs(60)),
+            "Content generation timed out after 1 minute"
+        );
+        assert_eq!(
+            timeout_message(Duration::from_secs(90)),
+            "Content generation timed out after 90 seconds"
+        );
+        assert_eq!(
+            timeout_message(Duration::from_millis(300)),
+            "Content generation timed out after 0.3 seconds"
+        );
     }
 
     #[test]
