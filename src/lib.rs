@@ -16,6 +16,7 @@ pub mod lyrics;
 pub mod model;
 pub mod moment;
 pub mod render;
+pub mod scratch;
 pub mod serve;
 pub mod song;
 pub mod subject;

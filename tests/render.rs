@@ -647,3 +647,50 @@ fn out_of_range_arguments_are_usage_errors_and_errors_are_said_once() {
     let err = common::stderr(&out);
     assert_eq!(err.matches("not a regular file").count(), 1, "{err}");
 }
+
+#[test]
+fn an_interrupted_render_leaves_no_part_files_or_download_folders() {
+    let dir = tempfile::tempdir().unwrap();
+    // Long enough to be caught encoding: a 15 s lipsync clip at 1080×1920.
+    let job = manifest(
+        dir.path(),
+        json!({ "batch": 1, "lipsync": true, "upscale": true, "template": "artist-caption-stage" }),
+    );
+    let out = dir.path().join("out");
+    let mut child = common::reelforge()
+        .arg("render")
+        .arg(&job)
+        .args(["--preset", "veryslow", "--jobs", "1"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let scratch = |out: &Path| -> Vec<String> {
+        std::fs::read_dir(out)
+            .map(|entries| {
+                entries
+                    .filter_map(|e| e.ok())
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .filter(|n| n.starts_with(".reelforge-"))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let started = std::time::Instant::now();
+    while !scratch(&out).iter().any(|n| n.ends_with(".part")) {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the render ended before it was interrupted"
+        );
+        assert!(started.elapsed().as_secs() < 300, "no .part file appeared");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    // SAFETY: a plain kill(2) of our own child.
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let status = child.wait().unwrap();
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert_eq!(status.code(), Some(143), "{stderr}");
+    assert!(stderr.contains("interrupted: removed"), "{stderr}");
+    assert_eq!(scratch(&out), Vec::<String>::new(), "{stderr}");
+}

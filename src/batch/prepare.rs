@@ -110,6 +110,8 @@ pub struct Prepared {
     pub audience_md: Option<String>,
     /// Holds downloaded songs until the batch ends.
     pub downloads: tempfile::TempDir,
+    /// Removes `downloads` if the process is interrupted.
+    pub downloads_scratch: crate::scratch::Registered,
 }
 
 /// Resolves and checks a manifest. Song URLs that fail to download do not fail the job: the
@@ -267,6 +269,7 @@ pub fn prepare(
         face_name,
         artist_scenes,
         overlays,
+        downloads_scratch: crate::scratch::register(downloads.path()),
         downloads,
     })
 }

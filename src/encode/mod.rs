@@ -151,6 +151,7 @@ pub fn encode_mp4(
         })?
         .to_owned();
 
+    let _scratch = crate::scratch::register(tmp.path());
     let audio_seconds = write(&tmp_path, out, settings, frame_count, frames, pcm, progress)?;
 
     tmp.persist(out)

@@ -111,9 +111,18 @@ pub fn run(cli: Cli) -> Result<u8> {
         Some(Command::Transcribe(args)) => done(transcribe_song(models, &args)),
         Some(Command::Moments(args)) => done(list_moments(models, &args)),
         Some(Command::Subject(args)) => done(cut_out(&args)),
-        Some(Command::Render(args)) => Ok(render::render(models, &args)?.exit_code()),
-        Some(Command::Still(args)) => render::still(models, &args).map(|_| 0),
-        Some(Command::Clip(args)) => render::clip(&args).map(|()| 0),
+        Some(Command::Render(args)) => {
+            render::clean_up_on_interrupt();
+            Ok(render::render(models, &args)?.exit_code())
+        }
+        Some(Command::Still(args)) => {
+            render::clean_up_on_interrupt();
+            render::still(models, &args).map(|_| 0)
+        }
+        Some(Command::Clip(args)) => {
+            render::clean_up_on_interrupt();
+            render::clip(&args).map(|()| 0)
+        }
         Some(Command::Serve(args)) => serve::serve(models, &args).map(|()| 0),
         Some(Command::ApiKey(command)) => serve::api_key(&command).map(|()| 0),
         Some(Command::RunVideo(args)) => render::run_video(models, &args),

@@ -356,3 +356,37 @@ pub fn clip(args: &ClipArgs) -> Result<()> {
     );
     Ok(())
 }
+
+/// On Ctrl-C or SIGTERM, removes the half-written videos and download folders of this process
+/// (see `reelforge::scratch`) and exits 130 or 143, as a shell reports those signals.
+pub fn clean_up_on_interrupt() {
+    let spawned = std::thread::Builder::new()
+        .name("interrupt".into())
+        .spawn(|| {
+            let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                .enable_io()
+                .build()
+            else {
+                return;
+            };
+            let code = runtime.block_on(async {
+                let Ok(mut term) =
+                    tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                else {
+                    return None;
+                };
+                tokio::select! {
+                    r = tokio::signal::ctrl_c() => r.ok().map(|()| 130),
+                    _ = term.recv() => Some(143),
+                }
+            });
+            if let Some(code) = code {
+                let removed = reelforge::scratch::remove_all();
+                eprintln!("interrupted: removed {removed} unfinished file(s) and folder(s)");
+                std::process::exit(code);
+            }
+        });
+    if let Err(e) = spawned {
+        eprintln!("warning: cannot watch for interrupts ({e}); an interrupt may leave .part files");
+    }
+}
