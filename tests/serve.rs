@@ -980,3 +980,34 @@ fn serve_help_lists_no_render_only_flags() {
         assert!(!help.contains(render_only), "{render_only} listed:\n{help}");
     }
 }
+
+#[test]
+fn the_server_refuses_to_start_on_a_damaged_run_store() {
+    let (_dir, data) = data_dir();
+    std::fs::create_dir_all(&data).unwrap();
+    for (bytes, needle) in [
+        (Vec::new(), "the file is empty"),
+        (vec![0x5a; 8192], "is damaged"),
+    ] {
+        std::fs::write(data.join("runs.db"), &bytes).unwrap();
+        let out = common::reelforge()
+            .arg("serve")
+            .arg("--artists")
+            .arg(common::fixtures().join("artists"))
+            .arg("--data")
+            .arg(&data)
+            .args(["--listen", "127.0.0.1:0"])
+            .env(
+                "REELFORGE_API_KEYS",
+                format!("{ACCOUNT}=rf_only_for_this_test_0000"),
+            )
+            .output()
+            .unwrap();
+        common::assert_fails(&out, 1, &["runs.db", needle, "backup"]);
+        assert_eq!(
+            std::fs::read(data.join("runs.db")).unwrap(),
+            bytes,
+            "left as it was"
+        );
+    }
+}

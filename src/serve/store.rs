@@ -21,6 +21,21 @@ pub enum StoreError {
         #[source]
         source: std::io::Error,
     },
+    #[error(
+        "run store {path} is damaged ({reason}); the server will not start on it. Stop every \
+         server using it, then restore it from a backup, or move it (and its -wal and -shm \
+         files) aside to start with an empty history"
+    )]
+    Damaged { path: String, reason: String },
+    #[error(
+        "run store {path} has schema version {found}, newer than this reelforge's {supported}: \
+         run the reelforge that wrote it, or a newer one"
+    )]
+    NewerSchema {
+        path: String,
+        found: i64,
+        supported: i64,
+    },
     #[error("run store: {0}")]
     Sql(#[from] rusqlite::Error),
     #[error("callback thread {0} is already used by another batch")]
@@ -130,6 +145,9 @@ pub struct PendingCallback {
     pub attempts: i64,
 }
 
+/// Bumped with every change to [`SCHEMA`]; a store written by a newer schema is refused.
+const SCHEMA_VERSION: i64 = 1;
+
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS batches (
     id TEXT PRIMARY KEY,
@@ -200,7 +218,32 @@ impl Store {
             path: path.display().to_string(),
             source,
         };
+        let damaged = |reason: String| StoreError::Damaged {
+            path: path.display().to_string(),
+            reason,
+        };
+        // SQLite takes an empty file for a new database: a truncated store would start over
+        // silently with no history.
+        if std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() == 0) {
+            return Err(damaged("the file is empty".into()));
+        }
         let conn = Connection::open(path).map_err(open_err)?;
+        let check: String = conn
+            .query_row("PRAGMA quick_check", [], |r| r.get(0))
+            .map_err(|e| damaged(e.to_string()))?;
+        if check != "ok" {
+            return Err(damaged(check));
+        }
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(|e| damaged(e.to_string()))?;
+        if version > SCHEMA_VERSION {
+            return Err(StoreError::NewerSchema {
+                path: path.display().to_string(),
+                found: version,
+                supported: SCHEMA_VERSION,
+            });
+        }
         // The run history is the operator's: private to the server's user (SQLite gives its
         // -wal and -shm files the same mode).
         {
@@ -223,6 +266,9 @@ impl Store {
         conn.pragma_update(None, "foreign_keys", "ON")
             .map_err(open_err)?;
         conn.execute_batch(SCHEMA).map_err(open_err)?;
+        // Stores from before the version was kept have this same schema.
+        conn.pragma_update(None, "user_version", SCHEMA_VERSION)
+            .map_err(open_err)?;
         Ok(Store {
             conn: Mutex::new(conn),
         })
@@ -579,6 +625,66 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("runs.db")).unwrap();
         (dir, store)
+    }
+
+    fn refused(path: &Path) -> StoreError {
+        match Store::open(path) {
+            Ok(_) => panic!("{} was opened", path.display()),
+            Err(e) => e,
+        }
+    }
+
+    #[test]
+    fn a_damaged_or_empty_run_store_is_refused_with_how_to_recover() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("runs.db");
+        std::fs::write(&path, b"").unwrap();
+        let e = refused(&path).to_string();
+        assert!(
+            e.contains("runs.db") && e.contains("empty") && e.contains("backup"),
+            "{e}"
+        );
+        assert_eq!(std::fs::metadata(&path).unwrap().len(), 0, "left as it was");
+
+        std::fs::write(&path, vec![0x5a; 8192]).unwrap();
+        let e = refused(&path);
+        assert!(matches!(e, StoreError::Damaged { .. }), "{e}");
+
+        // A real store with a page overwritten in the middle.
+        let good = dir.path().join("good.db");
+        {
+            let store = Store::open(&good).unwrap();
+            for i in 0..200 {
+                store
+                    .create_batch(&batch(&format!("b{i}"), &[&format!("r{i}")], None))
+                    .unwrap();
+            }
+        }
+        let mut bytes = std::fs::read(&good).unwrap();
+        let len = bytes.len();
+        assert!(len > 3 * 4096, "{len}");
+        bytes[4096..8192].fill(0xa5);
+        std::fs::write(&good, bytes).unwrap();
+        let _ = std::fs::remove_file(dir.path().join("good.db-wal"));
+        let e = refused(&good);
+        assert!(matches!(e, StoreError::Damaged { .. }), "{e}");
+    }
+
+    #[test]
+    fn a_store_from_a_newer_schema_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("runs.db");
+        drop(Store::open(&path).unwrap());
+        Connection::open(&path)
+            .unwrap()
+            .pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+            .unwrap();
+        let e = refused(&path);
+        assert!(matches!(e, StoreError::NewerSchema { found, .. } if found == SCHEMA_VERSION + 1));
+        // Reopening a current one keeps it.
+        let path2 = dir.path().join("ok.db");
+        drop(Store::open(&path2).unwrap());
+        drop(Store::open(&path2).unwrap());
     }
 
     #[test]
