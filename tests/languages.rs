@@ -5,6 +5,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
+use reelforge::text::normalize_words as words;
 use serde_json::{json, Value};
 
 /// A Spanish song synthesised by scripts/make-fixtures.sh (espeak-ng's Spanish voice).
@@ -22,19 +23,6 @@ fn multilingual_model() -> PathBuf {
         path.display()
     );
     path
-}
-
-/// Words of the text, lowercase, without punctuation.
-fn words(text: &str) -> Vec<String> {
-    text.split_whitespace()
-        .map(|w| {
-            w.chars()
-                .filter(|c| c.is_alphanumeric())
-                .flat_map(char::to_lowercase)
-                .collect::<String>()
-        })
-        .filter(|w| !w.is_empty())
-        .collect()
 }
 
 /// The sung lines whose every word was heard, in order, somewhere in `heard`.

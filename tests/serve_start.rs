@@ -2,9 +2,27 @@
 
 mod common;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::process::Command;
 
 const ACCOUNT: &str = "0f8a1c2e-3b4d-4e5f-8a9b-0c1d2e3f4a5b";
+
+/// `reelforge GLOBAL… serve` on the fixture artists and `data`, with one API key.
+fn serve(global: &[&str], data: &Path) -> Command {
+    let mut cmd = common::reelforge();
+    cmd.args(global)
+        .arg("serve")
+        .arg("--artists")
+        .arg(common::fixtures().join("artists"))
+        .arg("--data")
+        .arg(data)
+        .args(["--listen", "127.0.0.1:0"])
+        .env(
+            "REELFORGE_API_KEYS",
+            format!("{ACCOUNT}=rf_only_for_this_test_0000"),
+        );
+    cmd
+}
 
 fn data_dir() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::Builder::new()
@@ -27,18 +45,7 @@ fn the_server_refuses_to_start_without_its_models() {
         (&[], Some("/nonexistent/vision"), "vision model"),
     ];
     for (args, vision, needle) in missing {
-        let mut cmd = common::reelforge();
-        cmd.args(args)
-            .arg("serve")
-            .arg("--artists")
-            .arg(common::fixtures().join("artists"))
-            .arg("--data")
-            .arg(&data)
-            .args(["--listen", "127.0.0.1:0"])
-            .env(
-                "REELFORGE_API_KEYS",
-                format!("{ACCOUNT}=rf_only_for_this_test_0000"),
-            );
+        let mut cmd = serve(args, &data);
         if let Some(dir) = vision {
             cmd.env("REELFORGE_VISION_MODELS", dir);
         }
@@ -56,19 +63,7 @@ fn the_server_refuses_to_start_on_a_damaged_run_store() {
         (vec![0x5a; 8192], "is damaged"),
     ] {
         std::fs::write(data.join("runs.db"), &bytes).unwrap();
-        let out = common::reelforge()
-            .arg("serve")
-            .arg("--artists")
-            .arg(common::fixtures().join("artists"))
-            .arg("--data")
-            .arg(&data)
-            .args(["--listen", "127.0.0.1:0"])
-            .env(
-                "REELFORGE_API_KEYS",
-                format!("{ACCOUNT}=rf_only_for_this_test_0000"),
-            )
-            .output()
-            .unwrap();
+        let out = serve(&[], &data).output().unwrap();
         common::assert_fails(&out, 1, &["runs.db", needle, "backup"]);
         assert_eq!(
             std::fs::read(data.join("runs.db")).unwrap(),

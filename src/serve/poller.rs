@@ -264,22 +264,17 @@ mod tests {
 
     #[test]
     fn the_timeout_message_names_the_configured_time() {
-        assert_eq!(
-            timeout_message(Duration::from_secs(1800)),
-            "Content generation timed out after 30 minutes"
-        );
-        assert_eq!(
-            timeout_message(Duration::from_secs(60)),
-            "Content generation timed out after 1 minute"
-        );
-        assert_eq!(
-            timeout_message(Duration::from_secs(90)),
-            "Content generation timed out after 90 seconds"
-        );
-        assert_eq!(
-            timeout_message(Duration::from_millis(300)),
-            "Content generation timed out after 0.3 seconds"
-        );
+        for (timeout, said) in [
+            (Duration::from_secs(1800), "30 minutes"),
+            (Duration::from_secs(60), "1 minute"),
+            (Duration::from_secs(90), "90 seconds"),
+            (Duration::from_millis(300), "0.3 seconds"),
+        ] {
+            assert_eq!(
+                timeout_message(timeout),
+                format!("Content generation timed out after {said}")
+            );
+        }
     }
 
     #[test]

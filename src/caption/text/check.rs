@@ -283,24 +283,6 @@ fn no_flags_over_200_seeded_captions_of_each_length() {
     );
 }
 
-/// Prints sample captions: `cargo test --release --lib print_samples -- --ignored --nocapture`.
-#[test]
-#[ignore]
-fn print_samples() {
-    for text in TEMPLATES {
-        let (id, guide, moods) = template(text);
-        for length in LENGTHS {
-            // A batch with the artist's notes and one without.
-            for b in [0, 3] {
-                let (captions, _) = batch(&guide, &moods, length, b);
-                for (c, _) in captions {
-                    println!("{id} {length} {b}: {c}");
-                }
-            }
-        }
-    }
-}
-
 /// The flags of a caption, leaving out its length.
 fn content_flags(caption: &str, lyrics: &str) -> Vec<Flag> {
     let mined = ["summer nights".to_string(), "letting go gently".to_string()];
