@@ -27,6 +27,9 @@ pub enum ArtistError {
 struct ArtistFile {
     account_id: String,
     name: String,
+    /// Other accounts that may make videos for this artist: a manager's, a label's.
+    #[serde(default)]
+    members: Vec<String>,
 }
 
 /// A song in the repo.
@@ -42,6 +45,8 @@ pub struct Artist {
     pub slug: String,
     pub name: String,
     pub account_id: String,
+    /// Accounts besides the artist's own that may act for the artist (lower case).
+    pub members: Vec<String>,
     pub dir: PathBuf,
 }
 
@@ -73,6 +78,17 @@ impl Artist {
                     continue;
                 }
             };
+            if let Some(bad) = parsed
+                .members
+                .iter()
+                .find(|m| uuid::Uuid::parse_str(m).is_err())
+            {
+                broken.get_or_insert(ArtistError::BadArtistFile {
+                    path: file.display().to_string(),
+                    message: format!("members: {bad:?} is not an account UUID"),
+                });
+                continue;
+            }
             if parsed.account_id.eq_ignore_ascii_case(account_id) {
                 return Ok(Artist {
                     slug: dir
@@ -82,6 +98,11 @@ impl Artist {
                         .into_owned(),
                     name: parsed.name,
                     account_id: parsed.account_id.to_ascii_lowercase(),
+                    members: parsed
+                        .members
+                        .iter()
+                        .map(|m| m.to_ascii_lowercase())
+                        .collect(),
                     dir,
                 });
             }
@@ -90,6 +111,13 @@ impl Artist {
             root: root.display().to_string(),
             account_id: account_id.to_string(),
         }))
+    }
+
+    /// Whether `account` may make videos for this artist: the artist's own account, or one
+    /// that artist.json lists under `members`.
+    pub fn allows(&self, account: &str) -> bool {
+        let account = account.to_ascii_lowercase();
+        self.account_id == account || self.members.contains(&account)
     }
 
     /// `context/images/face-guide.png`, when present.
@@ -220,6 +248,36 @@ mod tests {
         std::fs::write(a.join("songs/hiccups.mp3"), b"x").unwrap();
         std::fs::write(a.join("songs/notes.txt"), b"x").unwrap();
         root
+    }
+
+    #[test]
+    fn only_the_artists_own_account_and_its_members_may_act_for_it() {
+        let root = repo();
+        let manager = "0f8a1c2e-3b4d-4e5f-8a9b-0c1d2e3f4a5b";
+        std::fs::write(
+            root.path().join("lumen/artist.json"),
+            format!(
+                r#"{{"account_id":"{ID}","name":"Lumen","members":["{}"]}}"#,
+                manager.to_uppercase()
+            ),
+        )
+        .unwrap();
+        let a = Artist::find(root.path(), ID).unwrap();
+        assert!(a.allows(ID) && a.allows(&ID.to_uppercase()));
+        assert!(a.allows(manager));
+        assert!(!a.allows("9e8d7c6b-5a49-4382-a1b0-c9d8e7f6a5b4"));
+    }
+
+    #[test]
+    fn a_member_that_is_not_an_account_id_is_a_broken_artist_file() {
+        let root = repo();
+        std::fs::write(
+            root.path().join("lumen/artist.json"),
+            format!(r#"{{"account_id":"{ID}","name":"Lumen","members":["the label"]}}"#),
+        )
+        .unwrap();
+        let e = Artist::find(root.path(), ID).unwrap_err().to_string();
+        assert!(e.contains("members") && e.contains("the label"), "{e}");
     }
 
     #[test]

@@ -120,6 +120,24 @@ fn prepare_error(e: PrepareError, account_id: &str) -> ApiError {
     }
 }
 
+/// The artist `artist_id`, when the key's `account` may act for it: its own account or one
+/// of its members. Unknown is 404, not entitled 403.
+fn entitled_artist(
+    root: &std::path::Path,
+    artist_id: &str,
+    account: &str,
+) -> Result<job::Artist, ApiError> {
+    let artist = job::Artist::find(root, artist_id)
+        .map_err(|e| prepare_error(PrepareError::Artist(e), artist_id))?;
+    if !artist.allows(account) {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            format!("This API key's account may not act for artist {artist_id}"),
+        ));
+    }
+    Ok(artist)
+}
+
 fn artist_not_found(account_id: &str) -> ApiError {
     ApiError::new(
         StatusCode::NOT_FOUND,
@@ -181,12 +199,16 @@ pub async fn create(
         }
     }
     let checked = {
-        let (app, req) = (app.clone(), req.clone());
-        tokio::task::spawn_blocking(move || batch::check(&req, &app.config.artists, &app.templates))
-            .await
-            .map_err(ApiError::internal)?
-    }
-    .map_err(|e| prepare_error(e, &req.artist_account_id))?;
+        let (app, req, account_id) = (app.clone(), req.clone(), account_id.clone());
+        tokio::task::spawn_blocking(move || {
+            let root = &app.config.artists;
+            entitled_artist(root, &req.artist_account_id, &account_id)?;
+            batch::check(&req, root, &app.templates)
+                .map_err(|e| prepare_error(e, &req.artist_account_id))
+        })
+        .await
+        .map_err(ApiError::internal)??
+    };
     let lipsync = checked.lipsync(&req);
     let new = NewBatch {
         id: batch_id(),
@@ -353,7 +375,7 @@ pub async fn validate(
     headers: HeaderMap,
     Query(query): Query<HashMap<String, String>>,
 ) -> ApiResult {
-    account(&app, &headers)?;
+    let account_id = account(&app, &headers)?;
     let id = match query.get("artist_account_id") {
         Some(id) if uuid::Uuid::parse_str(id).is_ok() => id.to_ascii_lowercase(),
         Some(_) => {
@@ -373,10 +395,9 @@ pub async fn validate(
     };
     let root = app.config.artists.clone();
     let lookup = id.clone();
-    let artist = tokio::task::spawn_blocking(move || job::Artist::find(&root, &lookup))
+    let artist = tokio::task::spawn_blocking(move || entitled_artist(&root, &lookup, &account_id))
         .await
-        .map_err(ApiError::internal)?
-        .map_err(|e| prepare_error(PrepareError::Artist(e), &id))?;
+        .map_err(ApiError::internal)??;
     let face_guide = artist.face_guide().is_ok();
     let songs: Vec<String> = artist.songs().into_iter().map(|s| s.slug).collect();
     let artist_md = artist.context("artist.md").is_some();

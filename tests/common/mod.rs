@@ -3,6 +3,7 @@
 
 pub mod fake_slack;
 pub mod openapi;
+pub mod service;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
