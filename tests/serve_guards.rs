@@ -3,6 +3,10 @@
 
 mod common;
 
+use std::io::{ErrorKind, Read, Write};
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+
 use common::service::*;
 use serde_json::json;
 
@@ -53,4 +57,109 @@ fn an_api_key_acts_only_for_its_own_artist_or_one_that_lists_its_account() {
         json!({ "artist_account_id": "11111111-2222-4333-8444-555555555555" }).to_string(),
     );
     assert_eq!(status, 404);
+}
+
+/// Reads from `stream` until the server closes it; the time that took, or None when it was
+/// still open after `limit`. Whatever the server sent is appended to `got`.
+fn time_to_close(stream: &mut TcpStream, limit: Duration, got: &mut Vec<u8>) -> Option<Duration> {
+    let started = Instant::now();
+    stream
+        .set_read_timeout(Some(Duration::from_millis(100)))
+        .unwrap();
+    let mut buf = [0u8; 4096];
+    while started.elapsed() < limit {
+        match stream.read(&mut buf) {
+            Ok(0) => return Some(started.elapsed()),
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
+            Err(_) => return Some(started.elapsed()),
+        }
+    }
+    None
+}
+
+fn connect(s: &Service) -> TcpStream {
+    TcpStream::connect(s.url.trim_start_matches("http://")).unwrap()
+}
+
+#[test]
+fn silent_idle_and_half_sent_connections_are_closed_after_their_timeouts() {
+    let (_dir, data) = data_dir();
+    let s = start(
+        &data,
+        &["--header-timeout", "1", "--body-timeout", "1"],
+        &[],
+    );
+    let limit = Duration::from_secs(10);
+
+    // Sends nothing at all.
+    let mut silent = connect(&s);
+    // Stops in the middle of its headers.
+    let mut half_header = connect(&s);
+    half_header
+        .write_all(b"GET /health HTTP/1.1\r\nHost: x\r\n")
+        .unwrap();
+    // One whole request, then idles on the kept-alive connection.
+    let mut idle = connect(&s);
+    idle.write_all(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    // Promises a body of 100 bytes and sends 10.
+    let mut half_body = connect(&s);
+    half_body
+        .write_all(
+            format!(
+                "POST /api/content/create HTTP/1.1\r\nHost: x\r\nx-api-key: {KEY}\r\n\
+                 content-type: application/json\r\ncontent-length: 100\r\n\r\n{{\"artist_"
+            )
+            .as_bytes(),
+        )
+        .unwrap();
+
+    for (what, stream) in [
+        ("a silent connection", &mut silent),
+        ("a half-sent header", &mut half_header),
+        ("an idle kept-alive connection", &mut idle),
+    ] {
+        let mut got = Vec::new();
+        let closed = time_to_close(stream, limit, &mut got);
+        assert!(closed.is_some(), "{what} was still open after {limit:?}");
+        if what.starts_with("an idle") {
+            assert!(String::from_utf8_lossy(&got).starts_with("HTTP/1.1 200"));
+        }
+    }
+    let mut got = Vec::new();
+    assert!(
+        time_to_close(&mut half_body, limit, &mut got).is_some(),
+        "a half-sent body was still open after {limit:?}"
+    );
+    let answer = String::from_utf8_lossy(&got);
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    // The server is still there for everyone else.
+    let (status, _) = s.get("/health");
+    assert_eq!(status, 200);
+}
+
+#[test]
+fn connections_over_the_limit_wait_until_one_closes() {
+    let (_dir, data) = data_dir();
+    let s = start(
+        &data,
+        &["--max-connections", "3", "--header-timeout", "20"],
+        &[],
+    );
+    let held: Vec<TcpStream> = (0..3).map(|_| connect(&s)).collect();
+    let waiting = std::thread::spawn({
+        let url = format!("{}/health", s.url);
+        move || {
+            let started = Instant::now();
+            let status = reqwest::blocking::get(url).unwrap().status();
+            (status, started.elapsed())
+        }
+    });
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(!waiting.is_finished(), "a fourth connection was served");
+    drop(held);
+    let (status, waited) = waiting.join().unwrap();
+    assert_eq!(status, 200);
+    assert!(waited < Duration::from_secs(15), "waited {waited:?}");
 }

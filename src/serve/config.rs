@@ -60,6 +60,8 @@ pub struct Config {
     pub slack: Option<SlackConfig>,
     pub allow_private_urls: bool,
     pub body_limit: usize,
+    /// Timeouts and the cap on open connections.
+    pub connections: super::ConnectionLimits,
     /// How long a graceful shutdown waits for runs in progress before re-queueing them.
     pub shutdown_grace: Duration,
     pub render: RenderConfig,
@@ -83,6 +85,7 @@ impl Config {
             slack: None,
             allow_private_urls: false,
             body_limit: 1 << 20,
+            connections: super::ConnectionLimits::default(),
             shutdown_grace: Duration::from_secs(10),
             render: RenderConfig {
                 program,
@@ -115,6 +118,7 @@ impl std::fmt::Debug for Config {
             .field("slack_api", &self.slack.as_ref().map(|s| &s.api_url))
             .field("allow_private_urls", &self.allow_private_urls)
             .field("body_limit", &self.body_limit)
+            .field("connections", &self.connections)
             .field("render", &self.render)
             .finish()
     }

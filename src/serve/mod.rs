@@ -6,6 +6,7 @@ pub mod api;
 pub mod auth;
 pub mod callback;
 pub mod config;
+mod connections;
 mod files;
 mod notify;
 pub mod poller;
@@ -13,7 +14,7 @@ pub mod slack;
 pub mod store;
 mod worker;
 
-use std::future::{Future, IntoFuture};
+use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -24,6 +25,7 @@ use axum::Router;
 use tokio::sync::{watch, Notify};
 
 pub use config::Config;
+pub use connections::ConnectionLimits;
 use store::{Store, StoreError};
 
 use crate::template::{TemplateError, Templates};
@@ -194,11 +196,12 @@ impl Server {
             tasks.spawn(worker::work(app.clone(), rx.clone()));
         }
         tasks.spawn(poller::poll(app.clone(), rx.clone()));
-        let router = router(app.clone());
-        let mut http_stop = rx.clone();
-        let server = axum::serve(self.listener, router).with_graceful_shutdown(async move {
-            let _ = http_stop.wait_for(|s| *s).await;
-        });
+        let server = connections::serve(
+            self.listener,
+            router(app.clone()),
+            app.config.connections,
+            rx.clone(),
+        );
         tokio::spawn(async move {
             stop.await;
             tracing::info!("shutting down: finishing runs in progress");
@@ -209,7 +212,7 @@ impl Server {
         let mut drain_stop = rx.clone();
         let drain_limit = app.config.shutdown_grace + std::time::Duration::from_secs(5);
         tokio::select! {
-            served = server.into_future() => served?,
+            () = server => {}
             _ = async {
                 let _ = drain_stop.wait_for(|s| *s).await;
                 tokio::time::sleep(drain_limit).await;

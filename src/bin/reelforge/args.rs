@@ -125,6 +125,16 @@ pub struct ServeArgs {
     /// Largest request body accepted, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = 1 << 20)]
     pub body_limit: usize,
+    /// Seconds a client may take to send a request's headers; a connection idle for this
+    /// long (before a request, or between two) is closed.
+    #[arg(long, env = "REELFORGE_HEADER_TIMEOUT", value_name = "SECONDS", default_value_t = 30.0, value_parser = positive_seconds)]
+    pub header_timeout: f64,
+    /// Seconds a request body may stall before the request is answered 400 and closed.
+    #[arg(long, env = "REELFORGE_BODY_TIMEOUT", value_name = "SECONDS", default_value_t = 30.0, value_parser = positive_seconds)]
+    pub body_timeout: f64,
+    /// Connections open at once; more wait until one closes.
+    #[arg(long, env = "REELFORGE_MAX_CONNECTIONS", value_name = "N", default_value_t = 512, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub max_connections: u32,
     /// Seconds a shutdown (Ctrl-C, SIGTERM) waits for runs in progress before queueing them
     /// again for the next start.
     #[arg(long, value_name = "SECONDS", default_value_t = 10.0, value_parser = positive_seconds)]

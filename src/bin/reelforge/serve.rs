@@ -94,6 +94,11 @@ fn config(models: Models, args: &ServeArgs) -> Result<Config> {
     });
     config.allow_private_urls = args.node.allow_private_urls;
     config.body_limit = args.body_limit;
+    config.connections = reelforge::serve::ConnectionLimits {
+        header_timeout: Duration::from_secs_f64(args.header_timeout),
+        body_timeout: Duration::from_secs_f64(args.body_timeout),
+        max_connections: args.max_connections as usize,
+    };
     config.shutdown_grace = Duration::from_secs_f64(args.shutdown_grace);
     config.render = RenderConfig {
         model,
