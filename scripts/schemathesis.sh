@@ -8,21 +8,28 @@
 #   scripts/schemathesis.sh                      # from anywhere; needs python3 and a built binary
 #   REELFORGE_BIN=/path/to/reelforge ST_MAX_EXAMPLES=20 scripts/schemathesis.sh
 #
-# Environment: REELFORGE_BIN (default target/release/reelforge), ST_MAX_EXAMPLES (cases per
-# operation and phase, default 50), ST_SEED (default 20240601), ST_TIMEOUT (wall-clock limit of the
-# schemathesis run in seconds, default 240), ST_VENV (virtualenv to create or reuse, default
-# ${TMPDIR:-/tmp}/reelforge-schemathesis-<version>), ST_REPORT_DIR (keep the JUnit and NDJSON
-# reports there; by default they are deleted with the temp folder).
+# Environment:
+#   REELFORGE_BIN    server binary (default target/release/reelforge)
+#   ST_MAX_EXAMPLES  cases per operation and phase (default 50)
+#   ST_SEED          hypothesis seed (default 20240601)
+#   ST_TIMEOUT       wall-clock limit of the schemathesis run, seconds (default 240)
+#   ST_CHECKS        comma-separated schemathesis checks, or "all" (default: server errors and
+#                    conformance of status codes, content types, response bodies and headers)
+#   ST_SCHEMA        schema to test against instead of the server's own GET /openapi.json,
+#                    e.g. assets/openapi.json to check a binary against the working tree's document
+#   ST_VENV          virtualenv to create or reuse (default ${TMPDIR:-/tmp}/reelforge-schemathesis-VERSION)
+#   ST_REPORT_DIR    keep the JUnit and NDJSON reports there (default: deleted with the temp folder)
+# Further arguments go to `st run`, e.g. --max-failures 1 or --phases fuzzing.
 #
-# As root, the server and schemathesis run in a fresh network namespace (loopback only), so no
-# fuzzed song or image URL can reach anything outside this machine.
+# Where unshare allows it, the server and schemathesis run in a fresh network namespace (loopback
+# only), so no fuzzed song, image or video URL can reach anything outside this machine.
 set -euo pipefail
 
 ST_VERSION=4.32.5
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BIN=${REELFORGE_BIN:-$ROOT/target/release/reelforge}
 MAX_EXAMPLES=${ST_MAX_EXAMPLES:-50}
-CHECKS=${ST_CHECKS:-not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance}
+CHECKS=${ST_CHECKS:-not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance}
 SEED=${ST_SEED:-20240601}
 TIMEOUT=${ST_TIMEOUT:-240}
 VENV=${ST_VENV:-${TMPDIR:-/tmp}/reelforge-schemathesis-$ST_VERSION}
@@ -37,10 +44,10 @@ if [[ -z ${_ST_ISOLATED:-} ]]; then
     python3 -m venv "$VENV"
     "$VENV/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$ST_VERSION"
   fi
-  if [[ $(id -u) == 0 ]] && command -v unshare >/dev/null && command -v ip >/dev/null; then
-    exec env _ST_ISOLATED=1 unshare --net -- "$0" "$@"
+  if command -v ip >/dev/null && unshare --map-root-user --net true 2>/dev/null; then
+    exec env _ST_ISOLATED=1 unshare --map-root-user --net -- "$0" "$@"
   fi
-  echo "warning: not root or no unshare/ip: running without network isolation" >&2
+  echo "warning: cannot make a network namespace: running without network isolation" >&2
 else
   ip link set lo up
 fi
@@ -59,7 +66,8 @@ mkdir "$TMP/data"
 REELFORGE_API_KEYS="$ACCOUNT=$KEY" REELFORGE_CALLBACK_SECRET=$CALLBACK_SECRET \
   REELFORGE_SLACK_TOKEN=xoxb-schemathesis REELFORGE_SLACK_API_URL=http://127.0.0.1:9 \
   "$BIN" serve --listen 127.0.0.1:0 --workers 1 --artists "$ROOT/fixtures/artists" \
-  --data "$TMP/data" --cache "$TMP/cache" --shutdown-grace 1 >"$TMP/server.out" 2>"$TMP/server.err" &
+  --data "$TMP/data" --cache "$TMP/cache" --shutdown-grace 1 \
+  --x264-threads 1 >"$TMP/server.out" 2>"$TMP/server.err" &
 SERVER_PID=$!
 for _ in $(seq 100); do
   URL=$(sed -n 's/^listening on \(http:[^ ]*\).*/\1/p' "$TMP/server.out" | head -n1)
@@ -68,19 +76,39 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 [[ -n $URL ]] || { echo "server did not print its address" >&2; exit 2; }
-echo "server $URL (pid $SERVER_PID); schemathesis $ST_VERSION, seed $SEED, $MAX_EXAMPLES examples"
 
-# 3. The fuzz run. Half the generated artist ids, song slugs and template ids are real ones
-# (fixtures/artists, the built-in templates), so requests get past 404 and some runs are made.
+# 3. Two runs to fuzz against, made before the fuzzing starts: one rendered from a fixture song
+# (COMPLETED, with an .mp4 and a .vtt under /files) and one whose image URL is refused (FAILED).
+ARTIST=5b0f3c1e-8a2d-4c6b-9e71-2d4f6a8b0c13
+api() { curl -sf -H "x-api-key: $KEY" -H 'content-type: application/json' "$@"; }
+field() { python3 -c 'import json, sys; print(eval("json.load(sys.stdin)" + sys.argv[1]))' "$1"; }
+RUN_OK=$(api -d '{"artist_account_id": "'$ARTIST'", "songs": ["blue-hour"]}' "$URL/api/content/create" | field '["runIds"][0]')
+RUN_FAILED=$(api -d '{"artist_account_id": "'$ARTIST'", "images": ["http://127.0.0.1:9/face.png"]}' \
+  "$URL/api/content/create" | field '["runIds"][0]')
+for _ in $(seq 120); do
+  STATUS=$(api "$URL/api/tasks/runs?runId=$RUN_OK" | field '["runs"][0]["status"]')
+  [[ $STATUS == QUEUED || $STATUS == EXECUTING ]] || break
+  sleep 1
+done
+echo "server $URL (pid $SERVER_PID); run $RUN_OK $STATUS, run $RUN_FAILED"
+
+# 4. The fuzz run. Half the generated ids, song slugs, file names and ranges are real ones (the
+# runs above, fixtures/artists, the built-in templates), so requests get past 404.
 # The callback endpoint documents 502 (Slack failed: here it is a closed local port) and 503.
 cat >"$TMP/schemathesis.toml" <<EOF
 [dictionaries.artist]
-values = ["5b0f3c1e-8a2d-4c6b-9e71-2d4f6a8b0c13"]
+values = ["$ARTIST"]
 [dictionaries.song]
 values = ["blue-hour", "night-drive", "paper-lanterns"]
 [dictionaries.template]
 values = ["artist-caption-bedroom", "artist-caption-outside", "artist-caption-stage",
           "album-record-store", "artist-release-editorial"]
+[dictionaries.run]
+values = ["$RUN_OK", "$RUN_FAILED"]
+[dictionaries.file]
+values = ["$RUN_OK.mp4", "$RUN_OK.vtt"]
+[dictionaries.range]
+values = ["bytes=0-9", "bytes=100-", "bytes=-10", "bytes=999999999-", "bytes=5-1"]
 
 [parameters]
 "query.artist_account_id" = { dictionary = "artist", probability = 0.5 }
@@ -88,6 +116,9 @@ values = ["artist-caption-bedroom", "artist-caption-outside", "artist-caption-st
 "body.songs[*]" = { dictionary = "song", probability = 0.5 }
 "body.template" = { dictionary = "template", probability = 0.5 }
 "path.id" = { dictionary = "template", probability = 0.5 }
+"query.runId" = { dictionary = "run", probability = 0.5 }
+"path.name" = { dictionary = "file", probability = 0.5 }
+"header.Range" = { dictionary = "range", probability = 0.5 }
 
 [[operations]]
 include-operation-id = "contentAgentCallback"
@@ -98,23 +129,24 @@ REPORTS=${ST_REPORT_DIR:-$TMP/reports}
 START=$SECONDS
 set +e
 timeout --kill-after=10 "$TIMEOUT" "$VENV/bin/st" --config-file "$TMP/schemathesis.toml" run \
-  "$URL/openapi.json" --url "$URL" \
+  "${ST_SCHEMA:-$URL/openapi.json}" --url "$URL" \
   -H "x-api-key: $KEY" \
   --checks "$CHECKS" \
   --max-examples "$MAX_EXAMPLES" --seed "$SEED" --workers 1 --request-timeout 10 \
   --generation-with-security-parameters false --generation-database none \
-  --output-sanitize false --no-color \
+  --continue-on-failure --output-sanitize false --no-color \
   --report junit,ndjson --report-dir "$REPORTS" "$@"
 RC=$?
 set -e
 
-# 4. Summary.
+# 5. Summary.
 echo
 case $RC in
   0) echo "schemathesis: no failures ($((SECONDS - START)) s)" ;;
   124 | 137) echo "schemathesis: stopped after ${TIMEOUT} s (ST_TIMEOUT)" ;;
   *) echo "schemathesis: failures found (exit $RC, $((SECONDS - START)) s)" ;;
 esac
-[[ -n ${ST_REPORT_DIR:-} ]] && echo "reports in $REPORTS"
-if [[ -s $TMP/server.err ]]; then echo "server log (stderr, last 20 lines):"; tail -n 20 "$TMP/server.err"; fi
+if [[ -n ${ST_REPORT_DIR:-} ]]; then cp "$TMP/server.err" "$REPORTS/server.log"; echo "reports in $REPORTS"; fi
+grep -i -m 5 panick "$TMP/server.err" || true
+if [[ $RC != 0 ]]; then echo "server log, last 10 lines:"; tail -n 10 "$TMP/server.err"; fi
 exit "$RC"

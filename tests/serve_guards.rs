@@ -163,3 +163,33 @@ fn connections_over_the_limit_wait_until_one_closes() {
     assert_eq!(status, 200);
     assert!(waited < Duration::from_secs(15), "waited {waited:?}");
 }
+
+#[test]
+fn a_nearly_full_disk_refuses_new_batches_with_503_and_health_says_why() {
+    let (_dir, data) = data_dir();
+    // A reserve larger than any disk: the data folder is "nearly full".
+    let s = start(&data, &["--min-free-mb", "1000000000"], &[]);
+    let (status, answer) = s.create(json!({ "artist_account_id": ARTIST }));
+    assert_eq!(status, 503, "{answer}");
+    let error = answer["error"].as_str().unwrap();
+    assert!(error.contains("disk space"), "{error}");
+    assert!(!error.contains(&*data.to_string_lossy()), "{error}");
+    let (_, runs) = s.get("/api/tasks/runs");
+    assert_eq!(runs["runs"], json!([]), "nothing was queued");
+
+    let (status, health) = s.get_as("/health", &[]);
+    assert_eq!(
+        (status, health["status"].as_str()),
+        (503, Some("unavailable"))
+    );
+    assert!(health["problems"][0]
+        .as_str()
+        .unwrap()
+        .contains("disk space"));
+    assert!(
+        health["disk"]["free_bytes"].as_u64().unwrap()
+            < health["disk"]["min_free_bytes"].as_u64().unwrap()
+    );
+    // The store itself is fine.
+    assert_eq!(health["runs"]["queued"], 0);
+}

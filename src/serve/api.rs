@@ -41,6 +41,12 @@ impl ApiError {
     }
 }
 
+/// The disk is full or nearly so: 503, with sizes but no paths.
+fn out_of_space(message: String) -> ApiError {
+    tracing::warn!("refusing a batch: {message}");
+    ApiError::new(StatusCode::SERVICE_UNAVAILABLE, message)
+}
+
 impl From<FieldError> for ApiError {
     fn from(e: FieldError) -> ApiError {
         ApiError {
@@ -158,6 +164,11 @@ pub async fn create(
 ) -> ApiResult {
     let account_id = account(&app, &headers)?;
     let mut value = json_body(body, app.config.body_limit)?;
+    match app.disk_space() {
+        Ok(space) if space.is_low() => return Err(out_of_space(space.message())),
+        Ok(_) => {}
+        Err(e) => tracing::warn!("cannot measure free disk space: {e}"),
+    }
     let thread = match value
         .as_object_mut()
         .and_then(|o| o.remove("callback_thread_id"))
@@ -237,6 +248,12 @@ pub async fn create(
                 error: format!("callback_thread_id: {e}"),
                 field: Some("callback_thread_id".into()),
             })
+        }
+        Err(e) if e.is_disk_full() => {
+            tracing::error!("storing a batch: {e}");
+            return Err(out_of_space(
+                "The server is out of disk space; try again later".into(),
+            ));
         }
         Err(e) => return Err(ApiError::internal(e)),
     }
@@ -428,16 +445,45 @@ pub async fn validate(
     .into_response())
 }
 
-/// GET /health
-pub async fn health(State(app): State<Arc<App>>) -> ApiResult {
-    let (queued, executing) = app.db(|s| s.counts()).await?;
-    Ok(Json(json!({
-        "status": "ok",
+/// GET /health: 200 when the run store answers and the disk has room, else 503 with what
+/// is wrong (no paths).
+pub async fn health(State(app): State<Arc<App>>) -> Response {
+    let mut problems = Vec::new();
+    let runs = match app.db(|s| s.counts()).await {
+        Ok((queued, executing)) => json!({ "queued": queued, "executing": executing }),
+        Err(_) => {
+            // `db` has logged the cause.
+            problems.push("The run store cannot be read".to_string());
+            Value::Null
+        }
+    };
+    let disk = match app.disk_space() {
+        Ok(space) => {
+            if space.is_low() {
+                problems.push(space.message());
+            }
+            json!({ "free_bytes": space.free_bytes, "min_free_bytes": space.min_free_bytes })
+        }
+        Err(e) => {
+            tracing::error!("cannot measure free disk space: {e}");
+            problems.push("Free disk space cannot be measured".to_string());
+            Value::Null
+        }
+    };
+    let mut body = json!({
+        "status": if problems.is_empty() { "ok" } else { "unavailable" },
         "version": env!("CARGO_PKG_VERSION"),
-        "runs": { "queued": queued, "executing": executing },
+        "runs": runs,
         "workers": app.config.workers,
-    }))
-    .into_response())
+        "disk": disk,
+    });
+    let status = if problems.is_empty() {
+        StatusCode::OK
+    } else {
+        body["problems"] = json!(problems);
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (status, Json(body)).into_response()
 }
 
 /// GET /openapi.json

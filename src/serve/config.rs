@@ -60,6 +60,8 @@ pub struct Config {
     pub slack: Option<SlackConfig>,
     pub allow_private_urls: bool,
     pub body_limit: usize,
+    /// Free space the data folder keeps; below it, create answers 503.
+    pub min_free_bytes: u64,
     /// Timeouts and the cap on open connections.
     pub connections: super::ConnectionLimits,
     /// How long a graceful shutdown waits for runs in progress before re-queueing them.
@@ -86,6 +88,7 @@ impl Config {
             allow_private_urls: false,
             body_limit: 1 << 20,
             connections: super::ConnectionLimits::default(),
+            min_free_bytes: 512 * 1024 * 1024,
             shutdown_grace: Duration::from_secs(10),
             render: RenderConfig {
                 program,
@@ -119,6 +122,7 @@ impl std::fmt::Debug for Config {
             .field("allow_private_urls", &self.allow_private_urls)
             .field("body_limit", &self.body_limit)
             .field("connections", &self.connections)
+            .field("min_free_bytes", &self.min_free_bytes)
             .field("render", &self.render)
             .finish()
     }

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod callback;
 pub mod config;
 mod connections;
+pub mod disk;
 mod files;
 mod notify;
 pub mod poller;
@@ -83,6 +84,11 @@ pub struct App {
 }
 
 impl App {
+    /// Free space in the data folder against the configured reserve.
+    pub fn disk_space(&self) -> std::io::Result<disk::DiskSpace> {
+        disk::DiskSpace::of(&self.config.data, self.config.min_free_bytes)
+    }
+
     /// Runs a store call off the async threads.
     pub async fn db<T, F>(self: &Arc<Self>, f: F) -> Result<T, api::ApiError>
     where

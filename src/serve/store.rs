@@ -42,6 +42,17 @@ pub enum StoreError {
     ThreadInUse(String),
 }
 
+impl StoreError {
+    /// Whether SQLite could not write because the disk is full.
+    pub fn is_disk_full(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Sql(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::DiskFull
+        )
+    }
+}
+
 /// A run's state, as the API reports it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RunState {
@@ -710,6 +721,20 @@ mod tests {
         assert_eq!(a.run.state, RunState::Executing);
         assert!(s.claim_next().unwrap().is_none());
         assert_eq!(s.counts().unwrap(), (0, 2));
+    }
+
+    #[test]
+    fn a_store_that_cannot_grow_reports_a_full_disk() {
+        let (_dir, s) = store();
+        s.create_batch(&batch("b1", &["r1"], None)).unwrap();
+        // SQLite's own cap on the file's pages fails writes as a full disk does.
+        s.conn().execute_batch("PRAGMA max_page_count = 1").unwrap();
+        let runs: Vec<String> = (0..200).map(|i| format!("run_{i:04}")).collect();
+        let runs: Vec<&str> = runs.iter().map(String::as_str).collect();
+        let e = s.create_batch(&batch("b2", &runs, None)).unwrap_err();
+        assert!(e.is_disk_full(), "{e}");
+        assert!(!StoreError::ThreadInUse("t".into()).is_disk_full());
+        assert!(s.run("r1").unwrap().is_some(), "what was stored is kept");
     }
 
     #[test]

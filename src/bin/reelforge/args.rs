@@ -132,6 +132,15 @@ pub struct ServeArgs {
     /// Seconds a request body may stall before the request is answered 400 and closed.
     #[arg(long, env = "REELFORGE_BODY_TIMEOUT", value_name = "SECONDS", default_value_t = 30.0, value_parser = positive_seconds)]
     pub body_timeout: f64,
+    /// Free space (MiB) the data folder keeps: below it, create answers 503 and /health
+    /// reports the server unavailable.
+    #[arg(
+        long,
+        env = "REELFORGE_MIN_FREE_MB",
+        value_name = "MIB",
+        default_value_t = 512
+    )]
+    pub min_free_mb: u64,
     /// Connections open at once; more wait until one closes.
     #[arg(long, env = "REELFORGE_MAX_CONNECTIONS", value_name = "N", default_value_t = 512, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub max_connections: u32,

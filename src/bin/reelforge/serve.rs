@@ -94,6 +94,7 @@ fn config(models: Models, args: &ServeArgs) -> Result<Config> {
     });
     config.allow_private_urls = args.node.allow_private_urls;
     config.body_limit = args.body_limit;
+    config.min_free_bytes = args.min_free_mb.saturating_mul(1024 * 1024);
     config.connections = reelforge::serve::ConnectionLimits {
         header_timeout: Duration::from_secs_f64(args.header_timeout),
         body_timeout: Duration::from_secs_f64(args.body_timeout),
