@@ -36,16 +36,17 @@ VENV=${ST_VENV:-${TMPDIR:-/tmp}/reelforge-schemathesis-$ST_VERSION}
 ACCOUNT=0f8a1c2e-3b4d-4e5f-8a9b-0c1d2e3f4a5b
 KEY=rf_schemathesis_0123456789abcdef
 CALLBACK_SECRET=cb_schemathesis_secret
+die() { echo "$*" >&2; exit 2; }
 
 # 1. schemathesis, pinned, in its own virtualenv (needs the package index; done before isolating).
 if [[ -z ${_ST_ISOLATED:-} ]]; then
-  [[ -x $BIN ]] || { echo "no reelforge binary at $BIN (set REELFORGE_BIN)" >&2; exit 2; }
+  [[ -x $BIN ]] || die "no reelforge binary at $BIN (set REELFORGE_BIN)"
   if [[ "$("$VENV/bin/st" --version 2>/dev/null)" != *"$ST_VERSION"* ]]; then
     python3 -m venv "$VENV"
     "$VENV/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$ST_VERSION"
   fi
   if command -v ip >/dev/null && unshare --map-root-user --net true 2>/dev/null; then
-    exec env _ST_ISOLATED=1 unshare --map-root-user --net -- "$0" "$@"
+    exec env _ST_ISOLATED=1 unshare --map-root-user --net -- bash "${BASH_SOURCE[0]}" "$@"
   fi
   echo "warning: cannot make a network namespace: running without network isolation" >&2
 else
@@ -55,6 +56,7 @@ fi
 # 2. A server on a free loopback port, with an empty data folder.
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/reelforge-schemathesis.XXXXXX")
 SERVER_PID=
+# shellcheck disable=SC2317 # run by the trap
 cleanup() {
   if [[ -n $SERVER_PID ]]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
   rm -rf "$TMP"
@@ -72,21 +74,21 @@ SERVER_PID=$!
 for _ in $(seq 100); do
   URL=$(sed -n 's/^listening on \(http:[^ ]*\).*/\1/p' "$TMP/server.out" | head -n1)
   [[ -n $URL ]] && break
-  kill -0 "$SERVER_PID" 2>/dev/null || { echo "server exited:" >&2; cat "$TMP/server.err" >&2; exit 2; }
+  kill -0 "$SERVER_PID" 2>/dev/null || die "server exited: $(cat "$TMP/server.err")"
   sleep 0.1
 done
-[[ -n $URL ]] || { echo "server did not print its address" >&2; exit 2; }
+[[ -n $URL ]] || die "server did not print its address"
 
 # 3. Two runs to fuzz against, made before the fuzzing starts: one rendered from a fixture song
 # (COMPLETED, with an .mp4 and a .vtt under /files) and one whose image URL is refused (FAILED).
 ARTIST=5b0f3c1e-8a2d-4c6b-9e71-2d4f6a8b0c13
 api() { curl -sf -H "x-api-key: $KEY" -H 'content-type: application/json' "$@"; }
-field() { python3 -c 'import json, sys; print(eval("json.load(sys.stdin)" + sys.argv[1]))' "$1"; }
-RUN_OK=$(api -d '{"artist_account_id": "'$ARTIST'", "songs": ["blue-hour"]}' "$URL/api/content/create" | field '["runIds"][0]')
-RUN_FAILED=$(api -d '{"artist_account_id": "'$ARTIST'", "images": ["http://127.0.0.1:9/face.png"]}' \
-  "$URL/api/content/create" | field '["runIds"][0]')
+json() { python3 -c "import json, sys; print(json.load(sys.stdin)$1)"; }
+create() { api -d "{\"artist_account_id\": \"$ARTIST\", $1}" "$URL/api/content/create" | json '["runIds"][0]'; }
+RUN_OK=$(create '"songs": ["blue-hour"]') || die "POST /api/content/create failed"
+RUN_FAILED=$(create '"images": ["http://127.0.0.1:9/face.png"]') || die "POST /api/content/create failed"
 for _ in $(seq 120); do
-  STATUS=$(api "$URL/api/tasks/runs?runId=$RUN_OK" | field '["runs"][0]["status"]')
+  STATUS=$(api "$URL/api/tasks/runs?runId=$RUN_OK" | json '["runs"][0]["status"]') || true
   [[ $STATUS == QUEUED || $STATUS == EXECUTING ]] || break
   sleep 1
 done
@@ -125,7 +127,9 @@ include-operation-id = "contentAgentCallback"
 headers = { "x-callback-secret" = "$CALLBACK_SECRET" }
 checks.not_a_server_error.expected-statuses = ["2xx", "3xx", "4xx", "502", "503"]
 EOF
-REPORTS=${ST_REPORT_DIR:-$TMP/reports}
+REPORTS=$(realpath -m "${ST_REPORT_DIR:-$TMP/reports}")
+# schemathesis keeps a cache in its working folder: not in the repository.
+cd "$TMP"
 START=$SECONDS
 set +e
 timeout --kill-after=10 "$TIMEOUT" "$VENV/bin/st" --config-file "$TMP/schemathesis.toml" run \
@@ -135,8 +139,8 @@ timeout --kill-after=10 "$TIMEOUT" "$VENV/bin/st" --config-file "$TMP/schemathes
   --max-examples "$MAX_EXAMPLES" --seed "$SEED" --workers 1 --request-timeout 10 \
   --generation-with-security-parameters false --generation-database none \
   --continue-on-failure --output-sanitize false --no-color \
-  --report junit,ndjson --report-dir "$REPORTS" "$@"
-RC=$?
+  --report junit,ndjson --report-dir "$REPORTS" "$@" | tee "$TMP/st.log"
+RC=${PIPESTATUS[0]}
 set -e
 
 # 5. Summary.
@@ -146,7 +150,7 @@ case $RC in
   124 | 137) echo "schemathesis: stopped after ${TIMEOUT} s (ST_TIMEOUT)" ;;
   *) echo "schemathesis: failures found (exit $RC, $((SECONDS - START)) s)" ;;
 esac
+grep -E '^ +[0-9]+ generated|^ +❌ ST' "$TMP/st.log" || true
 if [[ -n ${ST_REPORT_DIR:-} ]]; then cp "$TMP/server.err" "$REPORTS/server.log"; echo "reports in $REPORTS"; fi
-grep -i -m 5 panick "$TMP/server.err" || true
-if [[ $RC != 0 ]]; then echo "server log, last 10 lines:"; tail -n 10 "$TMP/server.err"; fi
+grep -E -m 10 ' ERROR |panicked' "$TMP/server.err" || true
 exit "$RC"

@@ -193,3 +193,59 @@ fn a_nearly_full_disk_refuses_new_batches_with_503_and_health_says_why() {
     // The store itself is fine.
     assert_eq!(health["runs"]["queued"], 0);
 }
+
+/// Serves `body` with status 200 to every request; the URL of `name` on it.
+fn serving(name: &str, body: &'static [u8]) -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/{name}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for mut conn in listener.incoming().flatten() {
+            let mut buf = [0u8; 4096];
+            let _ = conn.read(&mut buf);
+            let head = format!("HTTP/1.1 200 OK\r\ncontent-length: {}\r\n\r\n", body.len());
+            let _ = conn.write_all(head.as_bytes());
+            let _ = conn.write_all(body);
+        }
+    });
+    url
+}
+
+#[test]
+fn a_failed_run_tells_callers_a_code_and_fixed_words_and_the_log_the_details() {
+    let (_dir, data) = data_dir();
+    let s = start(&data, &["--allow-private-urls"], &[]);
+    let song = serving("demo.mp3", b"these bytes are not audio at all");
+    let image = serving("face.png", b"nor is this an image");
+    let (status, created) = s.create(json!({
+        "artist_account_id": ARTIST, "batch": 2, "songs": [song],
+    }));
+    assert_eq!(status, 202, "{created}");
+    let (status, created_image) = s.create(json!({
+        "artist_account_id": ARTIST, "songs": ["paper-lanterns"], "images": [image],
+    }));
+    assert_eq!(status, 202, "{created_image}");
+
+    let data_path = std::fs::canonicalize(&data).unwrap();
+    for (ids, code) in [
+        (run_ids(&created), "song_unusable"),
+        (run_ids(&created_image), "image_unusable"),
+    ] {
+        for id in ids {
+            let run = s.wait_run(&id, final_state);
+            assert_eq!(run["status"], "FAILED", "{run}");
+            assert_eq!(run["errorCode"], code, "{run}");
+            let error = run["error"].as_str().unwrap();
+            assert!(error.starts_with("The "), "{error}");
+            for leak in [data.to_string_lossy(), data_path.to_string_lossy()] {
+                assert!(!error.contains(&*leak), "{error}");
+            }
+            // The operator still gets the whole story, with the run's id.
+            let log = s.log();
+            let line = log
+                .lines()
+                .find(|l| l.contains(&id) && l.contains("run finished"))
+                .unwrap_or_else(|| panic!("no log line for {id}:\n{log}"));
+            assert!(line.contains(code) && line.contains("error="), "{line}");
+        }
+    }
+}

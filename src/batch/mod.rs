@@ -5,6 +5,7 @@
 //! by the thread budget.
 
 mod check;
+mod failure;
 mod prepare;
 mod report;
 mod video;
@@ -23,6 +24,7 @@ use crate::subject::{Subject, SubjectCache, Vision};
 use crate::transcribe::{self, cache::TranscriptCache};
 
 pub use check::{check, Checked};
+pub use failure::{is_disk_full, FailureCode, VideoError};
 pub use prepare::{prepare, title_of, PrepareError, PrepareOptions, Prepared, SongInput};
 pub use report::{
     write_json_atomic, AudioReport, BatchSummary, RunResult, RunStatus, SubjectReport, SummaryEntry,
@@ -163,7 +165,7 @@ struct Setup {
     videos: Vec<(usize, String)>,
     /// The plan's choices for those videos, in the same order.
     choices: Vec<plan::Choice>,
-    songs: HashMap<usize, Result<Song, String>>,
+    songs: HashMap<usize, Result<Song, VideoError>>,
     song_stats: SongStats,
     lipsync: bool,
     encode: EncodeSettings,
@@ -233,8 +235,8 @@ impl Setup {
         prepared: &Prepared,
         jobs: usize,
         observer: &dyn Observer,
-        f: impl Fn(&video::VideoJob) -> Result<T, String> + Sync,
-    ) -> Vec<Result<T, String>> {
+        f: impl Fn(&video::VideoJob) -> Result<T, VideoError> + Sync,
+    ) -> Vec<Result<T, VideoError>> {
         let out_dir = &prepared.manifest.output_dir;
         let pool = rayon::ThreadPoolBuilder::new().num_threads(jobs).build();
         let work = || {
@@ -244,7 +246,9 @@ impl Setup {
                     let choice = self.choices[i];
                     let song = self.songs[&choice.song].as_ref().map_err(Clone::clone)?;
                     let subject = match &self.subject {
-                        Some(Err(e)) => return Err(e.clone()),
+                        Some(Err(e)) => {
+                            return Err(VideoError::new(FailureCode::ImageUnusable, e.clone()))
+                        }
                         Some(Ok(s)) => Some(s),
                         None => None,
                     };
@@ -263,7 +267,10 @@ impl Setup {
                     // A bug in one video must not take its batch-mates down with it.
                     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&job)))
                         .unwrap_or_else(|_| {
-                            Err("internal error while rendering this video".to_string())
+                            Err(VideoError::new(
+                                FailureCode::InternalError,
+                                "internal error while rendering this video",
+                            ))
                         })
                 })
                 .collect()
@@ -334,14 +341,24 @@ fn run_videos(
     let setup = Setup::new(prepared, settings, videos, observer);
     let out_dir = &prepared.manifest.output_dir;
     let outcomes = setup.each(prepared, settings.threads.jobs, observer, |job| {
-        let outcome = video::make(job);
+        let outcome = video::make(job).map_err(|e| VideoError::new(FailureCode::RenderFailed, e));
         let run_id = &setup.videos[job.index].1;
         let input = &prepared.songs[job.choice.song];
         let result = RunResult::new(run_id, prepared, input, setup.lipsync, outcome);
         let json_path = out_dir.join(format!("{run_id}.json"));
         let result = match write_json_atomic(&json_path, &result) {
             Ok(()) => result,
-            Err(e) => result.failed(format!("writing {}: {e}", json_path.display())),
+            Err(e) => {
+                let code = if is_disk_full(&e) {
+                    FailureCode::OutOfSpace
+                } else {
+                    FailureCode::RenderFailed
+                };
+                result.failed(VideoError::new(
+                    code,
+                    format!("writing {}: {e}", json_path.display()),
+                ))
+            }
         };
         let stage = if result.status == RunStatus::Completed {
             Stage::Done
@@ -376,18 +393,19 @@ pub fn stills(
     prepared: &Prepared,
     settings: &Settings,
     observer: &dyn Observer,
-) -> Vec<Result<PathBuf, String>> {
+) -> Vec<Result<PathBuf, VideoError>> {
     let setup = Setup::new(prepared, settings, all_videos(prepared), observer);
     let out_dir = &prepared.manifest.output_dir;
     setup.each(prepared, settings.threads.jobs, observer, |job| {
-        let composed = video::compose(job)?;
+        let failed = |e: String| VideoError::new(FailureCode::RenderFailed, e);
+        let composed = video::compose(job).map_err(failed)?;
         let path = out_dir.join(format!("still-{}.png", job.index + 1));
         let image = crate::render::still(&composed.anim, 0);
-        let tmp = report::output_tempfile(out_dir, ".png").map_err(|e| e.to_string())?;
+        let tmp = report::output_tempfile(out_dir, ".png").map_err(|e| failed(e.to_string()))?;
         image
             .save_with_format(tmp.path(), image::ImageFormat::Png)
-            .map_err(|e| format!("{}: {e}", path.display()))?;
-        tmp.persist(&path).map_err(|e| e.to_string())?;
+            .map_err(|e| failed(format!("{}: {e}", path.display())))?;
+        tmp.persist(&path).map_err(|e| failed(e.to_string()))?;
         Ok(path)
     })
 }
@@ -416,7 +434,7 @@ fn analyse_songs(
     settings: &Settings,
     choices: &[plan::Choice],
     observer: &dyn Observer,
-) -> (HashMap<usize, Result<Song, String>>, SongStats) {
+) -> (HashMap<usize, Result<Song, VideoError>>, SongStats) {
     let language = prepared.manifest.request.language.clone();
     let options = transcribe::Options {
         threads: settings.threads.whisper_threads,
@@ -446,17 +464,24 @@ fn analyse_songs(
                 observer.stage(i, Stage::Analyzing, 0.0);
             }
         }
+        let unusable = |e: String| VideoError::new(FailureCode::SongUnusable, e);
         let result = match (&analyzer, &prepared.songs[s]) {
-            (Err(e), _) => Err(e.clone()),
-            (_, SongInput::Failed { error, .. }) => Err(error.clone()),
-            (_, SongInput::NotDrawn { url, .. }) => Err(format!("{url} was not downloaded")),
+            (Err(e), _) => Err(VideoError::new(FailureCode::RenderFailed, e.clone())),
+            (_, SongInput::Failed { error, .. }) => Err(VideoError::new(
+                FailureCode::SongDownloadFailed,
+                error.clone(),
+            )),
+            (_, SongInput::NotDrawn { url, .. }) => Err(VideoError::new(
+                FailureCode::InternalError,
+                format!("{url} was not downloaded"),
+            )),
             (Ok(a), SongInput::File { path, .. }) => {
-                a.analyze(path, None).map_err(|e| e.to_string())
+                a.analyze(path, None).map_err(|e| unusable(e.to_string()))
             }
             // Downloaded songs have no lyrics.txt: what Whisper hears stands.
             (Ok(a), SongInput::Downloaded { path, url, .. }) => a
                 .analyze(path, Some(""))
-                .map_err(|e| e.to_string().replace(&path.display().to_string(), url)),
+                .map_err(|e| unusable(e.to_string().replace(&path.display().to_string(), url))),
         };
         match &result {
             Ok(song) if song.cache_hit => stats.cached += 1,

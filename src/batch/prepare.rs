@@ -31,6 +31,24 @@ pub enum PrepareError {
     },
 }
 
+impl PrepareError {
+    /// The stable code for a run that could not start for this reason.
+    pub fn failure_code(&self) -> super::FailureCode {
+        use super::FailureCode;
+        match self {
+            PrepareError::UnsupportedTemplate(_) | PrepareError::Artist(_) => {
+                FailureCode::InputMissing
+            }
+            PrepareError::Image(_) => FailureCode::ImageUnusable,
+            PrepareError::ImageDownload(_) => FailureCode::ImageDownloadFailed,
+            PrepareError::Output { source, .. } if super::is_disk_full(source) => {
+                FailureCode::OutOfSpace
+            }
+            PrepareError::Output { .. } => FailureCode::RenderFailed,
+        }
+    }
+}
+
 /// A song ready to analyse, or the reason it is not.
 #[derive(Debug)]
 pub enum SongInput {

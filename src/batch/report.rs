@@ -5,6 +5,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use super::failure::{FailureCode, VideoError};
 use super::prepare::{Prepared, SongInput};
 use super::video::Made;
 use crate::moment::TimedLine;
@@ -16,7 +17,7 @@ pub enum RunStatus {
     Failed,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AudioReport {
     pub song_title: String,
@@ -65,6 +66,9 @@ pub struct RunResult {
     pub template: Option<String>,
     pub lipsync: bool,
     pub error: Option<String>,
+    /// Why the run failed, as a stable code (`error` has the details).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<FailureCode>,
     /// Present when the template places the artist in a scene.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject: Option<SubjectReport>,
@@ -76,7 +80,7 @@ impl RunResult {
         p: &Prepared,
         song: &SongInput,
         lipsync: bool,
-        outcome: Result<Made, String>,
+        outcome: Result<Made, VideoError>,
     ) -> RunResult {
         let mut audio = AudioReport {
             song_title: song.title().to_string(),
@@ -116,6 +120,10 @@ impl RunResult {
             }
             Err(e) => (RunStatus::Failed, None, None, Some(e)),
         };
+        let (error_code, error) = match error {
+            Some(e) => (Some(e.code), Some(e.message)),
+            None => (None, None),
+        };
         RunResult {
             run_id: run_id.to_string(),
             status,
@@ -126,12 +134,30 @@ impl RunResult {
             template: (!p.malleable).then(|| p.template.id.clone()),
             lipsync,
             error,
+            error_code,
             subject,
         }
     }
 
+    /// A run that failed before its batch could be prepared: nothing but the error is known.
+    pub fn unprepared(run_id: &str, error: VideoError) -> RunResult {
+        RunResult {
+            run_id: run_id.to_string(),
+            status: RunStatus::Failed,
+            video_url: None,
+            lyrics_url: None,
+            caption_text: None,
+            audio: AudioReport::default(),
+            template: None,
+            lipsync: false,
+            error: Some(error.message),
+            error_code: Some(error.code),
+            subject: None,
+        }
+    }
+
     /// This result, marked failed with `error` (its video, if any, is removed).
-    pub fn failed(mut self, error: String) -> RunResult {
+    pub fn failed(mut self, error: VideoError) -> RunResult {
         for url in [self.video_url.take(), self.lyrics_url.take()]
             .into_iter()
             .flatten()
@@ -139,7 +165,8 @@ impl RunResult {
             let _ = std::fs::remove_file(url);
         }
         self.status = RunStatus::Failed;
-        self.error = Some(error);
+        self.error_code = Some(error.code);
+        self.error = Some(error.message);
         self
     }
 }

@@ -125,7 +125,12 @@ impl CreateRequest {
         let upscale = optional_bool(obj, "upscale")?.unwrap_or(false);
         let batch = match obj.get("batch") {
             None | Some(Value::Null) => 1,
-            Some(v) => match v.as_u64() {
+            // JSON Schema counts 2.0 as the integer 2, and so do we.
+            Some(v) => match v.as_u64().or_else(|| {
+                v.as_f64()
+                    .filter(|f| f.fract() == 0.0 && (0.0..=f64::from(MAX_BATCH)).contains(f))
+                    .map(|f| f as u64)
+            }) {
                 Some(n) if (1..=u64::from(MAX_BATCH)).contains(&n) => n as u32,
                 _ => {
                     return Err(field_error(
@@ -375,6 +380,12 @@ mod tests {
         assert_eq!(
             err(json!({ "artist_account_id": ID, "batch": 2.5 })).field,
             "batch"
+        );
+        assert_eq!(
+            CreateRequest::from_json(&json!({ "artist_account_id": ID, "batch": 2.0 }), None)
+                .unwrap()
+                .batch,
+            2
         );
         assert_eq!(
             err(json!({ "artist_account_id": ID, "songs": [1] })).field,

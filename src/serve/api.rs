@@ -296,6 +296,7 @@ pub fn run_json(r: &RunRow) -> Value {
         "finishedAt": timestamp(r.finished_at),
         "output": output,
         "error": r.error,
+        "errorCode": r.error_code,
     })
 }
 

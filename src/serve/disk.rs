@@ -37,11 +37,6 @@ impl DiskSpace {
     }
 }
 
-/// Whether a write failed because the disk (or the file system's quota) is full.
-pub fn is_full(e: &std::io::Error) -> bool {
-    matches!(e.raw_os_error(), Some(libc::ENOSPC) | Some(libc::EDQUOT))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -55,12 +50,5 @@ mod tests {
         assert!(low.is_low());
         assert!(low.message().contains("MB free"), "{}", low.message());
         assert!(!low.message().contains(&*dir.path().to_string_lossy()));
-    }
-
-    #[test]
-    fn only_a_full_disk_or_quota_counts_as_full() {
-        assert!(is_full(&std::io::Error::from_raw_os_error(libc::ENOSPC)));
-        assert!(is_full(&std::io::Error::from_raw_os_error(libc::EDQUOT)));
-        assert!(!is_full(&std::io::Error::from_raw_os_error(libc::EACCES)));
     }
 }

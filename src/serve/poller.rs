@@ -221,6 +221,7 @@ mod tests {
             finished_at: None,
             output: output.map(Into::into),
             error: error.map(Into::into),
+            error_code: None,
         }
     }
 

@@ -136,7 +136,10 @@ pub struct RunRow {
     pub finished_at: Option<i64>,
     /// The run's result JSON when it finished with one.
     pub output: Option<String>,
+    /// What callers are told: no server paths.
     pub error: Option<String>,
+    /// The failure's stable code (`song_unusable`, `timed_out`, …).
+    pub error_code: Option<String>,
 }
 
 /// A run a worker has claimed, with what it needs to execute it.
@@ -157,7 +160,8 @@ pub struct PendingCallback {
 }
 
 /// Bumped with every change to [`SCHEMA`]; a store written by a newer schema is refused.
-const SCHEMA_VERSION: i64 = 1;
+/// 2: runs.error_code.
+const SCHEMA_VERSION: i64 = 2;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS batches (
@@ -187,7 +191,8 @@ CREATE TABLE IF NOT EXISTS runs (
     started_at INTEGER,
     finished_at INTEGER,
     output TEXT,
-    error TEXT
+    error TEXT,
+    error_code TEXT
 );
 -- One batch per callback thread: a thread is reported once.
 CREATE UNIQUE INDEX IF NOT EXISTS batches_by_thread ON batches(callback_thread_id)
@@ -209,7 +214,8 @@ CREATE TABLE IF NOT EXISTS slack_threads (
 
 const RUN_COLUMNS: &str = "runs.id, runs.batch_id, runs.idx, runs.account_id, \
      runs.artist_account_id, runs.template, runs.lipsync, runs.status, runs.attempts, \
-     runs.created_at, runs.started_at, runs.finished_at, runs.output, runs.error";
+     runs.created_at, runs.started_at, runs.finished_at, runs.output, runs.error, \
+     runs.error_code";
 
 /// Milliseconds since the Unix epoch.
 pub fn now_ms() -> i64 {
@@ -277,7 +283,18 @@ impl Store {
         conn.pragma_update(None, "foreign_keys", "ON")
             .map_err(open_err)?;
         conn.execute_batch(SCHEMA).map_err(open_err)?;
-        // Stores from before the version was kept have this same schema.
+        // Version 1 (and stores from before the version was kept) lack runs.error_code.
+        let has_code: bool = conn
+            .query_row(
+                "SELECT COUNT(*) FROM pragma_table_info('runs') WHERE name = 'error_code'",
+                [],
+                |r| r.get::<_, i64>(0).map(|n| n > 0),
+            )
+            .map_err(open_err)?;
+        if !has_code {
+            conn.execute_batch("ALTER TABLE runs ADD COLUMN error_code TEXT")
+                .map_err(open_err)?;
+        }
         conn.pragma_update(None, "user_version", SCHEMA_VERSION)
             .map_err(open_err)?;
         Ok(Store {
@@ -371,8 +388,8 @@ impl Store {
             |r| {
                 Ok(Claimed {
                     run: run_row(r)?,
-                    request: r.get(14)?,
-                    seed: r.get::<_, i64>(15)? as u64,
+                    request: r.get(15)?,
+                    seed: r.get::<_, i64>(16)? as u64,
                 })
             },
         )?;
@@ -387,12 +404,13 @@ impl Store {
         run_id: &str,
         state: RunState,
         output: Option<&str>,
-        error: Option<&str>,
+        error: Option<(&str, &str)>,
     ) -> Result<bool, StoreError> {
+        let (code, message) = error.unzip();
         let n = self.conn().execute(
-            "UPDATE runs SET status = ?2, output = ?3, error = ?4, finished_at = ?5 \
-             WHERE id = ?1 AND status = 'EXECUTING'",
-            params![run_id, state.as_str(), output, error, now_ms()],
+            "UPDATE runs SET status = ?2, output = ?3, error = ?4, error_code = ?5, \
+             finished_at = ?6 WHERE id = ?1 AND status = 'EXECUTING'",
+            params![run_id, state.as_str(), output, message, code, now_ms()],
         )?;
         Ok(n == 1)
     }
@@ -415,7 +433,8 @@ impl Store {
         let tx = conn.transaction()?;
         let crashed = tx.execute(
             "UPDATE runs SET status = 'CRASHED', finished_at = ?1, error = 'the server stopped \
-             while this run was executing, twice' WHERE status = 'EXECUTING' AND attempts >= ?2",
+             while this run was executing, twice', error_code = 'renderer_stopped' \
+             WHERE status = 'EXECUTING' AND attempts >= ?2",
             params![now_ms(), MAX_ATTEMPTS],
         )?;
         let requeued = tx.execute(
@@ -429,8 +448,8 @@ impl Store {
     /// A batch's runs that never started, given up on: its callback timeout has passed.
     pub fn time_out_queued(&self, batch_id: &str, error: &str) -> Result<usize, StoreError> {
         Ok(self.conn().execute(
-            "UPDATE runs SET status = 'TIMED_OUT', error = ?2, finished_at = ?3 \
-             WHERE batch_id = ?1 AND status = 'QUEUED'",
+            "UPDATE runs SET status = 'TIMED_OUT', error = ?2, finished_at = ?3, \
+             error_code = 'batch_timed_out' WHERE batch_id = ?1 AND status = 'QUEUED'",
             params![batch_id, error, now_ms()],
         )?)
     }
@@ -611,6 +630,7 @@ fn run_row(r: &Row<'_>) -> rusqlite::Result<RunRow> {
         finished_at: r.get(11)?,
         output: r.get(12)?,
         error: r.get(13)?,
+        error_code: r.get(14)?,
     })
 }
 
@@ -724,6 +744,31 @@ mod tests {
     }
 
     #[test]
+    fn a_version_1_store_gains_error_codes_and_keeps_its_runs() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("runs.db");
+        {
+            let conn = Connection::open(&path).unwrap();
+            let v1 = SCHEMA.replace(",\n    error_code TEXT", "");
+            assert_ne!(v1, SCHEMA);
+            conn.execute_batch(&v1).unwrap();
+            conn.pragma_update(None, "user_version", 1).unwrap();
+        }
+        let s = Store::open(&path).unwrap();
+        s.create_batch(&batch("b1", &["r1"], None)).unwrap();
+        s.claim_next().unwrap();
+        s.finish("r1", RunState::Failed, None, Some(("timed_out", "late")))
+            .unwrap();
+        let r = s.run("r1").unwrap().unwrap();
+        assert_eq!(r.error_code.as_deref(), Some("timed_out"));
+        let version: i64 = s
+            .conn()
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, SCHEMA_VERSION);
+    }
+
+    #[test]
     fn a_store_that_cannot_grow_reports_a_full_disk() {
         let (_dir, s) = store();
         s.create_batch(&batch("b1", &["r1"], None)).unwrap();
@@ -746,7 +791,12 @@ mod tests {
             .finish("r1", RunState::Completed, Some("{\"a\":1}"), None)
             .unwrap());
         assert!(!s
-            .finish("r1", RunState::Failed, None, Some("late"))
+            .finish(
+                "r1",
+                RunState::Failed,
+                None,
+                Some(("render_failed", "late"))
+            )
             .unwrap());
         let r = s.run("r1").unwrap().unwrap();
         assert_eq!(r.state, RunState::Completed);

@@ -12,7 +12,7 @@ use tokio::sync::watch;
 
 use super::store::{Claimed, RunState};
 use super::App;
-use crate::batch::{RunResult, RunStatus};
+use crate::batch::{is_disk_full, FailureCode, RunResult, RunStatus, VideoError};
 
 /// How a run's process ended.
 enum Ended {
@@ -77,24 +77,33 @@ async fn execute(app: &Arc<App>, claimed: Claimed, shutdown: &mut watch::Receive
         Err(e) => Some((
             RunState::Failed,
             None,
-            Some(format!("could not set up the run: {e}")),
+            Some(VideoError::new(
+                io_code(&e, FailureCode::RenderFailed),
+                format!("could not set up the run: {e}"),
+            )),
         )),
     };
     match outcome {
         Some((state, output, error)) => {
             let id = run_id.clone();
-            let (log_state, log_error) = (state, error.clone());
+            // The full error, with the server's paths, goes to the log; callers (and Slack)
+            // get the code's fixed words.
+            match &error {
+                None => tracing::info!(run = %run_id, status = state.as_str(), "run finished"),
+                Some(e) => tracing::warn!(
+                    run = %run_id,
+                    status = state.as_str(),
+                    code = e.code.as_str(),
+                    error = %e.message,
+                    "run finished"
+                ),
+            }
+            let public = error.map(|e| e.code);
             settle(app, "finish", move |s| {
-                s.finish(&id, state, output.as_deref(), error.as_deref())
-                    .map(|_| ())
+                let error = public.map(|c| (c.as_str(), c.message()));
+                s.finish(&id, state, output.as_deref(), error).map(|_| ())
             })
             .await;
-            match log_error {
-                None => tracing::info!(run = %run_id, status = log_state.as_str(), "run finished"),
-                Some(e) => {
-                    tracing::warn!(run = %run_id, status = log_state.as_str(), error = %e, "run finished")
-                }
-            }
         }
         None => {
             let id = run_id.clone();
@@ -234,7 +243,16 @@ async fn run_process(
     }
 }
 
-type Outcome = Option<(RunState, Option<String>, Option<String>)>;
+type Outcome = Option<(RunState, Option<String>, Option<VideoError>)>;
+
+/// `code`, or out_of_space when `e` is a full disk.
+fn io_code(e: &std::io::Error, code: FailureCode) -> FailureCode {
+    if is_disk_full(e) {
+        FailureCode::OutOfSpace
+    } else {
+        code
+    }
+}
 
 /// Turns a process's end into the run's final state, publishing its video.
 async fn record(app: &App, claimed: &Claimed, work_dir: &Path, ended: Ended) -> Outcome {
@@ -244,9 +262,12 @@ async fn record(app: &App, claimed: &Claimed, work_dir: &Path, ended: Ended) -> 
             return Some((
                 RunState::TimedOut,
                 None,
-                Some(format!(
-                    "the run did not finish within its {} s timeout",
-                    app.config.run_timeout.as_secs_f64()
+                Some(VideoError::new(
+                    FailureCode::TimedOut,
+                    format!(
+                        "the run did not finish within its {} s timeout",
+                        app.config.run_timeout.as_secs_f64()
+                    ),
                 )),
             ))
         }
@@ -254,14 +275,20 @@ async fn record(app: &App, claimed: &Claimed, work_dir: &Path, ended: Ended) -> 
             return Some((
                 RunState::TimedOut,
                 None,
-                Some("the batch passed its callback timeout before this run finished".into()),
+                Some(VideoError::new(
+                    FailureCode::BatchTimedOut,
+                    "the batch passed its callback timeout before this run finished",
+                )),
             ))
         }
         Ended::Finished(Err(e)) => {
             return Some((
                 RunState::Failed,
                 None,
-                Some(format!("could not start the renderer: {e}")),
+                Some(VideoError::new(
+                    FailureCode::RendererStopped,
+                    format!("could not start the renderer: {e}"),
+                )),
             ))
         }
         Ended::Finished(Ok(output)) => output,
@@ -272,7 +299,14 @@ async fn record(app: &App, claimed: &Claimed, work_dir: &Path, ended: Ended) -> 
         .rev()
         .find_map(|line| serde_json::from_str(line).ok());
     let Some(mut result) = result else {
-        return Some((RunState::Failed, None, Some(process_error(&output))));
+        return Some((
+            RunState::Failed,
+            None,
+            Some(VideoError::new(
+                FailureCode::RendererStopped,
+                process_error(&output),
+            )),
+        ));
     };
     if result.status == RunStatus::Completed {
         // The lyrics first: a published video always has its lyrics beside it.
@@ -284,7 +318,10 @@ async fn record(app: &App, claimed: &Claimed, work_dir: &Path, ended: Ended) -> 
                 return Some((
                     RunState::Failed,
                     None,
-                    Some(format!("could not publish the video: {e}")),
+                    Some(VideoError::new(
+                        io_code(&e, FailureCode::PublishFailed),
+                        format!("could not publish the video: {e}"),
+                    )),
                 ));
             }
         }
@@ -295,7 +332,10 @@ async fn record(app: &App, claimed: &Claimed, work_dir: &Path, ended: Ended) -> 
         RunStatus::Completed => RunState::Completed,
         RunStatus::Failed => RunState::Failed,
     };
-    let error = result.error.clone();
+    let error = result.error.clone().map(|message| VideoError {
+        code: result.error_code.unwrap_or(FailureCode::RenderFailed),
+        message,
+    });
     // A failed run has its error, not an output.
     let json = (state == RunState::Completed)
         .then(|| serde_json::to_string(&result).ok())

@@ -134,7 +134,20 @@ fn prepare(
 /// `run-video`: one video of a job, its result as one JSON line on stdout. Exit 0 when it
 /// completed, 3 when it failed (the result says why).
 pub fn run_video(models: Models, args: &RunVideoArgs) -> Result<u8> {
-    let (prepared, settings) = prepare(models, &args.manifest, &args.run, Some(args.index))?;
+    let (prepared, settings) = match prepare(models, &args.manifest, &args.run, Some(args.index)) {
+        Ok(p) => p,
+        Err(e) => {
+            // The server reads the result line: a coded failure, not just a message.
+            let code = match e.downcast_ref::<JobInputError>() {
+                Some(JobInputError::Prepare(p)) => p.failure_code(),
+                _ => batch::FailureCode::RenderFailed,
+            };
+            let error = batch::VideoError::new(code, format!("{e:#}"));
+            let result = batch::RunResult::unprepared(&args.run_id, error);
+            println!("{}", serde_json::to_string(&result)?);
+            return Err(e);
+        }
+    };
     let batch_size = prepared.manifest.request.batch as usize;
     if args.index >= batch_size {
         anyhow::bail!(
