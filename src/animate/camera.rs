@@ -213,24 +213,31 @@ mod tests {
     fn views_never_leave_the_canvas() {
         let canvas = Canvas::from_rgba(&gradient(120, 200));
         let mut out = Yuv420::new(100, 180);
-        for view in [
-            View {
-                zoom: 0.5,
-                x: 1.0,
-                y: -1.0,
-            },
-            View {
-                zoom: 3.0,
-                x: -1.0,
-                y: 1.0,
-            },
-            View {
-                zoom: 1.0,
-                x: 5.0,
-                y: 5.0,
-            },
+        let (cw, ch) = (120.0, 200.0);
+        for (zoom, x, y) in [
+            (0.5, 1.0, -1.0),
+            (3.0, -1.0, 1.0),
+            (1.0, 5.0, 5.0),
+            (0.01, -7.0, 0.0),
+            (1.0, f32::MIN_POSITIVE, -0.999),
         ] {
+            let view = View { zoom, x, y };
+            let m = view_mapping(view, (cw, ch), (100.0, 180.0));
+            let (right, bottom) = (m.left + 100.0 * m.step, m.top + 180.0 * m.step);
+            let eps = 1e-3;
+            assert!(
+                m.left >= -eps && m.top >= -eps && right <= cw + eps && bottom <= ch + eps,
+                "{view:?} shows {:.3}..{right:.3} x {:.3}..{bottom:.3} of a {cw}x{ch} canvas",
+                m.left,
+                m.top
+            );
             canvas.render(view, &mut out, &mut Scratch::default());
+            // What is drawn comes from the canvas: its corners' colours bound every pixel.
+            let (lo, hi) = (
+                *canvas.y.data.iter().min().unwrap(),
+                *canvas.y.data.iter().max().unwrap(),
+            );
+            assert!(out.y.iter().all(|&v| (lo..=hi).contains(&v)), "{view:?}");
         }
     }
 
