@@ -14,7 +14,7 @@ use super::{Analysis, FaceBox, Mouth, VisionModelError};
 use crate::model::import::hex;
 
 /// Bumped whenever what is stored for a key changes.
-const FORMAT: u32 = 2;
+const FORMAT: u32 = 3;
 
 #[derive(Serialize, Deserialize)]
 struct Stored {

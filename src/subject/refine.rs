@@ -11,6 +11,9 @@ use super::FaceBox;
 const MIN_COMPONENT_SHARE: f32 = 0.15;
 /// Background pockets smaller than this share of the image are holes in the subject.
 const MAX_HOLE_SHARE: f32 = 0.004;
+/// A pocket whose mean matte value reaches this is one the model is sure belongs to the
+/// subject, whatever its colour.
+const SURE_FOREGROUND: u8 = 230;
 
 /// Widths of the edge, in pixels, for an image whose longer side is `side`.
 #[derive(Debug, Clone, Copy)]
@@ -37,8 +40,9 @@ impl Edge {
 /// the model lost (a dark coat on a dark backdrop) is restored from a torso shape.
 pub fn cut_out(img: &RgbaImage, raw: &GrayImage, face: Option<&FaceBox>) -> RgbaImage {
     let (w, h) = img.dimensions();
-    let (mut mask, mut filled) = solid_mask(&resize_gray(raw, w, h));
-    mark_background_pockets(img, &mask, &mut filled);
+    let matte = resize_gray(raw, w, h);
+    let (mut mask, mut filled) = solid_mask(&matte);
+    mark_background_pockets(img, &matte, &mask, &mut filled);
     if let Some(face) = face {
         complete_body(&mut mask, w as usize, h as usize, face);
     }
@@ -105,9 +109,11 @@ fn solid_mask(matte: &GrayImage) -> (Vec<u8>, Vec<bool>) {
 }
 
 /// Background colours the model let into the subject: small enclosed pockets inside the mask
-/// whose colour is one of the backdrop's (sampled in a ring just outside the mask) are marked,
-/// so they take the subject's colours around them.
-fn mark_background_pockets(img: &RgbaImage, mask: &[u8], pocket: &mut [bool]) {
+/// whose colour is one of the backdrop's (sampled in a ring just outside the mask) and where
+/// the model was unsure are marked, so they take the subject's colours around them. Where
+/// the model was sure (a grey steel collar before a grey backdrop), the photo's colours stay:
+/// repainting them smears the subject.
+fn mark_background_pockets(img: &RgbaImage, matte: &GrayImage, mask: &[u8], pocket: &mut [bool]) {
     let (w, h) = (img.width() as usize, img.height() as usize);
     let raw = img.as_raw();
     let rgb = |i: usize| [raw[i * 4], raw[i * 4 + 1], raw[i * 4 + 2]].map(f32::from);
@@ -140,10 +146,17 @@ fn mark_background_pockets(img: &RgbaImage, mask: &[u8], pocket: &mut [bool]) {
             open[labels[i] as usize - 1] = true;
         }
     }
+    let mut certainty = vec![0u64; sizes.len()];
+    for (&l, &m) in labels.iter().zip(matte.as_raw()) {
+        if l != 0 {
+            certainty[l as usize - 1] += u64::from(m);
+        }
+    }
     let max = (w * h) as f32 * MAX_HOLE_SHARE;
+    let unsure = |l: usize| certainty[l] < u64::from(SURE_FOREGROUND) * sizes[l] as u64;
     for i in 0..w * h {
         let l = labels[i] as usize;
-        if l != 0 && !open[l - 1] && (sizes[l - 1] as f32) < max {
+        if l != 0 && !open[l - 1] && (sizes[l - 1] as f32) < max && unsure(l - 1) {
             pocket[i] = true;
         }
     }
@@ -499,6 +512,35 @@ mod tests {
         }
         // Soft edge: some pixels are neither fully in nor out.
         assert!(out.pixels().any(|p| p.0[3] > 20 && p.0[3] < 235));
+    }
+
+    #[test]
+    fn a_backdrop_coloured_part_the_model_is_sure_of_keeps_its_colours() {
+        // A red disc with a grey collar in it, on a grey backdrop.
+        let collar = |x: u32, y: u32| (47..53).contains(&x) && (47..53).contains(&y);
+        let img = RgbaImage::from_fn(100, 100, |x, y| {
+            let d = ((x as f32 - 50.0).powi(2) + (y as f32 - 50.0).powi(2)).sqrt();
+            if d < 30.0 && !collar(x, y) {
+                Rgba([200, 40, 40, 255])
+            } else {
+                Rgba([128, 128, 128, 255])
+            }
+        });
+        let matte = |collar_value: u8| {
+            GrayImage::from_fn(100, 100, |x, y| {
+                let d = ((x as f32 - 50.0).powi(2) + (y as f32 - 50.0).powi(2)).sqrt();
+                Luma([match (d < 30.0, collar(x, y)) {
+                    (true, true) => collar_value,
+                    (true, false) => 255,
+                    _ => 0,
+                }])
+            })
+        };
+        let sure = cut_out(&img, &matte(255), None);
+        assert_eq!(sure.get_pixel(50, 50).0, [128, 128, 128, 255], "kept");
+        let unsure = cut_out(&img, &matte(170), None);
+        let p = unsure.get_pixel(50, 50).0;
+        assert!(p[0] > 160 && p[1] < 80, "repainted from around it: {p:?}");
     }
 
     #[test]
