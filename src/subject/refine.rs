@@ -14,6 +14,9 @@ const MAX_HOLE_SHARE: f32 = 0.004;
 /// A pocket whose mean matte value reaches this is one the model is sure belongs to the
 /// subject, whatever its colour.
 const SURE_FOREGROUND: u8 = 230;
+/// A pocket this close (mean RGB distance) to a backdrop colour is the backdrop showing
+/// through, even where the model was sure.
+const SAME_COLOUR: f32 = 12.0;
 
 /// Widths of the edge, in pixels, for an image whose longer side is `side`.
 #[derive(Debug, Clone, Copy)]
@@ -109,10 +112,10 @@ fn solid_mask(matte: &GrayImage) -> (Vec<u8>, Vec<bool>) {
 }
 
 /// Background colours the model let into the subject: small enclosed pockets inside the mask
-/// whose colour is one of the backdrop's (sampled in a ring just outside the mask) and where
-/// the model was unsure are marked, so they take the subject's colours around them. Where
-/// the model was sure (a grey steel collar before a grey backdrop), the photo's colours stay:
-/// repainting them smears the subject.
+/// whose colour is one of the backdrop's (sampled in a ring just outside the mask) are marked,
+/// so they take the subject's colours around them: all where the model was unsure, and only
+/// near-exact matches where it was sure. A grey steel collar before a grey wall keeps the
+/// photo's colours; repainting it smears the subject.
 fn mark_background_pockets(img: &RgbaImage, matte: &GrayImage, mask: &[u8], pocket: &mut [bool]) {
     let (w, h) = (img.width() as usize, img.height() as usize);
     let raw = img.as_raw();
@@ -127,15 +130,18 @@ fn mark_background_pockets(img: &RgbaImage, matte: &GrayImage, mask: &[u8], pock
         return;
     }
     const CLOSE: f32 = 30.0;
-    let like_backdrop: Vec<u8> = (0..w * h)
+    let distance: Vec<f32> = (0..w * h)
         .map(|i| {
             let c = rgb(i);
-            let d = backdrop
+            backdrop
                 .iter()
                 .map(|b| (0..3).map(|k| (c[k] - b[k]).powi(2)).sum::<f32>())
-                .fold(f32::MAX, f32::min);
-            u8::from(mask[i] != 0 && d.sqrt() < CLOSE)
+                .fold(f32::MAX, f32::min)
+                .sqrt()
         })
+        .collect();
+    let like_backdrop: Vec<u8> = (0..w * h)
+        .map(|i| u8::from(mask[i] != 0 && distance[i] < CLOSE))
         .collect();
     // Only pockets inside: not touching the mask's own edge.
     let edge = erode(mask, w, h, 2);
@@ -146,17 +152,24 @@ fn mark_background_pockets(img: &RgbaImage, matte: &GrayImage, mask: &[u8], pock
             open[labels[i] as usize - 1] = true;
         }
     }
+    // Per pocket: the model's mean certainty and the mean distance from the backdrop.
     let mut certainty = vec![0u64; sizes.len()];
-    for (&l, &m) in labels.iter().zip(matte.as_raw()) {
-        if l != 0 {
-            certainty[l as usize - 1] += u64::from(m);
+    let mut apart = vec![0f32; sizes.len()];
+    for i in 0..w * h {
+        if let Some(l) = (labels[i] as usize).checked_sub(1) {
+            certainty[l] += u64::from(matte.as_raw()[i]);
+            apart[l] += distance[i];
         }
     }
     let max = (w * h) as f32 * MAX_HOLE_SHARE;
-    let unsure = |l: usize| certainty[l] < u64::from(SURE_FOREGROUND) * sizes[l] as u64;
+    // The backdrop itself, matched almost exactly, goes whatever the model thought.
+    let repaint = |l: usize| {
+        certainty[l] < u64::from(SURE_FOREGROUND) * sizes[l] as u64
+            || apart[l] < SAME_COLOUR * sizes[l] as f32
+    };
     for i in 0..w * h {
         let l = labels[i] as usize;
-        if l != 0 && !open[l - 1] && (sizes[l - 1] as f32) < max && unsure(l - 1) {
+        if l != 0 && !open[l - 1] && (sizes[l - 1] as f32) < max && repaint(l - 1) {
             pocket[i] = true;
         }
     }
@@ -516,16 +529,18 @@ mod tests {
 
     #[test]
     fn a_backdrop_coloured_part_the_model_is_sure_of_keeps_its_colours() {
-        // A red disc with a grey collar in it, on a grey backdrop.
+        // A red disc with a steel-grey collar in it, on a grey backdrop.
         let collar = |x: u32, y: u32| (47..53).contains(&x) && (47..53).contains(&y);
-        let img = RgbaImage::from_fn(100, 100, |x, y| {
-            let d = ((x as f32 - 50.0).powi(2) + (y as f32 - 50.0).powi(2)).sqrt();
-            if d < 30.0 && !collar(x, y) {
-                Rgba([200, 40, 40, 255])
-            } else {
-                Rgba([128, 128, 128, 255])
-            }
-        });
+        let image = |steel: [u8; 3]| {
+            RgbaImage::from_fn(100, 100, |x, y| {
+                let d = ((x as f32 - 50.0).powi(2) + (y as f32 - 50.0).powi(2)).sqrt();
+                match (d < 30.0, collar(x, y)) {
+                    (true, true) => Rgba([steel[0], steel[1], steel[2], 255]),
+                    (true, false) => Rgba([200, 40, 40, 255]),
+                    _ => Rgba([128, 128, 128, 255]),
+                }
+            })
+        };
         let matte = |collar_value: u8| {
             GrayImage::from_fn(100, 100, |x, y| {
                 let d = ((x as f32 - 50.0).powi(2) + (y as f32 - 50.0).powi(2)).sqrt();
@@ -536,11 +551,19 @@ mod tests {
                 }])
             })
         };
-        let sure = cut_out(&img, &matte(255), None);
-        assert_eq!(sure.get_pixel(50, 50).0, [128, 128, 128, 255], "kept");
-        let unsure = cut_out(&img, &matte(170), None);
+        let repainted = |p: [u8; 4]| p[0] > 160 && p[1] < 80;
+        // Near the backdrop's grey, but steel: kept where the model is sure.
+        let steel = [140, 136, 146];
+        let sure = cut_out(&image(steel), &matte(255), None);
+        assert_eq!(sure.get_pixel(50, 50).0, [140, 136, 146, 255], "kept");
+        let unsure = cut_out(&image(steel), &matte(170), None);
         let p = unsure.get_pixel(50, 50).0;
-        assert!(p[0] > 160 && p[1] < 80, "repainted from around it: {p:?}");
+        assert!(repainted(p), "unsure: repainted from around it: {p:?}");
+        // The backdrop's very colour goes even where the model is sure.
+        let p = cut_out(&image([128, 128, 128]), &matte(255), None)
+            .get_pixel(50, 50)
+            .0;
+        assert!(repainted(p), "backdrop showing through: {p:?}");
     }
 
     #[test]
