@@ -88,7 +88,7 @@ impl Ct2Files {
         let mut h = Sha256::new();
         h.update(&self.model_bin);
         h.update(self.vocabulary.as_bytes());
-        hex(&h.finalize())
+        hex::encode(h.finalize())
     }
 }
 
@@ -301,10 +301,6 @@ fn files_in_dir(dir: &Path, depth: usize) -> Vec<PathBuf> {
         }
     }
     out
-}
-
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Hyper-parameters read off the CTranslate2 variables' shapes.
@@ -667,7 +663,7 @@ pub fn sha256_file(path: &Path) -> Result<String, ModelError> {
     let mut f = fs::File::open(path).map_err(|e| ModelError::io(path, e))?;
     let mut h = Sha256::new();
     io::copy(&mut f, &mut h).map_err(|e| ModelError::io(path, e))?;
-    Ok(hex(&h.finalize()))
+    Ok(hex::encode(h.finalize()))
 }
 
 /// What an import did.
@@ -734,7 +730,7 @@ pub fn import(sources: &[PathBuf], output: Option<&Path>) -> Result<ImportReport
         };
         convert(&files, &mut out)?;
         out.flush().map_err(|e| ModelError::io(tmp.path(), e))?;
-        hex(&out.hash.finalize())
+        hex::encode(out.hash.finalize())
     };
     let summary = super::inspect_file(tmp.path())?;
     tmp.persist(output)

@@ -100,10 +100,8 @@ REELFORGE_MODEL";
 /// Where models go when nothing says otherwise: `$XDG_DATA_HOME/reelforge/models/` or
 /// `~/.local/share/reelforge/models/`.
 pub fn models_dir() -> PathBuf {
-    let data = std::env::var_os("XDG_DATA_HOME")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
+    let data = directories::BaseDirs::new()
+        .map(|d| d.data_dir().to_path_buf())
         .unwrap_or_else(|| PathBuf::from("."));
     data.join("reelforge").join("models")
 }

@@ -35,10 +35,7 @@ pub enum AuthError {
 
 /// The hex SHA-256 of a key, as stored.
 pub fn hash_key(key: &str) -> String {
-    Sha256::digest(key.trim().as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex::encode(Sha256::digest(key.trim().as_bytes()))
 }
 
 /// A new random API key: "rf_" and 32 lowercase letters and digits.

@@ -11,7 +11,6 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::{Analysis, FaceBox, Mouth, VisionModelError};
-use crate::model::import::hex;
 
 /// Bumped whenever what is stored for a key changes.
 const FORMAT: u32 = 3;
@@ -32,7 +31,7 @@ pub fn key(img: &RgbaImage, model_key: &str) -> String {
         img.height()
     ));
     h.update(img.as_raw());
-    hex(&h.finalize())
+    hex::encode(h.finalize())
 }
 
 /// A folder of analyses, or none (every lookup computes).

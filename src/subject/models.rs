@@ -9,8 +9,6 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
-use crate::model::import::hex;
-
 /// Environment variable naming the folder that holds the vision models.
 pub const VISION_MODELS_ENV: &str = "REELFORGE_VISION_MODELS";
 
@@ -157,7 +155,7 @@ pub fn read_checked(dir: &Path, file: &ModelFile) -> Result<Vec<u8>, VisionModel
 }
 
 fn check_bytes(path: &Path, file: &ModelFile, bytes: &[u8]) -> Result<(), VisionModelError> {
-    let actual = hex(&Sha256::digest(bytes));
+    let actual = hex::encode(Sha256::digest(bytes));
     if actual != file.sha256 {
         return Err(VisionModelError::WrongChecksum {
             path: path.to_path_buf(),

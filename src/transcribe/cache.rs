@@ -14,7 +14,6 @@ use std::sync::{Arc, Mutex};
 use sha2::{Digest, Sha256};
 
 use super::{Language, Timing, Transcript};
-use crate::model::import::hex;
 
 /// Bumped whenever what we store for a key changes (decoding, post-processing, fields).
 const FORMAT: u32 = 4;
@@ -25,17 +24,15 @@ pub fn default_dir() -> PathBuf {
     if let Some(dir) = std::env::var_os("REELFORGE_CACHE").filter(|v| !v.is_empty()) {
         return PathBuf::from(dir);
     }
-    std::env::var_os("XDG_CACHE_HOME")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+    directories::BaseDirs::new()
+        .map(|d| d.cache_dir().to_path_buf())
         .unwrap_or_else(std::env::temp_dir)
         .join("reelforge")
 }
 
 /// SHA-256 of some bytes, as hex.
 pub fn content_hash(bytes: &[u8]) -> String {
-    hex(&Sha256::digest(bytes))
+    hex::encode(Sha256::digest(bytes))
 }
 
 /// The cache key for one transcription.
@@ -51,7 +48,7 @@ pub fn key(
     h.update(format!(
         "v{FORMAT}\n{audio_sha256}\n{model_sha256}\n{timing:?}\n{language}\n"
     ));
-    hex(&h.finalize())
+    hex::encode(h.finalize())
 }
 
 #[derive(Default)]
