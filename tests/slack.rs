@@ -52,12 +52,7 @@ async fn a_message_lands_in_the_thread_with_the_bearer_token() {
 #[tokio::test]
 async fn a_trailing_slash_in_the_base_url_is_tolerated() {
     let slack = FakeSlack::start();
-    let c = SlackClient::new(
-        &format!("{}/", slack.api_url()),
-        FakeSlack::TOKEN.into(),
-        TIMEOUT,
-    )
-    .unwrap();
+    let c = SlackClient::new(&format!("{}/", slack.api_url()), FakeSlack::TOKEN, TIMEOUT).unwrap();
     c.post_message(&thread(), "hi").await.unwrap();
     assert_eq!(slack.messages().len(), 1);
 }
@@ -65,7 +60,7 @@ async fn a_trailing_slash_in_the_base_url_is_tolerated() {
 #[test]
 fn a_base_url_that_is_not_http_is_refused() {
     for bad in ["", "slack.com/api", "ftp://slack.com/api"] {
-        let e = SlackClient::new(bad, FakeSlack::TOKEN.into(), TIMEOUT).unwrap_err();
+        let e = SlackClient::new(bad, FakeSlack::TOKEN, TIMEOUT).unwrap_err();
         assert!(matches!(e, SlackError::BaseUrl(_)), "{bad:?}: {e}");
     }
 }
@@ -169,7 +164,7 @@ async fn http_429_is_waited_out_and_retried() {
 async fn a_bad_token_gives_invalid_auth_and_the_token_never_shows() {
     let slack = FakeSlack::start();
     let token = "xoxb-wrong-but-secret-7f3a";
-    let c = SlackClient::new(&slack.api_url(), token.into(), TIMEOUT).unwrap();
+    let c = SlackClient::new(&slack.api_url(), token, TIMEOUT).unwrap();
     let e = c.post_message(&thread(), "hi").await.unwrap_err();
     assert_eq!(e.to_string(), "chat.postMessage: invalid_auth");
     assert!(!format!("{e:?}").contains(token));
@@ -191,12 +186,7 @@ async fn a_transport_error_names_the_method_but_not_the_token() {
         .unwrap()
         .port();
     let token = "xoxb-secret-for-transport-test";
-    let c = SlackClient::new(
-        &format!("http://127.0.0.1:{port}/api"),
-        token.into(),
-        TIMEOUT,
-    )
-    .unwrap();
+    let c = SlackClient::new(&format!("http://127.0.0.1:{port}/api"), token, TIMEOUT).unwrap();
     let e = c.post_message(&thread(), "hi").await.unwrap_err();
     assert!(matches!(e, SlackError::Transport { .. }), "{e:?}");
     assert!(e.to_string().starts_with("chat.postMessage: "), "{e}");

@@ -4,13 +4,15 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use secrecy::SecretString;
+
 use super::auth::ApiKeys;
 
 /// Where finished batches are reported.
 #[derive(Clone)]
 pub struct CallbackTarget {
     pub url: String,
-    pub secret: String,
+    pub secret: SecretString,
 }
 
 /// The Slack Web API the callback endpoint posts through.
@@ -18,7 +20,7 @@ pub struct CallbackTarget {
 pub struct SlackConfig {
     /// e.g. https://slack.com/api
     pub api_url: String,
-    pub token: String,
+    pub token: SecretString,
 }
 
 /// How a worker renders a run: the program and its options.
@@ -56,7 +58,7 @@ pub struct Config {
     pub callback_timeout: Duration,
     pub poll_interval: Duration,
     /// The secret the callback endpoint expects; None turns the endpoint off.
-    pub callback_secret: Option<String>,
+    pub callback_secret: Option<SecretString>,
     pub slack: Option<SlackConfig>,
     pub allow_private_urls: bool,
     pub body_limit: usize,

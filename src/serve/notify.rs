@@ -9,6 +9,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::Json;
+use secrecy::ExposeSecret;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
@@ -40,7 +41,7 @@ pub async fn callback(
         .get("x-callback-secret")
         .map(|v| v.as_bytes())
         .unwrap_or_default();
-    if given.is_empty() || !secret_matches(given, secret.as_bytes()) {
+    if given.is_empty() || !secret_matches(given, secret.expose_secret().as_bytes()) {
         return Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
             "Missing or invalid callback secret",

@@ -5,6 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use secrecy::ExposeSecret;
 use tokio::sync::watch;
 
 use super::callback::{CallbackPayload, CallbackResult, Outcome};
@@ -168,7 +169,7 @@ async fn deliver(
     }
     let sent = client
         .post(&target.url)
-        .header("x-callback-secret", &target.secret)
+        .header("x-callback-secret", target.secret.expose_secret())
         .json(&body)
         .send()
         .await;

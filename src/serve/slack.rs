@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
 use reqwest::{RequestBuilder, Response, StatusCode};
+use secrecy::{ExposeSecret, SecretString};
 use serde_json::{json, Value};
 
 use super::callback::{Post, SlackThread};
@@ -57,7 +58,7 @@ pub enum SlackError {
 pub struct SlackClient {
     http: reqwest::Client,
     base: String,
-    token: String,
+    token: SecretString,
 }
 
 // By hand so the token never reaches a log line through `{:?}`.
@@ -73,7 +74,7 @@ impl SlackClient {
     /// `base_url` is the Web API root, e.g. "https://slack.com/api"; `timeout` bounds each request.
     pub fn new(
         base_url: &str,
-        token: String,
+        token: impl Into<SecretString>,
         timeout: Duration,
     ) -> Result<SlackClient, SlackError> {
         let base = base_url.trim().trim_end_matches('/');
@@ -88,7 +89,7 @@ impl SlackClient {
         Ok(SlackClient {
             http,
             base: base.to_string(),
-            token,
+            token: token.into(),
         })
     }
 
@@ -151,9 +152,10 @@ impl SlackClient {
     }
 
     fn api(&self, method: &str) -> RequestBuilder {
-        self.http
-            .post(format!("{}/{method}", self.base))
-            .header(AUTHORIZATION, format!("Bearer {}", self.token))
+        self.http.post(format!("{}/{method}", self.base)).header(
+            AUTHORIZATION,
+            format!("Bearer {}", self.token.expose_secret()),
+        )
     }
 
     /// Sends a Web API request and checks Slack's `ok`; returns the JSON answer.
@@ -226,10 +228,11 @@ impl SlackClient {
     }
 
     fn redact(&self, text: &str) -> String {
-        if self.token.is_empty() {
+        let token = self.token.expose_secret();
+        if token.is_empty() {
             text.to_string()
         } else {
-            text.replace(&self.token, "[redacted]")
+            text.replace(token, "[redacted]")
         }
     }
 }

@@ -9,12 +9,16 @@ use reelforge::serve::auth::{hash_key, new_key, ApiKeys};
 use reelforge::serve::config::{CallbackTarget, Config, RenderConfig, SlackConfig};
 use reelforge::serve::Server;
 use reelforge::template::{self, Templates};
+use secrecy::{ExposeSecret, SecretString};
 
 use crate::args::{ApiKeyCommand, Models, ServeArgs};
 
 /// A secret from the environment: unset and empty are the same.
-fn secret(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+fn secret(name: &str) -> Option<SecretString> {
+    std::env::var(name)
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+        .map(SecretString::from)
 }
 
 /// Resolves the command line and environment into the server's configuration.
@@ -24,7 +28,7 @@ fn config(models: Models, args: &ServeArgs) -> Result<Config> {
         keys.add_file(file)?;
     }
     if let Some(list) = secret("REELFORGE_API_KEYS") {
-        keys.add_plain_list("REELFORGE_API_KEYS", &list)?;
+        keys.add_plain_list("REELFORGE_API_KEYS", list.expose_secret())?;
     }
     if keys.is_empty() {
         bail!(
