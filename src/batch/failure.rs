@@ -87,6 +87,15 @@ impl FailureCode {
         }
     }
 
+    /// `code` unless the write error `e` is a full disk.
+    pub fn unless_full(self, e: &std::io::Error) -> FailureCode {
+        if is_disk_full(e) {
+            FailureCode::OutOfSpace
+        } else {
+            self
+        }
+    }
+
     /// `code` unless `message` says the disk was full, which trumps the stage it happened in.
     pub fn unless_disk_full(self, message: &str) -> FailureCode {
         if says_disk_full(message) {

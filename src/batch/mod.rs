@@ -24,7 +24,7 @@ use crate::subject::{Subject, SubjectCache, Vision};
 use crate::transcribe::{self, cache::TranscriptCache};
 
 pub use check::{check, Checked};
-pub use failure::{is_disk_full, FailureCode, VideoError};
+pub use failure::{FailureCode, VideoError};
 pub use prepare::{prepare, title_of, PrepareError, PrepareOptions, Prepared, SongInput};
 pub use report::{
     write_json_atomic, AudioReport, BatchSummary, RunResult, RunStatus, SubjectReport, SummaryEntry,
@@ -348,17 +348,10 @@ fn run_videos(
         let json_path = out_dir.join(format!("{run_id}.json"));
         let result = match write_json_atomic(&json_path, &result) {
             Ok(()) => result,
-            Err(e) => {
-                let code = if is_disk_full(&e) {
-                    FailureCode::OutOfSpace
-                } else {
-                    FailureCode::RenderFailed
-                };
-                result.failed(VideoError::new(
-                    code,
-                    format!("writing {}: {e}", json_path.display()),
-                ))
-            }
+            Err(e) => result.failed(VideoError::new(
+                FailureCode::RenderFailed.unless_full(&e),
+                format!("writing {}: {e}", json_path.display()),
+            )),
         };
         let stage = if result.status == RunStatus::Completed {
             Stage::Done

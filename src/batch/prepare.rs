@@ -41,10 +41,7 @@ impl PrepareError {
             }
             PrepareError::Image(_) => FailureCode::ImageUnusable,
             PrepareError::ImageDownload(_) => FailureCode::ImageDownloadFailed,
-            PrepareError::Output { source, .. } if super::is_disk_full(source) => {
-                FailureCode::OutOfSpace
-            }
-            PrepareError::Output { .. } => FailureCode::RenderFailed,
+            PrepareError::Output { source, .. } => FailureCode::RenderFailed.unless_full(source),
         }
     }
 }

@@ -12,7 +12,7 @@ use tokio::sync::watch;
 
 use super::store::{Claimed, RunState};
 use super::App;
-use crate::batch::{is_disk_full, FailureCode, RunResult, RunStatus, VideoError};
+use crate::batch::{FailureCode, RunResult, RunStatus, VideoError};
 
 /// How a run's process ended.
 enum Ended {
@@ -78,7 +78,7 @@ async fn execute(app: &Arc<App>, claimed: Claimed, shutdown: &mut watch::Receive
             RunState::Failed,
             None,
             Some(VideoError::new(
-                io_code(&e, FailureCode::RenderFailed),
+                FailureCode::RenderFailed.unless_full(&e),
                 format!("could not set up the run: {e}"),
             )),
         )),
@@ -245,15 +245,6 @@ async fn run_process(
 
 type Outcome = Option<(RunState, Option<String>, Option<VideoError>)>;
 
-/// `code`, or out_of_space when `e` is a full disk.
-fn io_code(e: &std::io::Error, code: FailureCode) -> FailureCode {
-    if is_disk_full(e) {
-        FailureCode::OutOfSpace
-    } else {
-        code
-    }
-}
-
 /// Turns a process's end into the run's final state, publishing its video.
 async fn record(app: &App, claimed: &Claimed, work_dir: &Path, ended: Ended) -> Outcome {
     let output = match ended {
@@ -319,7 +310,7 @@ async fn record(app: &App, claimed: &Claimed, work_dir: &Path, ended: Ended) -> 
                     RunState::Failed,
                     None,
                     Some(VideoError::new(
-                        io_code(&e, FailureCode::PublishFailed),
+                        FailureCode::PublishFailed.unless_full(&e),
                         format!("could not publish the video: {e}"),
                     )),
                 ));
