@@ -128,12 +128,15 @@ headers = { "x-callback-secret" = "$CALLBACK_SECRET" }
 checks.not_a_server_error.expected-statuses = ["2xx", "3xx", "4xx", "502", "503"]
 EOF
 REPORTS=$(realpath -m "${ST_REPORT_DIR:-$TMP/reports}")
+SCHEMA=${ST_SCHEMA:-$URL/openapi.json}
+# A schema file named relative to where the script was started still works after the cd below.
+[[ -f $SCHEMA ]] && SCHEMA=$(realpath "$SCHEMA")
 # schemathesis keeps a cache in its working folder: not in the repository.
 cd "$TMP"
 START=$SECONDS
 set +e
 timeout --kill-after=10 "$TIMEOUT" "$VENV/bin/st" --config-file "$TMP/schemathesis.toml" run \
-  "${ST_SCHEMA:-$URL/openapi.json}" --url "$URL" \
+  "$SCHEMA" --url "$URL" \
   -H "x-api-key: $KEY" \
   --checks "$CHECKS" \
   --max-examples "$MAX_EXAMPLES" --seed "$SEED" --workers 1 --request-timeout 10 \

@@ -142,26 +142,34 @@ fn silent_idle_and_half_sent_connections_are_closed_after_their_timeouts() {
 #[test]
 fn connections_over_the_limit_wait_until_one_closes() {
     let (_dir, data) = data_dir();
+    // Held connections would keep their slots far longer than the client below waits.
     let s = start(
         &data,
-        &["--max-connections", "3", "--header-timeout", "20"],
+        &["--max-connections", "3", "--header-timeout", "600"],
         &[],
     );
     let held: Vec<TcpStream> = (0..3).map(|_| connect(&s)).collect();
     let waiting = std::thread::spawn({
         let url = format!("{}/health", s.url);
         move || {
-            let started = Instant::now();
-            let status = reqwest::blocking::get(url).unwrap().status();
-            (status, started.elapsed())
+            reqwest::blocking::Client::builder()
+                .timeout(Duration::from_secs(60))
+                .build()
+                .unwrap()
+                .get(url)
+                .send()
+                .map(|r| r.status())
         }
     });
     std::thread::sleep(Duration::from_millis(1500));
     assert!(!waiting.is_finished(), "a fourth connection was served");
+    // Closing the held ones frees their slots: the waiting client is served.
     drop(held);
-    let (status, waited) = waiting.join().unwrap();
+    let status = waiting
+        .join()
+        .unwrap()
+        .expect("served once a slot was free");
     assert_eq!(status, 200);
-    assert!(waited < Duration::from_secs(15), "waited {waited:?}");
 }
 
 #[test]
