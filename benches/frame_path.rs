@@ -128,6 +128,15 @@ fn bench_frame_path(c: &mut Criterion) {
                 BatchSize::PerIteration,
             )
         });
+        // Drawing alone, on one thread: the part of `full` that competes with the encoder.
+        group.bench_function(format!("draw_only/{width}x{height}"), |b| {
+            let mut out = reelforge::frame::Yuv420::zeroed(width, height);
+            b.iter(|| {
+                for i in 0..FRAMES {
+                    anim.draw(i, &mut out, &mut scratch);
+                }
+            })
+        });
         group.bench_function(format!("full/{width}x{height}"), |b| {
             b.iter(|| {
                 let anim = build();

@@ -5,9 +5,12 @@
 //! vertical blend of two source rows into a scratch row (contiguous, vectorises), then one
 //! horizontal pass through a per-frame column table.
 
+use std::ops::Range;
+
 use image::RgbaImage;
 
 use super::path::View;
+use super::sprite::resample_row;
 use crate::frame::{rgb_to_yuv, Yuv420};
 
 /// One plane of 8-bit samples.
@@ -82,18 +85,68 @@ impl Canvas {
 
     /// Renders `view` into `out`, whose size is the frame size.
     pub fn render(&self, view: View, out: &mut Yuv420, scratch: &mut Scratch) {
+        self.render_behind(view, out, scratch, &Cover::default());
+    }
+
+    /// Renders `view` into `out` except where `cover` says a layer in front hides it.
+    pub fn render_behind(
+        &self,
+        view: View,
+        out: &mut Yuv420,
+        scratch: &mut Scratch,
+        cover: &Cover,
+    ) {
         let canvas = (self.y.width as f32, self.y.height as f32);
         let m = view_mapping(view, canvas, (out.width as f32, out.height as f32));
         let step = m.step;
         let bx = m.left + 0.5 * step - 0.5;
         let by = m.top + 0.5 * step - 0.5;
         let (ow, oh) = (out.width as usize, out.height as usize);
-        sample(&self.y, &mut out.y, ow, oh, step, bx, by, scratch);
+        let luma = Target::new(&mut out.y, ow, oh, &cover.luma);
+        sample(&self.y, luma, step, bx, by, scratch);
         // Chroma planes are half size: the same map in half-size coordinates.
         let cbx = m.left / 2.0 + 0.5 * step - 0.5;
         let cby = m.top / 2.0 + 0.5 * step - 0.5;
-        sample(&self.u, &mut out.u, ow / 2, oh / 2, step, cbx, cby, scratch);
-        sample(&self.v, &mut out.v, ow / 2, oh / 2, step, cbx, cby, scratch);
+        let (cw, ch) = (ow / 2, oh / 2);
+        let u = Target::new(&mut out.u, cw, ch, &cover.chroma);
+        sample(&self.u, u, step, cbx, cby, scratch);
+        let v = Target::new(&mut out.v, cw, ch, &cover.chroma);
+        sample(&self.v, v, step, cbx, cby, scratch);
+    }
+}
+
+/// Per frame row, the columns a layer in front covers completely (luma and chroma rows):
+/// the scene there is never seen, so it is not drawn.
+#[derive(Debug, Default, Clone)]
+pub struct Cover {
+    pub luma: Vec<Range<usize>>,
+    pub chroma: Vec<Range<usize>>,
+}
+
+/// One destination plane and the columns of each row to leave alone.
+struct Target<'a> {
+    data: &'a mut [u8],
+    width: usize,
+    height: usize,
+    holes: &'a [Range<usize>],
+}
+
+impl<'a> Target<'a> {
+    fn new(data: &'a mut [u8], width: usize, height: usize, holes: &'a [Range<usize>]) -> Self {
+        Target {
+            data,
+            width,
+            height,
+            holes,
+        }
+    }
+
+    /// Row `y`'s hole, clamped to the row; empty when there is none.
+    fn hole(&self, y: usize) -> Range<usize> {
+        match self.holes.get(y) {
+            Some(h) if h.start < h.end => h.start.min(self.width)..h.end.min(self.width),
+            _ => self.width..self.width,
+        }
     }
 }
 
@@ -129,52 +182,44 @@ pub struct Scratch {
     row: Vec<u16>,
 }
 
-/// Bilinear resample: destination (x, y) reads source (step·x + bx, step·y + by).
-#[allow(clippy::too_many_arguments)]
-fn sample(
-    src: &Plane,
-    dst: &mut [u8],
-    dw: usize,
-    dh: usize,
-    step: f32,
-    bx: f32,
-    by: f32,
-    scratch: &mut Scratch,
-) {
+/// Bilinear resample: destination (x, y) reads source (step·x + bx, step·y + by), except in
+/// the target's holes.
+fn sample(src: &Plane, dst: Target, step: f32, bx: f32, by: f32, scratch: &mut Scratch) {
     let max_x = src.width.saturating_sub(2) as f32;
     let max_y = src.height.saturating_sub(2) as f32;
     scratch.columns.clear();
-    scratch.columns.extend((0..dw).map(|x| {
+    scratch.columns.extend((0..dst.width).map(|x| {
         let sx = (step * x as f32 + bx).clamp(0.0, max_x + 0.999);
         let i = sx.floor();
         (i as u32, ((sx - i) * 256.0) as u16)
     }));
-    let first = scratch.columns.first().map_or(0, |c| c.0 as usize);
-    let last = scratch
-        .columns
-        .last()
-        .map_or(0, |c| c.0 as usize + 1)
-        .min(src.width - 1);
+    let last = src.width - 1;
     scratch.row.resize(src.width, 0);
-    for y in 0..dh {
+    let columns = &scratch.columns;
+    for y in 0..dst.height {
         let sy = (step * y as f32 + by).clamp(0.0, max_y + 0.999);
         let y0 = sy.floor() as usize;
         let fy = ((sy - y0 as f32) * 256.0) as u16;
-        let r0 = &src.data[y0 * src.width..][first..=last];
-        let r1 = &src.data[(y0 + 1).min(src.height - 1) * src.width..][first..=last];
-        let row = &mut scratch.row[first..=last];
-        let (wa, wb) = (256 - fy, fy);
-        for ((o, &a), &b) in row.iter_mut().zip(r0).zip(r1) {
-            *o = u16::from(a) * wa + u16::from(b) * wb;
-        }
-        let row = &scratch.row;
-        let out = &mut dst[y * dw..(y + 1) * dw];
-        for (o, &(i, fx)) in out.iter_mut().zip(&scratch.columns) {
-            let i = i as usize;
-            let a = u32::from(row[i]);
-            let b = u32::from(row[i + 1]);
-            let fx = u32::from(fx);
-            *o = ((a * (256 - fx) + b * fx + 32768) >> 16) as u8;
+        let r0 = &src.data[y0 * src.width..][..src.width];
+        let r1 = &src.data[(y0 + 1).min(src.height - 1) * src.width..][..src.width];
+        let hole = dst.hole(y);
+        let out = &mut dst.data[y * dst.width..(y + 1) * dst.width];
+        let (left, rest) = out.split_at_mut(hole.start);
+        let right = &mut rest[hole.end - hole.start..];
+        for (part, cols) in [
+            (left, &columns[..hole.start]),
+            (right, &columns[hole.end..]),
+        ] {
+            let (Some(a), Some(b)) = (cols.first(), cols.last()) else {
+                continue;
+            };
+            let (lo, hi) = (a.0 as usize, (b.0 as usize + 1).min(last));
+            let row = &mut scratch.row[lo..=hi];
+            let (wa, wb) = (256 - fy, fy);
+            for ((o, &a), &b) in row.iter_mut().zip(&r0[lo..=hi]).zip(&r1[lo..=hi]) {
+                *o = u16::from(a) * wa + u16::from(b) * wb;
+            }
+            resample_row(part, cols, &scratch.row);
         }
     }
 }

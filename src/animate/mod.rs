@@ -10,7 +10,7 @@ mod path;
 mod pulse;
 mod sprite;
 
-pub use camera::{view_mapping, Canvas, Mapping, Scratch};
+pub use camera::{view_mapping, Canvas, Cover, Mapping, Scratch};
 pub use layer::Foreground;
 pub use lyrics::{LyricCue, LyricTrack, SweepRow, WordSweep};
 pub use mouth::{mouth_openings, MouthRig};
@@ -43,6 +43,7 @@ pub struct Animation {
 pub struct FrameScratch {
     pub camera: Scratch,
     pub sprite: SpriteScratch,
+    pub cover: Cover,
 }
 
 /// The scene's view for the subject's `view`: the same move, scaled down.
@@ -61,10 +62,18 @@ impl Animation {
         let view = self.path.view_at(t);
         match &self.subject {
             Some(sprite) => {
-                self.canvas
-                    .render(scene_view(view), out, &mut scratch.camera);
                 let size = (self.canvas.width() as f32, self.canvas.height() as f32);
-                sprite.draw(view, size, t, out, &mut scratch.sprite);
+                let frame = (out.width, out.height);
+                let FrameScratch {
+                    camera,
+                    sprite: sprite_scratch,
+                    cover,
+                } = scratch;
+                // The scene is not drawn where the subject hides it.
+                sprite.cover(view, size, t, frame, cover, sprite_scratch);
+                self.canvas
+                    .render_behind(scene_view(view), out, camera, cover);
+                sprite.draw(view, size, t, out, sprite_scratch);
             }
             None => self.canvas.render(view, out, &mut scratch.camera),
         }

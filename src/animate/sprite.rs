@@ -3,10 +3,11 @@
 //! motion of its own: breathing about the body's anchor at the bottom, and a slow sway.
 
 use std::f32::consts::TAU;
+use std::ops::Range;
 
 use image::RgbaImage;
 
-use super::camera::view_mapping;
+use super::camera::{view_mapping, Cover};
 use super::mouth::MouthRig;
 use super::path::View;
 use crate::frame::{rgb_to_yuv, Yuv420};
@@ -27,6 +28,8 @@ struct Planes {
     alpha: Vec<u8>,
     /// Per row, the columns from the first to the last with any alpha (empty: start > end).
     spans: Vec<(usize, usize)>,
+    /// Per row, the longest run of fully opaque columns, start..end.
+    solid: Vec<Range<usize>>,
 }
 
 /// The subject layer, ready to draw.
@@ -102,17 +105,37 @@ impl Sprite {
         out: &mut Yuv420,
         scratch: &mut SpriteScratch,
     ) {
-        let place = Placement {
-            m: view_mapping(view, canvas, (out.width as f32, out.height as f32)),
-            k: 1.0 + BREATH * (TAU * t / BREATH_PERIOD).sin(),
-            dx: self.sway * (TAU * t / SWAY_PERIOD).sin(),
-            anchor: self.anchor,
-        };
+        let place = self.placement(view, canvas, t, (out.width, out.height));
         self.body.draw(&place, out, scratch);
         if let Some(rig) = &self.mouth {
             if let Some((patch, left, top)) = rig.patch_at(t) {
                 Layer::from_rgba(&patch, left, top).draw(&place, out, scratch);
             }
+        }
+    }
+
+    /// Where the body will cover a `frame`-sized frame completely when drawn with the same
+    /// arguments: what is behind it there need not be drawn.
+    pub fn cover(
+        &self,
+        view: View,
+        canvas: (f32, f32),
+        t: f32,
+        frame: (u32, u32),
+        cover: &mut Cover,
+        scratch: &mut SpriteScratch,
+    ) {
+        let place = self.placement(view, canvas, t, frame);
+        let frame = (frame.0 as usize, frame.1 as usize);
+        self.body.cover(&place, frame, cover, scratch);
+    }
+
+    fn placement(&self, view: View, canvas: (f32, f32), t: f32, frame: (u32, u32)) -> Placement {
+        Placement {
+            m: view_mapping(view, canvas, (frame.0 as f32, frame.1 as f32)),
+            k: 1.0 + BREATH * (TAU * t / BREATH_PERIOD).sin(),
+            dx: self.sway * (TAU * t / SWAY_PERIOD).sin(),
+            anchor: self.anchor,
         }
     }
 }
@@ -169,21 +192,47 @@ impl Layer {
         }
     }
 
-    fn draw(&self, place: &Placement, out: &mut Yuv420, scratch: &mut SpriteScratch) {
+    /// Where the luma and the chroma planes land on the frame.
+    fn maps(&self, place: &Placement) -> (Map, Map) {
         let Placement { m, k, dx, anchor } = *place;
         let (ax, ay) = (anchor[0], anchor[1]);
         // Frame pixel x has canvas centre X = m.left + (x + 0.5)·step; the idle motion maps
         // it to p = anchor + (X − sway − anchor) / k on the subject; sample index p − origin − ½.
         let step = m.step / k;
-        let bx = ax + (m.left + 0.5 * m.step - dx - ax) / k - self.left - 0.5;
-        let by = ay + (m.top + 0.5 * m.step - ay) / k - self.top - 0.5;
-        let (ow, oh) = (out.width as usize, out.height as usize);
-        blend(&self.y, &mut out.y, ow, oh, step, bx, by, scratch);
+        let luma = Map {
+            step,
+            bx: ax + (m.left + 0.5 * m.step - dx - ax) / k - self.left - 0.5,
+            by: ay + (m.top + 0.5 * m.step - ay) / k - self.top - 0.5,
+        };
         // Chroma: the same map at half size; a chroma pixel's centre is luma 2x + 1.
-        let cbx = (ax + (m.left + m.step - dx - ax) / k) / 2.0 - self.left / 2.0 - 0.5;
-        let cby = (ay + (m.top + m.step - ay) / k) / 2.0 - self.top / 2.0 - 0.5;
-        blend(&self.u, &mut out.u, ow / 2, oh / 2, step, cbx, cby, scratch);
-        blend(&self.v, &mut out.v, ow / 2, oh / 2, step, cbx, cby, scratch);
+        let chroma = Map {
+            step,
+            bx: (ax + (m.left + m.step - dx - ax) / k) / 2.0 - self.left / 2.0 - 0.5,
+            by: (ay + (m.top + m.step - ay) / k) / 2.0 - self.top / 2.0 - 0.5,
+        };
+        (luma, chroma)
+    }
+
+    fn draw(&self, place: &Placement, out: &mut Yuv420, scratch: &mut SpriteScratch) {
+        let (luma, chroma) = self.maps(place);
+        let (ow, oh) = (out.width as usize, out.height as usize);
+        blend(&self.y, &mut out.y, ow, oh, luma, scratch);
+        blend(&self.u, &mut out.u, ow / 2, oh / 2, chroma, scratch);
+        blend(&self.v, &mut out.v, ow / 2, oh / 2, chroma, scratch);
+    }
+
+    fn cover(
+        &self,
+        place: &Placement,
+        frame: (usize, usize),
+        cover: &mut Cover,
+        scratch: &mut SpriteScratch,
+    ) {
+        let (luma, chroma) = self.maps(place);
+        let (ow, oh) = frame;
+        let columns = &mut scratch.columns;
+        solid_rows(&self.y, luma, ow, oh, columns, &mut cover.luma);
+        solid_rows(&self.u, chroma, ow / 2, oh / 2, columns, &mut cover.chroma);
     }
 }
 
@@ -195,6 +244,7 @@ impl Planes {
             value: vec![0; width * height],
             alpha: vec![0; width * height],
             spans: Vec::new(),
+            solid: Vec::new(),
         }
     }
 
@@ -212,8 +262,31 @@ impl Planes {
                 }
             })
             .collect();
+        self.solid = self
+            .alpha
+            .chunks_exact(self.width.max(1))
+            .map(longest_opaque_run)
+            .collect();
         self
     }
+}
+
+/// The longest run of 255s in `row`.
+fn longest_opaque_run(row: &[u8]) -> Range<usize> {
+    let (mut best, mut start) = (0..0, None);
+    for (i, &a) in row.iter().chain([&0]).enumerate() {
+        match (a == 255, start) {
+            (true, None) => start = Some(i),
+            (false, Some(s)) => {
+                if i - s > best.len() {
+                    best = s..i;
+                }
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    best
 }
 
 /// The destination range whose samples `step·i + b` fall on `0..len`.
@@ -225,33 +298,97 @@ fn covered(step: f32, b: f32, len: usize, dst_len: usize) -> std::ops::Range<usi
     first..last.max(first)
 }
 
+/// How one plane of a layer lands on one plane of the frame this frame: destination
+/// (x, y) reads source (step·x + bx, step·y + by).
+#[derive(Debug, Clone, Copy)]
+struct Map {
+    step: f32,
+    bx: f32,
+    by: f32,
+}
+
+impl Map {
+    /// The source row above destination row `y` and the weight of the one below (of 256).
+    fn source_row(&self, src: &Planes, y: usize) -> (usize, u16) {
+        let max_y = (src.height - 2) as f32;
+        let sy = (self.step * y as f32 + self.by).clamp(0.0, max_y + 0.999);
+        let y0 = sy.floor() as usize;
+        (y0, ((sy - y0 as f32) * 256.0) as u16)
+    }
+
+    /// Fills `columns` with each covered destination column's source column and weight of
+    /// the next (of 256); returns the covered columns and rows, `None` when nothing is.
+    fn columns(
+        &self,
+        src: &Planes,
+        dw: usize,
+        dh: usize,
+        columns: &mut Vec<(u32, u16)>,
+    ) -> Option<(std::ops::Range<usize>, std::ops::Range<usize>)> {
+        if src.width < 2 || src.height < 2 {
+            return None;
+        }
+        let xs = covered(self.step, self.bx, src.width, dw);
+        let ys = covered(self.step, self.by, src.height, dh);
+        if xs.is_empty() || ys.is_empty() {
+            return None;
+        }
+        let max_x = (src.width - 2) as f32;
+        columns.clear();
+        columns.extend(xs.clone().map(|x| {
+            let sx = (self.step * x as f32 + self.bx).clamp(0.0, max_x + 0.999);
+            let i = sx.floor();
+            (i as u32, ((sx - i) * 256.0) as u16)
+        }));
+        Some((xs, ys))
+    }
+}
+
+/// The entries of `columns` whose two source columns are both opaque in source rows `y0` and
+/// `y0 + 1`: there the blend gives the layer's own value.
+fn solid_columns(src: &Planes, columns: &[(u32, u16)], y0: usize) -> Range<usize> {
+    let (a, b) = (&src.solid[y0], &src.solid[y0 + 1]);
+    let (s, e) = (a.start.max(b.start), a.end.min(b.end));
+    if e < s + 2 {
+        return 0..0;
+    }
+    let c0 = columns.partition_point(|c| (c.0 as usize) < s);
+    let c1 = columns.partition_point(|c| (c.0 as usize) + 2 <= e);
+    c0..c1.max(c0)
+}
+
+/// Per destination row, the columns `src` covers completely.
+fn solid_rows(
+    src: &Planes,
+    map: Map,
+    dw: usize,
+    dh: usize,
+    columns: &mut Vec<(u32, u16)>,
+    rows: &mut Vec<Range<usize>>,
+) {
+    rows.clear();
+    rows.resize(dh, 0..0);
+    let Some((xs, ys)) = map.columns(src, dw, dh, columns) else {
+        return;
+    };
+    for y in ys {
+        let solid = solid_columns(src, columns, map.source_row(src, y).0);
+        rows[y] = xs.start + solid.start..xs.start + solid.end;
+    }
+}
+
 /// Bilinear resample of premultiplied `src` over `dst`, source-over.
-#[allow(clippy::too_many_arguments)]
 fn blend(
     src: &Planes,
     dst: &mut [u8],
     dw: usize,
     dh: usize,
-    step: f32,
-    bx: f32,
-    by: f32,
+    map: Map,
     scratch: &mut SpriteScratch,
 ) {
-    if src.width < 2 || src.height < 2 {
+    let Some((xs, ys)) = map.columns(src, dw, dh, &mut scratch.columns) else {
         return;
-    }
-    let xs = covered(step, bx, src.width, dw);
-    let ys = covered(step, by, src.height, dh);
-    if xs.is_empty() || ys.is_empty() {
-        return;
-    }
-    let max_x = (src.width - 2) as f32;
-    scratch.columns.clear();
-    scratch.columns.extend(xs.clone().map(|x| {
-        let sx = (step * x as f32 + bx).clamp(0.0, max_x + 0.999);
-        let i = sx.floor();
-        (i as u32, ((sx - i) * 256.0) as u16)
-    }));
+    };
     let first = scratch.columns.first().map_or(0, |c| c.0 as usize);
     let last = scratch
         .columns
@@ -260,12 +397,9 @@ fn blend(
         .min(src.width - 1);
     scratch.row.resize(src.width, 0);
     scratch.row_a.resize(src.width, 0);
-    let max_y = (src.height - 2) as f32;
     let columns = &scratch.columns;
     for y in ys {
-        let sy = (step * y as f32 + by).clamp(0.0, max_y + 0.999);
-        let y0 = sy.floor() as usize;
-        let fy = ((sy - y0 as f32) * 256.0) as u16;
+        let (y0, fy) = map.source_row(src, y);
         let (wa, wb) = (256 - fy, fy);
         // Only the columns where either source row has coverage: most rows beside a head
         // are empty.
@@ -293,16 +427,19 @@ fn blend(
         };
         lerp_rows(&src.alpha, &mut scratch.row_a);
         lerp_rows(&src.value, &mut scratch.row);
-        let (row, row_a) = (&scratch.row, &scratch.row_a);
-        let out = &mut dst[y * dw + xs.start + c0..y * dw + xs.start + c1];
-        for (o, &(i, fx)) in out.iter_mut().zip(&columns[c0..c1]) {
-            let i = i as usize;
-            let fx = u32::from(fx);
+        let (row, row_a) = (scratch.row.as_slice(), scratch.row_a.as_slice());
+        // Inside the opaque run the layer's value is the result; only the edges mix.
+        let solid = solid_columns(src, columns, y0);
+        let solid = solid.start.clamp(c0, c1)..solid.end.clamp(c0, c1);
+        let out = &mut dst[y * dw + xs.start..][..columns.len()];
+        for x in (c0..solid.start).chain(solid.end..c1) {
+            let (i, fx) = (columns[x].0 as usize, u32::from(columns[x].1));
             let a = (u32::from(row_a[i]) * (256 - fx) + u32::from(row_a[i + 1]) * fx + 32768) >> 16;
             if a == 0 {
                 continue;
             }
             let v = (u32::from(row[i]) * (256 - fx) + u32::from(row[i + 1]) * fx + 32768) >> 16;
+            let o = &mut out[x];
             *o = if a >= 255 {
                 v.min(255) as u8
             } else {
@@ -310,6 +447,37 @@ fn blend(
                 ((mixed + 127) / 255).min(255) as u8
             };
         }
+        resample_row(&mut out[solid.clone()], &columns[solid], row);
+    }
+}
+
+/// One destination row from a vertically blended source `row` (samples × 256) through a
+/// column table: the horizontal half of a separable bilinear resample.
+pub(super) fn resample_row(out: &mut [u8], columns: &[(u32, u16)], row: &[u16]) {
+    let one = |&(i, fx): &(u32, u16)| {
+        let (i, fx) = (i as usize, u32::from(fx));
+        let (a, b) = (u32::from(row[i]), u32::from(row[i + 1]));
+        ((a * (256 - fx) + b * fx + 32768) >> 16) as u8
+    };
+    // Eight at a time: the loads stay scalar, the arithmetic vectorises.
+    let mut outs = out.chunks_exact_mut(8);
+    let mut cols = columns.chunks_exact(8);
+    for (o, c) in (&mut outs).zip(&mut cols) {
+        let mut a = [0u32; 8];
+        let mut b = [0u32; 8];
+        let mut w = [0u32; 8];
+        for k in 0..8 {
+            let i = c[k].0 as usize;
+            a[k] = u32::from(row[i]);
+            b[k] = u32::from(row[i + 1]);
+            w[k] = u32::from(c[k].1);
+        }
+        for k in 0..8 {
+            o[k] = ((a[k] * (256 - w[k]) + b[k] * w[k] + 32768) >> 16) as u8;
+        }
+    }
+    for (o, c) in outs.into_remainder().iter_mut().zip(cols.remainder()) {
+        *o = one(c);
     }
 }
 
@@ -358,6 +526,70 @@ mod tests {
             &mut SpriteScratch::default(),
         );
         assert!(out.y.iter().all(|&v| v == 16));
+    }
+
+    #[test]
+    fn skipping_the_scene_under_the_opaque_body_changes_no_pixel() {
+        use super::super::camera::Canvas;
+        let scene = RgbaImage::from_fn(130, 220, |x, y| {
+            Rgba([(x * 2) as u8, (y + x) as u8, (y * 3 % 256) as u8, 255])
+        });
+        let canvas = Canvas::from_rgba(&scene);
+        // A soft-edged disc over a solid body, half-transparent in places.
+        let img = RgbaImage::from_fn(70, 110, |x, y| {
+            let d = ((x as f32 - 35.0).powi(2) + (y as f32 - 30.0).powi(2)).sqrt();
+            let a = if y > 50 {
+                255.0
+            } else {
+                ((28.0 - d) * 60.0).clamp(0.0, 255.0)
+            };
+            let a = if (20..24).contains(&x) && y > 70 {
+                120.0
+            } else {
+                a
+            };
+            Rgba([200, (x * 3) as u8, (y * 2) as u8, a as u8])
+        });
+        let sprite = Sprite::from_rgba(&img, 31, 77, [65.0, 220.0], 100);
+        // The reference knows no opaque runs: it blends every pixel the general way.
+        let mut plain = sprite.clone();
+        for p in [&mut plain.body.y, &mut plain.body.u, &mut plain.body.v] {
+            p.solid.iter_mut().for_each(|r| *r = 0..0);
+        }
+        let (mut scratch, mut camera, mut cover) = (
+            SpriteScratch::default(),
+            super::super::camera::Scratch::default(),
+            Cover::default(),
+        );
+        let mut skipped_any = false;
+        for f in 0..20 {
+            let t = f as f32 / 7.0;
+            let view = View {
+                zoom: 1.0 + f as f32 * 0.013,
+                x: (f as f32 * 0.37).sin() * 0.6,
+                y: 0.1,
+            };
+            let mut full = Yuv420::new(100, 180);
+            canvas.render(view, &mut full, &mut camera);
+            plain.draw(view, (130.0, 220.0), t, &mut full, &mut scratch);
+            let mut skipping = Yuv420::new(100, 180);
+            sprite.cover(
+                view,
+                (130.0, 220.0),
+                t,
+                (100, 180),
+                &mut cover,
+                &mut scratch,
+            );
+            skipped_any |= cover.luma.iter().any(|r| !r.is_empty());
+            canvas.render_behind(view, &mut skipping, &mut camera, &cover);
+            sprite.draw(view, (130.0, 220.0), t, &mut skipping, &mut scratch);
+            assert!(
+                full.y == skipping.y && full.u == skipping.u && full.v == skipping.v,
+                "frame {f}"
+            );
+        }
+        assert!(skipped_any, "the body hides part of the scene");
     }
 
     #[test]

@@ -373,15 +373,20 @@ pub(crate) fn soft_blur(src: &[f32], w: usize, h: usize, r: usize, passes: usize
     for _ in 0..passes {
         half = box_blur(&half, hw, hh, r / 2);
     }
+    // Where each full-resolution row or column falls between two half-resolution ones.
+    let taps = |n: usize, half_n: usize| -> Vec<(usize, usize, f32)> {
+        (0..n)
+            .map(|i| {
+                let s = ((i as f32 + 0.5) / 2.0 - 0.5).clamp(0.0, (half_n - 1) as f32);
+                let i0 = s as usize;
+                (i0, (i0 + 1).min(half_n - 1), s - i0 as f32)
+            })
+            .collect()
+    };
+    let columns = taps(w, hw);
     let mut out = vec![0f32; w * h];
-    for y in 0..h {
-        let sy = ((y as f32 + 0.5) / 2.0 - 0.5).clamp(0.0, (hh - 1) as f32);
-        let (y0, ty) = (sy.floor() as usize, sy.fract());
-        let y1 = (y0 + 1).min(hh - 1);
-        for x in 0..w {
-            let sx = ((x as f32 + 0.5) / 2.0 - 0.5).clamp(0.0, (hw - 1) as f32);
-            let (x0, tx) = (sx.floor() as usize, sx.fract());
-            let x1 = (x0 + 1).min(hw - 1);
+    for (y, (y0, y1, ty)) in taps(h, hh).into_iter().enumerate() {
+        for (x, &(x0, x1, tx)) in columns.iter().enumerate() {
             let top = half[y0 * hw + x0] * (1.0 - tx) + half[y0 * hw + x1] * tx;
             let bottom = half[y1 * hw + x0] * (1.0 - tx) + half[y1 * hw + x1] * tx;
             out[y * w + x] = top * (1.0 - ty) + bottom * ty;
