@@ -341,7 +341,7 @@ fn run_videos(
     let setup = Setup::new(prepared, settings, videos, observer);
     let out_dir = &prepared.manifest.output_dir;
     let outcomes = setup.each(prepared, settings.threads.jobs, observer, |job| {
-        let outcome = video::make(job).map_err(|e| VideoError::new(FailureCode::RenderFailed, e));
+        let outcome = video::make(job);
         let run_id = &setup.videos[job.index].1;
         let input = &prepared.songs[job.choice.song];
         let result = RunResult::new(run_id, prepared, input, setup.lipsync, outcome);
@@ -391,7 +391,7 @@ pub fn stills(
     let out_dir = &prepared.manifest.output_dir;
     setup.each(prepared, settings.threads.jobs, observer, |job| {
         let failed = |e: String| VideoError::new(FailureCode::RenderFailed, e);
-        let composed = video::compose(job).map_err(failed)?;
+        let composed = video::compose(job)?;
         let path = out_dir.join(format!("still-{}.png", job.index + 1));
         let image = crate::render::still(&composed.anim, 0);
         let tmp = report::output_tempfile(out_dir, ".png").map_err(|e| failed(e.to_string()))?;

@@ -14,6 +14,7 @@ use crate::song::Song;
 use crate::subject::Subject;
 use crate::template::LyricsStyle;
 
+use super::failure::{FailureCode, VideoError};
 use super::prepare::Prepared;
 use super::report::SubjectReport;
 use super::{Observer, Stage};
@@ -88,7 +89,7 @@ pub struct VideoJob<'a> {
 }
 
 /// Renders one video to `job.out`.
-pub fn make(job: &VideoJob) -> Result<Made, String> {
+pub fn make(job: &VideoJob) -> Result<Made, VideoError> {
     let c = compose(job)?;
     let observe = |fraction: f32| job.observer.stage(job.index, Stage::Encoding, fraction);
     observe(0.0);
@@ -101,7 +102,7 @@ pub fn make(job: &VideoJob) -> Result<Made, String> {
         &job.encode,
         &mut report,
     )
-    .map_err(|e| e.to_string())?;
+    .map_err(|e| VideoError::new(FailureCode::RenderFailed, e.to_string()))?;
     // The lyrics in time beside the video; without them the run is not complete.
     if let Err(e) = write_lyrics(&c.made) {
         let _ = std::fs::remove_file(&job.out);
@@ -111,10 +112,13 @@ pub fn make(job: &VideoJob) -> Result<Made, String> {
 }
 
 /// `<runId>.vtt` beside the video: the clip's lyric lines as WebVTT, written atomically.
-fn write_lyrics(made: &Made) -> Result<(), String> {
+fn write_lyrics(made: &Made) -> Result<(), VideoError> {
     let path = made.lyrics_path();
     let dir = path.parent().unwrap_or(std::path::Path::new("."));
-    let fail = |e: std::io::Error| format!("writing {}: {e}", path.display());
+    let fail = |e: std::io::Error| {
+        let code = FailureCode::RenderFailed.unless_full(&e);
+        VideoError::new(code, format!("writing {}: {e}", path.display()))
+    };
     let mut tmp = super::report::output_tempfile(dir, ".vtt").map_err(fail)?;
     std::io::Write::write_all(&mut tmp, webvtt(&made.moment.lines).as_bytes()).map_err(fail)?;
     tmp.persist(&path).map_err(|e| fail(e.error))?;
@@ -122,7 +126,7 @@ fn write_lyrics(made: &Made) -> Result<(), String> {
 }
 
 /// Everything before encoding: moment, caption, layers, camera path.
-pub fn compose(job: &VideoJob) -> Result<Composed, String> {
+pub fn compose(job: &VideoJob) -> Result<Composed, VideoError> {
     let p = job.prepared;
     let t = &p.template;
     let observe = |stage: Stage, fraction: f32| job.observer.stage(job.index, stage, fraction);
@@ -146,7 +150,9 @@ pub fn compose(job: &VideoJob) -> Result<Composed, String> {
     let moment = moments
         .get(job.choice.song_use % moments.len().max(1))
         .cloned()
-        .ok_or_else(|| "the song has no usable moment".to_string())?;
+        .ok_or_else(|| {
+            VideoError::new(FailureCode::SongUnusable, "the song has no usable moment")
+        })?;
     let duration = moment.duration_seconds;
     let fps = job.encode.fps;
     let frames = (duration * f64::from(fps)).round().max(1.0) as usize;
@@ -186,7 +192,7 @@ pub fn compose(job: &VideoJob) -> Result<Composed, String> {
         // The artist's own scene, with the template's first face spot.
         let path = &p.artist_scenes[job.choice.scene % p.artist_scenes.len()];
         scene_image = crate::compose::load_image(path, crate::compose::ImageLimits::default())
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| VideoError::new(FailureCode::ImageUnusable, e.to_string()))?;
         let spot = t
             .scenes
             .iter()
@@ -201,7 +207,7 @@ pub fn compose(job: &VideoJob) -> Result<Composed, String> {
         let i = job.choice.scene % t.scenes.len();
         scene_image =
             crate::compose::load_image(&t.scene_path(i), crate::compose::ImageLimits::default())
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| VideoError::new(FailureCode::RenderFailed, e.to_string()))?;
         let spot = t.scenes[i].face.as_ref().map(|f| FaceSpot {
             center_x: f.center[0],
             center_y: f.center[1],
