@@ -20,7 +20,7 @@ use crate::caption::CaptionFont;
 use crate::encode::EncodeSettings;
 use crate::job::{self, plan};
 use crate::song::{Analyzer, Song, SongError};
-use crate::subject::{Subject, SubjectCache, Vision};
+use crate::subject::{Subject, SubjectCache, SubjectError, Vision};
 use crate::transcribe::{self, cache::TranscriptCache};
 
 pub use check::{check, Checked};
@@ -171,7 +171,7 @@ struct Setup {
     encode: EncodeSettings,
     font: CaptionFont,
     /// The artist cut out of the face guide, when the template places one in its scenes.
-    subject: Option<Result<Subject, String>>,
+    subject: Option<Result<Subject, VideoError>>,
 }
 
 impl Setup {
@@ -203,9 +203,10 @@ impl Setup {
                     find_subject(prepared, settings)
                 }))
                 .unwrap_or_else(|_| {
-                    Some(Err(
-                        "internal error while cutting out the face guide".to_string()
-                    ))
+                    Some(Err(VideoError::new(
+                        FailureCode::InternalError,
+                        "internal error while cutting out the face guide",
+                    )))
                 })
             })
             .flatten();
@@ -246,9 +247,7 @@ impl Setup {
                     let choice = self.choices[i];
                     let song = self.songs[&choice.song].as_ref().map_err(Clone::clone)?;
                     let subject = match &self.subject {
-                        Some(Err(e)) => {
-                            return Err(VideoError::new(FailureCode::ImageUnusable, e.clone()))
-                        }
+                        Some(Err(e)) => return Err(e.clone()),
                         Some(Ok(s)) => Some(s),
                         None => None,
                     };
@@ -404,11 +403,17 @@ pub fn stills(
 }
 
 /// Cuts the artist out of the face guide (cached by image and models).
-fn find_subject(prepared: &Prepared, settings: &Settings) -> Option<Result<Subject, String>> {
+/// Missing or damaged models are the server's problem; a photo too small, the request's.
+fn find_subject(prepared: &Prepared, settings: &Settings) -> Option<Result<Subject, VideoError>> {
     let face = prepared.face.as_ref()?;
     let vision = match Vision::open(&settings.vision_models) {
         Ok(v) => v,
-        Err(e) => return Some(Err(e.to_string())),
+        Err(e) => {
+            return Some(Err(VideoError::new(
+                FailureCode::InternalError,
+                e.to_string(),
+            )))
+        }
     };
     let cache = match &settings.cache {
         Some(dir) => SubjectCache::new(dir),
@@ -417,7 +422,13 @@ fn find_subject(prepared: &Prepared, settings: &Settings) -> Option<Result<Subje
     Some(
         vision
             .subject(face, &prepared.face_name, &cache)
-            .map_err(|e| e.to_string()),
+            .map_err(|e| {
+                let code = match e {
+                    SubjectError::Model(_) => FailureCode::InternalError,
+                    SubjectError::TooSmall { .. } => FailureCode::ImageUnusable,
+                };
+                VideoError::new(code, e.to_string())
+            }),
     )
 }
 
