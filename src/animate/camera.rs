@@ -10,7 +10,6 @@ use std::ops::Range;
 use image::RgbaImage;
 
 use super::path::View;
-use super::sprite::resample_row;
 use crate::frame::{rgb_to_yuv, Yuv420};
 
 /// One plane of 8-bit samples.
@@ -188,11 +187,9 @@ fn sample(src: &Plane, dst: Target, step: f32, bx: f32, by: f32, scratch: &mut S
     let max_x = src.width.saturating_sub(2) as f32;
     let max_y = src.height.saturating_sub(2) as f32;
     scratch.columns.clear();
-    scratch.columns.extend((0..dst.width).map(|x| {
-        let sx = (step * x as f32 + bx).clamp(0.0, max_x + 0.999);
-        let i = sx.floor();
-        (i as u32, ((sx - i) * 256.0) as u16)
-    }));
+    scratch
+        .columns
+        .extend((0..dst.width).map(|x| source_column(step, bx, x, max_x)));
     let last = src.width - 1;
     scratch.row.resize(src.width, 0);
     let columns = &scratch.columns;
@@ -222,6 +219,44 @@ fn sample(src: &Plane, dst: Target, step: f32, bx: f32, by: f32, scratch: &mut S
             resample_row(part, cols, &scratch.row);
         }
     }
+}
+
+/// One destination row from a vertically blended source `row` (samples × 256) through a
+/// column table: the horizontal half of a separable bilinear resample.
+pub(super) fn resample_row(out: &mut [u8], columns: &[(u32, u16)], row: &[u16]) {
+    let one = |&(i, fx): &(u32, u16)| {
+        let (i, fx) = (i as usize, u32::from(fx));
+        let (a, b) = (u32::from(row[i]), u32::from(row[i + 1]));
+        ((a * (256 - fx) + b * fx + 32768) >> 16) as u8
+    };
+    // Eight at a time: the loads stay scalar, the arithmetic vectorises.
+    let mut outs = out.chunks_exact_mut(8);
+    let mut cols = columns.chunks_exact(8);
+    for (o, c) in (&mut outs).zip(&mut cols) {
+        let mut a = [0u32; 8];
+        let mut b = [0u32; 8];
+        let mut w = [0u32; 8];
+        for k in 0..8 {
+            let i = c[k].0 as usize;
+            a[k] = u32::from(row[i]);
+            b[k] = u32::from(row[i + 1]);
+            w[k] = u32::from(c[k].1);
+        }
+        for k in 0..8 {
+            o[k] = ((a[k] * (256 - w[k]) + b[k] * w[k] + 32768) >> 16) as u8;
+        }
+    }
+    for (o, c) in outs.into_remainder().iter_mut().zip(cols.remainder()) {
+        *o = one(c);
+    }
+}
+
+/// Destination column `x`'s source column under the map `step·x + b` and the weight of the
+/// next one (of 256), kept on the source's columns `0..=max_i + 1`.
+pub(super) fn source_column(step: f32, b: f32, x: usize, max_i: f32) -> (u32, u16) {
+    let s = (step * x as f32 + b).clamp(0.0, max_i + 0.999);
+    let i = s.floor();
+    (i as u32, ((s - i) * 256.0) as u16)
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use std::ops::Range;
 
 use image::RgbaImage;
 
-use super::camera::{view_mapping, Cover};
+use super::camera::{resample_row, source_column, view_mapping, Cover};
 use super::mouth::MouthRig;
 use super::path::View;
 use crate::frame::{rgb_to_yuv, Yuv420};
@@ -335,11 +335,10 @@ impl Map {
         }
         let max_x = (src.width - 2) as f32;
         columns.clear();
-        columns.extend(xs.clone().map(|x| {
-            let sx = (self.step * x as f32 + self.bx).clamp(0.0, max_x + 0.999);
-            let i = sx.floor();
-            (i as u32, ((sx - i) * 256.0) as u16)
-        }));
+        columns.extend(
+            xs.clone()
+                .map(|x| source_column(self.step, self.bx, x, max_x)),
+        );
         Some((xs, ys))
     }
 }
@@ -448,36 +447,6 @@ fn blend(
             };
         }
         resample_row(&mut out[solid.clone()], &columns[solid], row);
-    }
-}
-
-/// One destination row from a vertically blended source `row` (samples × 256) through a
-/// column table: the horizontal half of a separable bilinear resample.
-pub(super) fn resample_row(out: &mut [u8], columns: &[(u32, u16)], row: &[u16]) {
-    let one = |&(i, fx): &(u32, u16)| {
-        let (i, fx) = (i as usize, u32::from(fx));
-        let (a, b) = (u32::from(row[i]), u32::from(row[i + 1]));
-        ((a * (256 - fx) + b * fx + 32768) >> 16) as u8
-    };
-    // Eight at a time: the loads stay scalar, the arithmetic vectorises.
-    let mut outs = out.chunks_exact_mut(8);
-    let mut cols = columns.chunks_exact(8);
-    for (o, c) in (&mut outs).zip(&mut cols) {
-        let mut a = [0u32; 8];
-        let mut b = [0u32; 8];
-        let mut w = [0u32; 8];
-        for k in 0..8 {
-            let i = c[k].0 as usize;
-            a[k] = u32::from(row[i]);
-            b[k] = u32::from(row[i + 1]);
-            w[k] = u32::from(c[k].1);
-        }
-        for k in 0..8 {
-            o[k] = ((a[k] * (256 - w[k]) + b[k] * w[k] + 32768) >> 16) as u8;
-        }
-    }
-    for (o, c) in outs.into_remainder().iter_mut().zip(cols.remainder()) {
-        *o = one(c);
     }
 }
 
