@@ -1,7 +1,8 @@
-//! Mouth animation: the jaw and lower lip move down with the vocals and the gap between the
-//! lips opens onto a dark mouth interior. Driven by the face mesh's inner lip contours, so it
-//! works on any face guide; it is not lip-sync to phonemes, only to when and how loud the
-//! singing is.
+//! Mouth animation: the jaw and lower lip move down with the vocals, the upper lip rises a
+//! little, and the gap between the lips opens onto the inside of the mouth: the upper teeth
+//! in the lip's shadow, a dark cavity, the tongue when it opens wide. Driven by the face
+//! mesh's inner lip contours, so it works on any face guide; it is not lip-sync to phonemes,
+//! only to when and how loud the singing is.
 //!
 //! Each frame, a small patch around the mouth is warped (a vertical displacement field that
 //! is zero at the patch's edges, so no seam shows) and drawn over the subject with the same
@@ -12,10 +13,15 @@ use image::{Rgba, RgbaImage};
 use crate::subject::Mouth;
 
 /// Jaw drop at full opening, as a share of the mouth's width.
-const DROP: f32 = 0.32;
-/// The mouth interior: the lip's own colour, darkened, plus a little warm red.
-const INTERIOR_KEEP: f32 = 0.22;
-const INTERIOR_ADD: [f32; 3] = [26.0, 8.0, 10.0];
+const DROP: f32 = 0.26;
+/// The upper lip rises by this share of the jaw's drop.
+const LIFT: f32 = 0.12;
+/// How much of the upper teeth shows under the upper lip, as a share of the mouth's width.
+const TEETH: f32 = 0.1;
+/// The width of the lips' edge over the gap, as a share of the mouth's width.
+const SOFT: f32 = 0.03;
+/// How much of the photo's fine detail the interior keeps.
+const GRAIN: f32 = 0.7;
 /// Openings below this are drawn as closed (no patch at all).
 const CLOSED: f32 = 0.01;
 
@@ -32,8 +38,57 @@ pub struct MouthRig {
     /// Opening per frame, 0..1.
     openings: Vec<f32>,
     fps: f32,
-    /// The colour of the mouth's inside: the lips' mean colour, darkened.
-    inside: [f32; 3],
+    /// The colours inside the mouth, from the lips' own colour and light.
+    inside: Interior,
+    /// The lower lip's inner edge from outer corner to outer corner, sorted by x: the mesh's
+    /// inner contour stops short of the corners, and a jump there would show as a notch.
+    lower_line: Vec<[f32; 2]>,
+}
+
+/// The inside of the mouth: a dark cavity, the upper teeth in the lip's shadow, the tongue.
+#[derive(Debug, Clone, Copy)]
+struct Interior {
+    cavity: [f32; 3],
+    teeth: [f32; 3],
+    tongue: [f32; 3],
+}
+
+impl Interior {
+    /// Colours for lips of mean colour `lips` in a face of mean luma `face`.
+    fn lit_like(lips: [f32; 3], face: f32) -> Interior {
+        let light = (face / 170.0).clamp(0.45, 1.0);
+        Interior {
+            // Deep red: the lips' red kept more than their green and blue.
+            cavity: std::array::from_fn(|c| lips[c] * [0.3, 0.17, 0.17][c] + 8.0 * light),
+            teeth: std::array::from_fn(|c| {
+                (0.3 * lips[c] + 0.7 * [232.0, 222.0, 206.0][c]) * (0.5 + 0.5 * light)
+            }),
+            tongue: std::array::from_fn(|c| lips[c] * [0.72, 0.45, 0.45][c]),
+        }
+    }
+
+    /// The colour at `u` (0 at the centre, 1 at the corners) and `depth` pixels below the
+    /// upper lip, in a gap `gap` pixels high; `mw` is the mouth's width.
+    fn at(&self, u: f32, depth: f32, gap: f32, mw: f32) -> [f32; 3] {
+        let teeth_h = TEETH * mw;
+        let v = depth / gap.max(1.0);
+        // The teeth show only once the gap has room for them, and fade into the corners.
+        let teeth = 0.85
+            * smoothstep(0.0, 0.4 * teeth_h, depth)
+            * (1.0 - smoothstep(0.75 * teeth_h, 1.05 * teeth_h, depth))
+            * (1.0 - smoothstep(0.3, 0.7, u))
+            * smoothstep(0.04 * mw, 0.14 * mw, gap);
+        let tongue = 0.8
+            * smoothstep(0.4, 0.95, v)
+            * smoothstep(0.08 * mw, 0.2 * mw, gap)
+            * (1.0 - smoothstep(0.5, 0.9, u));
+        // The corners are deep in shadow.
+        let corners = 0.55 + 0.45 * (1.0 - u * u).max(0.0);
+        std::array::from_fn(|c| {
+            let back = self.cavity[c] + (self.tongue[c] - self.cavity[c]) * tongue;
+            (back + (self.teeth[c] - back) * teeth) * corners
+        })
+    }
 }
 
 impl MouthRig {
@@ -67,22 +122,31 @@ impl MouthRig {
         .to_image();
         let (ox, oy) = ((left + x0) as f32, (top + y0) as f32);
         let mouth = mouth.map(|[x, y]| [x - ox, y - oy]);
+        // The lower lip's own colour, a little below the line where the lips meet (that line
+        // is a shadow); the face's light from the whole patch.
         let mut lips = [0f32; 3];
         for p in &mouth.lower {
             let px = sample_column(
                 &source,
                 (p[0].max(0.0) as u32).min(source.width() - 1),
-                p[1] + 1.0,
+                p[1] + (0.07 * mw).max(1.0),
             );
             for c in 0..3 {
                 lips[c] += f32::from(px[c]) / mouth.lower.len().max(1) as f32;
             }
         }
+        let face = mean_luma(&source);
         Some(MouthRig {
             source,
             left: left + x0,
             top: top + y0,
-            inside: std::array::from_fn(|c| lips[c] * INTERIOR_KEEP + INTERIOR_ADD[c]),
+            inside: Interior::lit_like(lips, face),
+            lower_line: {
+                let mut line = mouth.lower.clone();
+                line.extend(mouth.corners);
+                line.sort_by(|a, b| a[0].total_cmp(&b[0]));
+                line
+            },
             mouth,
             openings,
             fps,
@@ -98,6 +162,16 @@ impl MouthRig {
             (Some(&a), None) => a,
             _ => 0.0,
         }
+    }
+
+    /// The photo's fine detail at a pixel: its luma less its vertical neighbours' mean.
+    fn detail(&self, x: u32, y: u32) -> f32 {
+        let h = self.source.height();
+        let luma = |y: u32| {
+            let p = self.source.get_pixel(x, y.min(h - 1)).0;
+            0.299 * f32::from(p[0]) + 0.587 * f32::from(p[1]) + 0.114 * f32::from(p[2])
+        };
+        luma(y) - 0.5 * (luma(y.saturating_sub(2)) + luma(y + 2))
     }
 
     /// The patch to draw at time `t` and its canvas position, or `None` while closed.
@@ -126,7 +200,11 @@ impl MouthRig {
                 0.0
             };
             let in_jaw = 1.0 - smoothstep(0.9, 1.9, u);
-            let lower = curve_at(&m.lower, xf, lip);
+            let lower = curve_at(&self.lower_line, xf, lip);
+            // The upper lip rises over a short ramp that ends well inside the patch's top.
+            let lift = LIFT * drop * in_mouth;
+            let (ramp_top, gap_top) = (lower - 0.35 * mw, lower - lift);
+            let soft = (SOFT * mw).max(1.0);
             for y in 0..h {
                 let yf = y as f32 + 0.5;
                 let below_chin = 1.0 - smoothstep(m.chin[1], m.chin[1] + 0.6 * mw, yf);
@@ -139,23 +217,34 @@ impl MouthRig {
                 } else {
                     0.0
                 };
-                if outer + jaw < 0.01 {
+                let raised = if yf < gap_top {
+                    lift * smoothstep(ramp_top, gap_top, yf)
+                } else {
+                    0.0
+                };
+                if outer + jaw + raised < 0.01 {
                     continue;
                 }
-                let sy = yf - outer - jaw;
-                let moved = sample_column(&self.source, x, sy - 0.5);
+                let moved = sample_column(&self.source, x, yf - outer - jaw + raised - 0.5);
                 let gap_bottom = lower + jaw;
-                let pixel = if in_mouth > 0.0 && yf >= lower && yf < gap_bottom + 1.0 {
-                    // Uncovered: the inside of the mouth, soft at both lips.
-                    let cover = ((gap_bottom - yf).min(yf - lower + 0.5)).clamp(0.0, 1.0);
+                let pixel = if in_mouth > 0.0 && yf >= gap_top - 0.5 && yf < gap_bottom + soft {
+                    // Uncovered: the inside of the mouth, as soft at both lips as the photo is,
+                    // with the photo's own grain so that it does not look painted on.
+                    let cover = ((gap_bottom - yf) / soft)
+                        .min((yf - gap_top + 0.5) / soft)
+                        .clamp(0.0, 1.0);
+                    let inside =
+                        self.inside
+                            .at(u, (yf - gap_top).max(0.0), gap_bottom - gap_top, mw);
+                    let grain = GRAIN * self.detail(x, y);
                     let lip_px = sample_column(&self.source, x, lower - 0.5);
+                    let edge = if yf < gap_bottom { lip_px } else { moved };
                     Rgba(std::array::from_fn(|c| {
                         if c == 3 {
                             lip_px[3]
                         } else {
-                            let edge = if yf < gap_bottom { lip_px[c] } else { moved[c] };
-                            let inside = self.inside[c];
-                            (inside * cover + f32::from(edge) * (1.0 - cover)).round() as u8
+                            let inside = (inside[c] + grain).clamp(0.0, 255.0);
+                            (inside * cover + f32::from(edge[c]) * (1.0 - cover)).round() as u8
                         }
                     }))
                 } else {
@@ -190,10 +279,8 @@ pub fn mouth_openings(envelope: &[f32], words: &[(f32, f32)], fps: f32) -> Vec<f
     out
 }
 
-/// The y of a contour (points left to right) at `x`; beyond its ends, `outside`.
-fn curve_at(points: &[[f32; 2]], x: f32, outside: f32) -> f32 {
-    let mut sorted: Vec<[f32; 2]> = points.to_vec();
-    sorted.sort_by(|a, b| a[0].total_cmp(&b[0]));
+/// The y of a contour (points sorted left to right) at `x`; beyond its ends, `outside`.
+fn curve_at(sorted: &[[f32; 2]], x: f32, outside: f32) -> f32 {
     match (sorted.first(), sorted.last()) {
         (Some(a), Some(b)) if x >= a[0] && x <= b[0] => {
             for pair in sorted.windows(2) {
@@ -207,6 +294,19 @@ fn curve_at(points: &[[f32; 2]], x: f32, outside: f32) -> f32 {
         }
         _ => outside,
     }
+}
+
+/// The mean luma of an image's opaque pixels.
+fn mean_luma(img: &RgbaImage) -> f32 {
+    let (sum, n) = img
+        .pixels()
+        .filter(|p| p.0[3] > 127)
+        .fold((0f32, 0usize), |(sum, n), p| {
+            let l =
+                0.299 * f32::from(p.0[0]) + 0.587 * f32::from(p.0[1]) + 0.114 * f32::from(p.0[2]);
+            (sum + l, n + 1)
+        });
+    sum / n.max(1) as f32
 }
 
 /// Bilinear sample down column `x` at row position `y` (clamped).
@@ -230,7 +330,7 @@ mod tests {
 
     /// A skin-coloured face area with a mouth at y = 60, 40 px wide, chin at 90.
     fn rig(openings: Vec<f32>) -> MouthRig {
-        let layer = RgbaImage::from_fn(200, 200, |_, y| Rgba([200, 150, 130 - (y / 4) as u8, 255]));
+        let layer = RgbaImage::from_fn(200, 200, |_, y| Rgba([200, 150, (200 - y) as u8, 255]));
         let line = |y: f32| {
             (0..=10)
                 .map(|i| [80.0 + 4.0 * i as f32, y])
@@ -253,6 +353,41 @@ mod tests {
         // Just below the lower lip line at the centre: the inside of the mouth.
         let p = patch.get_pixel((100 - left) as u32, (64 - top) as u32).0;
         assert!(p[0] < 80, "dark interior {p:?}");
+    }
+
+    #[test]
+    fn a_wide_mouth_shows_teeth_under_the_upper_lip_and_a_dark_cavity_below() {
+        let r = rig(vec![1.0]);
+        let patch = r.patch(1.0);
+        let x = (100 - r.left) as u32;
+        let luma = |y: u32| {
+            let p = patch.get_pixel(x, y).0;
+            0.299 * f32::from(p[0]) + 0.587 * f32::from(p[1]) + 0.114 * f32::from(p[2])
+        };
+        // The lip line is at y = 60 in the layer (the patch starts higher up).
+        let top = r.top as u32;
+        let (teeth, cavity) = (luma(61 - top), luma(64 - top));
+        assert!(teeth > 120.0, "teeth {teeth}");
+        assert!(cavity < 60.0, "cavity {cavity}");
+        // Barely open: no bright teeth in the slit, only shadow.
+        let slit = r.patch(0.12);
+        let p = slit.get_pixel(x, 60 - top).0;
+        assert!(p[0] < 150, "slit {p:?}");
+    }
+
+    #[test]
+    fn the_upper_lip_rises_a_little_as_the_jaw_drops() {
+        let r = rig(vec![1.0]);
+        let patch = r.patch(1.0);
+        let (x, top) = ((100 - r.left) as u32, r.top as u32);
+        // The rows just above the lip line show what was a little lower on the face.
+        let (now, before) = (
+            patch.get_pixel(x, 56 - top),
+            r.source.get_pixel(x, 56 - top),
+        );
+        assert_ne!(now, before);
+        // Far above the mouth nothing moves.
+        assert_eq!(patch.get_pixel(x, 0), r.source.get_pixel(x, 0));
     }
 
     #[test]
