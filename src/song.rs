@@ -48,7 +48,7 @@ pub struct Analyzer {
     model_path: PathBuf,
     model_sha256: String,
     options: transcribe::Options,
-    transcriber: OnceLock<Result<Transcriber, String>>,
+    transcriber: OnceLock<Result<Transcriber, TranscribeError>>,
     cache: TranscriptCache,
     limits: DecodeLimits,
 }
@@ -77,13 +77,14 @@ impl Analyzer {
     }
 
     fn transcriber(&self) -> Result<&Transcriber, SongError> {
-        let loaded = self.transcriber.get_or_init(|| {
-            Transcriber::load(&self.model_path, self.options.clone()).map_err(|e| e.to_string())
-        });
-        loaded.as_ref().map_err(|reason| {
+        let loaded = self
+            .transcriber
+            .get_or_init(|| Transcriber::load(&self.model_path, self.options.clone()));
+        // A failure is kept, so every song that needs the model hears it.
+        loaded.as_ref().map_err(|e| {
             SongError::Model(ModelError::Load {
                 path: self.model_path.clone(),
-                reason: reason.clone(),
+                reason: e.to_string(),
             })
         })
     }

@@ -5,8 +5,9 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::fake_slack::FakeSlack;
+use reelforge::job::FetchError;
 use reelforge::serve::callback::{plan_posts, CallbackPayload, Post, SlackThread};
-use reelforge::serve::slack::{deliver, SlackClient, SlackError};
+use reelforge::serve::slack::{deliver, SlackClient, SlackError, VideoSourceError};
 
 const TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -200,13 +201,17 @@ fn payload(body: serde_json::Value) -> CallbackPayload {
 /// The fixture videos by URL: a.mp4 and b.mp4 exist, anything else is 404.
 fn fetch_fixture(
     url: &str,
-) -> impl std::future::Future<Output = Result<(String, Vec<u8>), String>> {
+) -> impl std::future::Future<Output = Result<(String, Vec<u8>), VideoSourceError>> {
     let name = url.rsplit('/').next().unwrap_or("video.mp4").to_string();
+    let url = url.to_string();
     async move {
         match name.as_str() {
             "a.mp4" => Ok((name, video_bytes(5_000))),
             "b.mp4" => Ok((name, video_bytes(7_000))),
-            _ => Err("404 Not Found".into()),
+            _ => Err(VideoSourceError::Fetch(FetchError::Status {
+                url,
+                status: 404,
+            })),
         }
     }
 }
@@ -316,7 +321,7 @@ async fn a_failed_batch_without_videos_posts_one_explanation() {
         &p.thread().unwrap(),
         &plan_posts(&p),
         0,
-        |_: &str| async { Err::<(String, Vec<u8>), String>("not called".into()) },
+        |_: &str| async { Err::<(String, Vec<u8>), _>(VideoSourceError::NotPublished) },
         |_| {},
     )
     .await

@@ -8,6 +8,8 @@ use std::f64::consts::TAU;
 use std::path::{Path, PathBuf};
 
 use common::*;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
 use reelforge::lyrics::align_detailed;
 use reelforge::text::word_error_rate;
 use reelforge::transcribe::cache::{self, TranscriptCache};
@@ -631,8 +633,9 @@ fn bad_input_fails_cleanly_naming_the_file() {
     let random = d.join("noise.wav");
     std::fs::write(
         &random,
-        (0..40_000u32)
-            .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        ChaCha8Rng::seed_from_u64(0x5eed)
+            .random_iter::<u8>()
+            .take(40_000)
             .collect::<Vec<u8>>(),
     )
     .unwrap();

@@ -45,13 +45,18 @@ pub struct Variable<'a> {
     pub data: &'a [u8],
 }
 
+/// A variable read as floats that holds integers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("expected a float tensor, found {0:?}")]
+pub struct NotFloat(pub DType);
+
 impl Variable<'_> {
     pub fn elements(&self) -> usize {
         self.dims.iter().product()
     }
 
     /// The values widened to f32, whatever the stored float type.
-    pub fn to_f32(&self) -> Result<Vec<f32>, String> {
+    pub fn to_f32(&self) -> Result<Vec<f32>, NotFloat> {
         let values = match self.dtype {
             DType::F32 => self
                 .data
@@ -68,13 +73,13 @@ impl Variable<'_> {
                 .chunks_exact(2)
                 .map(|b| half::bf16::from_le_bytes([b[0], b[1]]).to_f32())
                 .collect(),
-            other => return Err(format!("expected a float tensor, found {other:?}")),
+            other => return Err(NotFloat(other)),
         };
         Ok(values)
     }
 
     /// The values as IEEE half floats (the matrix type whisper.cpp's f16 models use).
-    pub fn to_f16_bytes(&self) -> Result<Vec<u8>, String> {
+    pub fn to_f16_bytes(&self) -> Result<Vec<u8>, NotFloat> {
         match self.dtype {
             DType::F16 => Ok(self.data.to_vec()),
             _ => Ok(self

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
-use super::ct2::{Ct2Model, Variable};
+use super::ct2::{Ct2Model, NotFloat, Variable};
 use super::ggml::{self, Hparams, Writer, TYPE_F16, TYPE_F32};
 use super::{mel, vocab, ModelError};
 
@@ -458,7 +458,7 @@ fn put_tensor<W: Write>(
     v: Variable,
     kind: Kind,
 ) -> Result<(), ModelError> {
-    let bad = |e: String| ModelError::Ct2Format(format!("{name}: {e}"));
+    let bad = |e: NotFloat| ModelError::Ct2Format(format!("{name}: {e}"));
     let io = |e: io::Error| ModelError::Write(e.to_string());
     // 1-D tensors are always f32 for whisper.cpp, whatever the caller asked.
     let kind = if v.dims.len() == 1 && matches!(kind, Kind::F16) {

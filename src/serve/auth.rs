@@ -91,7 +91,7 @@ impl ApiKeys {
             else {
                 return Err(err("expected \"<account uuid> <sha256 hex>\""));
             };
-            check_account(account).map_err(|m| err(&m))?;
+            check_account(account).map_err(|e| err(&e.to_string()))?;
             let hash = hash.strip_prefix("sha256:").unwrap_or(hash);
             if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
                 return Err(err(
@@ -118,7 +118,7 @@ impl ApiKeys {
             let (account, key) = pair
                 .split_once('=')
                 .ok_or_else(|| err("expected account=key".into()))?;
-            check_account(account.trim()).map_err(err)?;
+            check_account(account.trim()).map_err(|e| err(e.to_string()))?;
             if key.trim().len() < 16 {
                 return Err(err("API keys must be at least 16 characters".into()));
             }
@@ -157,10 +157,14 @@ impl ApiKeys {
     }
 }
 
-fn check_account(account: &str) -> Result<(), String> {
+#[derive(Debug, thiserror::Error)]
+#[error("{0:?} is not an account UUID")]
+struct NotAnAccount(String);
+
+fn check_account(account: &str) -> Result<(), NotAnAccount> {
     uuid::Uuid::parse_str(account)
         .map(|_| ())
-        .map_err(|_| format!("{account:?} is not an account UUID"))
+        .map_err(|_| NotAnAccount(account.to_string()))
 }
 
 #[cfg(test)]

@@ -16,7 +16,8 @@ use subtle::ConstantTimeEq;
 
 use super::api::{ApiError, ApiResult};
 use super::callback::{plan_posts, CallbackPayload, SlackThread};
-use super::{slack, App};
+use super::slack::{self, VideoSourceError};
+use super::App;
 use crate::job::{self, FetchLimits};
 
 /// Compares secrets in constant time (hashed first, so lengths do not show either).
@@ -125,15 +126,13 @@ async fn report(
 
 /// A video's file name and bytes: read from /files when the URL is this server's own,
 /// downloaded (within the URL policy) otherwise.
-async fn video_bytes(app: &Arc<App>, url: &str) -> Result<(String, Vec<u8>), String> {
+async fn video_bytes(app: &Arc<App>, url: &str) -> Result<(String, Vec<u8>), VideoSourceError> {
     let own = format!("{}/files/", app.public_url);
     if let Some(name) = url.strip_prefix(&own) {
         if name.is_empty() || name.contains(['/', '\\']) || name.starts_with('.') {
-            return Err(format!("{url} does not name a published video"));
+            return Err(VideoSourceError::NotPublished);
         }
-        let bytes = tokio::fs::read(app.files_dir.join(name))
-            .await
-            .map_err(|e| format!("{url}: {e}"))?;
+        let bytes = tokio::fs::read(app.files_dir.join(name)).await?;
         return Ok((name.to_string(), bytes));
     }
     let mut limits = FetchLimits::songs();
@@ -141,8 +140,7 @@ async fn video_bytes(app: &Arc<App>, url: &str) -> Result<(String, Vec<u8>), Str
     let owned = url.to_string();
     let fetched = tokio::task::spawn_blocking(move || job::fetch(&owned, limits))
         .await
-        .map_err(|e| e.to_string())?
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| VideoSourceError::Stopped(e.to_string()))??;
     let name = url
         .rsplit('/')
         .next()

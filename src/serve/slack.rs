@@ -46,12 +46,25 @@ pub enum SlackError {
         method: &'static str,
         reason: String,
     },
-    #[error("video of run {run_id} could not be fetched from {url}: {reason}")]
+    #[error("video of run {run_id} could not be fetched from {url}: {source}")]
     Video {
         run_id: String,
         url: String,
-        reason: String,
+        source: VideoSourceError,
     },
+}
+
+/// Why a finished video could not be read for its upload.
+#[derive(Debug, thiserror::Error)]
+pub enum VideoSourceError {
+    #[error("the URL does not name a published video")]
+    NotPublished,
+    #[error(transparent)]
+    Read(#[from] std::io::Error),
+    #[error(transparent)]
+    Fetch(#[from] crate::job::FetchError),
+    #[error("the download stopped: {0}")]
+    Stopped(String),
 }
 
 /// A Slack Web API client bound to one bot token.
@@ -261,7 +274,7 @@ pub async fn deliver<F, Fut>(
 ) -> Result<(), SlackError>
 where
     F: Fn(&str) -> Fut,
-    Fut: Future<Output = Result<(String, Vec<u8>), String>>,
+    Fut: Future<Output = Result<(String, Vec<u8>), VideoSourceError>>,
 {
     for (i, post) in posts.iter().enumerate().skip(start) {
         let sent = match post {
@@ -278,10 +291,10 @@ where
                     }
                     sent
                 }
-                Err(reason) => Err(SlackError::Video {
+                Err(source) => Err(SlackError::Video {
                     run_id: run_id.clone(),
                     url: video_url.clone(),
-                    reason,
+                    source,
                 }),
             },
         };

@@ -67,9 +67,9 @@ pub struct Subject {
 /// The vision models of a process, loaded on first use.
 pub struct Vision {
     dir: PathBuf,
-    matte: OnceLock<Result<MatteModel, String>>,
-    detector: OnceLock<Result<FaceDetector, String>>,
-    mesh: OnceLock<Result<FaceMesh, String>>,
+    matte: OnceLock<Result<MatteModel, VisionModelError>>,
+    detector: OnceLock<Result<FaceDetector, VisionModelError>>,
+    mesh: OnceLock<Result<FaceMesh, VisionModelError>>,
     /// Checksums of the model files (pinned), part of every cache key.
     pub model_key: String,
 }
@@ -110,17 +110,14 @@ impl Vision {
     /// every caller hears it.
     fn loaded<'a, T>(
         &self,
-        cell: &'a OnceLock<Result<T, String>>,
+        cell: &'a OnceLock<Result<T, VisionModelError>>,
         file: models::ModelFile,
         build: fn(&[u8]) -> Result<T, VisionModelError>,
     ) -> Result<&'a T, VisionModelError> {
-        let loaded = cell.get_or_init(|| {
-            let bytes = models::read_checked(&self.dir, &file).map_err(|e| e.to_string())?;
-            build(&bytes).map_err(|e| e.to_string())
-        });
-        loaded.as_ref().map_err(|reason| VisionModelError::Load {
+        let loaded = cell.get_or_init(|| build(&models::read_checked(&self.dir, &file)?));
+        loaded.as_ref().map_err(|e| VisionModelError::Load {
             name: file.name,
-            reason: reason.clone(),
+            reason: e.to_string(),
         })
     }
 

@@ -354,8 +354,32 @@ fn check_words(file: &str, words: &Words) -> Result<(), CaptionDataError> {
     Ok(())
 }
 
+/// Why a caption frame is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(super) enum FrameError {
+    #[error("unclosed {{")]
+    Unclosed,
+    #[error("stray }}")]
+    Stray,
+    #[error("empty frame")]
+    Empty,
+    #[error("unknown placeholder {{{name}}} (known: {known})", known = PLACEHOLDERS.join(", "))]
+    UnknownPlaceholder { name: String },
+    #[error("{frame:?}: a fallback has no placeholders")]
+    FallbackWithPlaceholders { frame: String },
+    #[error("{frame:?}: {words} words, expected {lo} to {hi}")]
+    WordCount {
+        frame: String,
+        words: usize,
+        lo: usize,
+        hi: usize,
+    },
+    #[error("{frame:?}: no verb outside the lyric")]
+    NoVerb { frame: String },
+}
+
 /// The `{names}` in a frame; an error for an unclosed or stray brace.
-pub(super) fn placeholders(frame: &str) -> Result<Vec<&str>, String> {
+pub(super) fn placeholders(frame: &str) -> Result<Vec<&str>, FrameError> {
     let mut names = Vec::new();
     let mut rest = frame;
     loop {
@@ -364,13 +388,13 @@ pub(super) fn placeholders(frame: &str) -> Result<Vec<&str>, String> {
             (Some(open), Some(close)) if open < close => {
                 let name = &rest[open + 1..close];
                 if name.contains('{') {
-                    return Err("unclosed {".into());
+                    return Err(FrameError::Unclosed);
                 }
                 names.push(name);
                 rest = &rest[close + 1..];
             }
-            (Some(_), _) => return Err("unclosed {".into()),
-            (None, Some(_)) => return Err("stray }".into()),
+            (Some(_), _) => return Err(FrameError::Unclosed),
+            (None, Some(_)) => return Err(FrameError::Stray),
         }
     }
 }
@@ -408,7 +432,7 @@ fn check_frames(
         }
         for (i, frame) in list.iter().enumerate() {
             let field = format!("{name}[{i}]");
-            check_frame(frame, role, verbs).map_err(|m| error(file, &field, m))?;
+            check_frame(frame, role, verbs).map_err(|e| error(file, &field, e.to_string()))?;
         }
     }
     if !voice {
@@ -428,21 +452,23 @@ fn check_frames(
     Ok(())
 }
 
-fn check_frame(frame: &str, role: Role, verbs: &HashSet<String>) -> Result<(), String> {
+fn check_frame(frame: &str, role: Role, verbs: &HashSet<String>) -> Result<(), FrameError> {
     let names = placeholders(frame)?;
     if frame.trim().is_empty() {
-        return Err("empty frame".into());
+        return Err(FrameError::Empty);
     }
     if let Some(n) = names.iter().find(|n| !PLACEHOLDERS.contains(n)) {
-        return Err(format!(
-            "unknown placeholder {{{n}}} (known: {})",
-            PLACEHOLDERS.join(", ")
-        ));
+        return Err(FrameError::UnknownPlaceholder {
+            name: n.to_string(),
+        });
     }
+    let frame_text = || frame.to_string();
     if role.is_fallback() && !names.is_empty() {
-        return Err(format!("{frame:?}: a fallback has no placeholders"));
+        return Err(FrameError::FallbackWithPlaceholders {
+            frame: frame_text(),
+        });
     }
-    let n = frame.split_whitespace().count();
+    let words = frame.split_whitespace().count();
     let (lo, hi) = match role {
         Role::ShortFallback => (2, 10),
         Role::MediumFallback => (15, 16),
@@ -450,11 +476,18 @@ fn check_frame(frame: &str, role: Role, verbs: &HashSet<String>) -> Result<(), S
         Role::Short => (1, 10),
         _ => (1, 30),
     };
-    if !(lo..=hi).contains(&n) {
-        return Err(format!("{frame:?}: {n} words, expected {lo} to {hi}"));
+    if !(lo..=hi).contains(&words) {
+        return Err(FrameError::WordCount {
+            frame: frame_text(),
+            words,
+            lo,
+            hi,
+        });
     }
     if !reads_as_sentence(frame, verbs) {
-        return Err(format!("{frame:?}: no verb outside the lyric"));
+        return Err(FrameError::NoVerb {
+            frame: frame_text(),
+        });
     }
     Ok(())
 }

@@ -53,55 +53,7 @@ pub(super) fn mine_markdown(
     themes: &mut Vec<String>,
     moments: &mut Vec<String>,
 ) {
-    let mut in_code = false;
-    let mut items: Vec<(Section, String)> = Vec::new();
-    let mut current: Option<String> = None;
-    let mut section = classify("", source, false);
-
-    let flush = |current: &mut Option<String>, items: &mut Vec<(Section, String)>, section| {
-        if let Some(text) = current.take() {
-            items.push((section, text));
-        }
-    };
-    for raw in md.lines() {
-        let trimmed = raw.trim();
-        if trimmed.starts_with("```") || trimmed.starts_with("~~~") {
-            in_code = !in_code;
-            flush(&mut current, &mut items, section);
-            continue;
-        }
-        if in_code || trimmed.starts_with('|') || trimmed.starts_with("<!--") {
-            continue;
-        }
-        if let Some(h) = trimmed.strip_prefix('#') {
-            flush(&mut current, &mut items, section);
-            let level = 1 + h.chars().take_while(|c| *c == '#').count();
-            let heading = strip_inline_markdown(h.trim_start_matches('#'));
-            // A level-one title is usually the artist's name; the text under it is a bio.
-            section = classify(&heading, source, level == 1);
-            continue;
-        }
-        if trimmed.is_empty() {
-            flush(&mut current, &mut items, section);
-            continue;
-        }
-        let body = trimmed.trim_start_matches('>').trim();
-        if let Some(item) = bullet_text(body) {
-            flush(&mut current, &mut items, section);
-            current = Some(strip_inline_markdown(item));
-        } else {
-            let text = strip_inline_markdown(body);
-            match &mut current {
-                Some(c) => {
-                    c.push(' ');
-                    c.push_str(&text);
-                }
-                None => current = Some(text),
-            }
-        }
-    }
-    flush(&mut current, &mut items, section);
-
+    let items = blocks(md, source);
     for (section, text) in items {
         if section == Section::Skip {
             continue;
@@ -130,84 +82,90 @@ pub(super) fn mine_markdown(
     }
 }
 
-fn bullet_text(line: &str) -> Option<&str> {
-    for marker in ["- ", "* ", "+ ", "• ", "– "] {
-        if let Some(rest) = line.strip_prefix(marker) {
-            return Some(rest.trim());
-        }
-    }
-    let digits = line.chars().take_while(|c| c.is_ascii_digit()).count();
-    if digits > 0 {
-        let rest = &line[digits..];
-        if let Some(r) = rest.strip_prefix(". ").or_else(|| rest.strip_prefix(") ")) {
-            return Some(r.trim());
-        }
-    }
-    None
-}
+/// The notes' text blocks (paragraphs and list items, as plain text) with the section each
+/// belongs to. Code, tables, HTML and images are left out; links keep their text.
+fn blocks(md: &str, source: Source) -> Vec<(Section, String)> {
+    use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
 
-/// Removes emphasis, code, links (keeping their text), images and HTML tags.
-fn strip_inline_markdown(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let chars: Vec<char> = text.chars().collect();
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        match c {
-            '!' if chars.get(i + 1) == Some(&'[') => {
-                // Image: drop it all.
-                if let Some(end) = find_from(&chars, i, ')') {
-                    i = end + 1;
+    let mut items: Vec<(Section, String)> = Vec::new();
+    let mut section = classify("", source, false);
+    let mut text = String::new();
+    let mut heading: Option<(pulldown_cmark::HeadingLevel, String)> = None;
+    // Inside code blocks, tables and images nothing is caption material.
+    let mut hidden = 0usize;
+    let mut line_start = true;
+    // A table row without the delimiter row under it is still a table row to the reader.
+    let mut table_row = false;
+    let flush = |text: &mut String, items: &mut Vec<(Section, String)>, section| {
+        let t = tidy_spacing(text);
+        if !t.is_empty() {
+            items.push((section, t));
+        }
+        text.clear();
+    };
+    for event in Parser::new_ext(md, Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH) {
+        match event {
+            Event::Start(Tag::CodeBlock(_) | Tag::Table(_) | Tag::Image { .. }) => hidden += 1,
+            Event::End(TagEnd::CodeBlock | TagEnd::Table | TagEnd::Image) => {
+                hidden = hidden.saturating_sub(1)
+            }
+            Event::Start(Tag::Heading { level, .. }) => {
+                flush(&mut text, &mut items, section);
+                heading = Some((level, String::new()));
+            }
+            Event::End(TagEnd::Heading(_)) => {
+                if let Some((level, h)) = heading.take() {
+                    // A level-one title is usually the artist's name; the text under it is a bio.
+                    let title = level == pulldown_cmark::HeadingLevel::H1;
+                    section = classify(&tidy_spacing(&h), source, title);
+                }
+            }
+            Event::Start(Tag::Item | Tag::Paragraph)
+            | Event::End(TagEnd::Item | TagEnd::Paragraph) => {
+                flush(&mut text, &mut items, section);
+                (line_start, table_row) = (true, false);
+            }
+            Event::Text(t) | Event::Code(t) if hidden == 0 && !table_row => {
+                if line_start && t.starts_with('|') {
+                    table_row = true;
                     continue;
                 }
-                i += 1;
-            }
-            '[' => {
-                // Link: keep the text, drop the target.
-                if let Some(close) = find_from(&chars, i, ']') {
-                    out.extend(&chars[i + 1..close]);
-                    i = close + 1;
-                    if chars.get(i) == Some(&'(') {
-                        if let Some(end) = find_from(&chars, i, ')') {
-                            i = end + 1;
-                        }
+                // Lines that start with a bullet Markdown does not know ("• ", "– ") are items.
+                let bullet = if line_start && heading.is_none() {
+                    bullet_text(&t)
+                } else {
+                    None
+                };
+                match (&mut heading, bullet) {
+                    (Some((_, h)), _) => h.push_str(&t),
+                    (None, Some(rest)) => {
+                        flush(&mut text, &mut items, section);
+                        text.push_str(rest);
                     }
-                    continue;
+                    (None, None) => text.push_str(&t),
                 }
-                i += 1;
+                line_start = false;
             }
-            '<' => {
-                if let Some(end) = find_from(&chars, i, '>') {
-                    i = end + 1;
-                    continue;
+            Event::SoftBreak | Event::HardBreak => {
+                match &mut heading {
+                    Some((_, h)) => h.push(' '),
+                    None => text.push(' '),
                 }
-                out.push(c);
-                i += 1;
+                (line_start, table_row) = (true, false);
             }
-            '*' | '`' | '~' => i += 1,
-            '_' => {
-                let inner = i > 0
-                    && chars[i - 1].is_alphanumeric()
-                    && chars.get(i + 1).is_some_and(|n| n.is_alphanumeric());
-                if inner {
-                    out.push(' ');
-                }
-                i += 1;
-            }
-            _ => {
-                out.push(c);
-                i += 1;
-            }
+            _ => {}
         }
     }
-    tidy_spacing(&out)
+    flush(&mut text, &mut items, section);
+    items
 }
 
-fn find_from(chars: &[char], start: usize, target: char) -> Option<usize> {
-    chars[start..]
+/// The text after a bullet that Markdown itself does not treat as a list marker.
+fn bullet_text(line: &str) -> Option<&str> {
+    ["• ", "– "]
         .iter()
-        .position(|&c| c == target)
-        .map(|p| p + start)
+        .find_map(|marker| line.strip_prefix(marker))
+        .map(str::trim)
 }
 
 /// "X about Y." gives Y: a song's subject.
@@ -360,4 +318,32 @@ pub(super) fn phrases(
     let themes = unique(themes);
     let moments = unique(moments);
     (themes, moments)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blocks_keep_prose_and_list_items_and_drop_code_tables_and_images() {
+        let md = "# Ada\n\nA bio with a [link](http://x) and `code`.\n\n## Fans like\n\n\
+                  - summer nights\n- long *drives*\n• city lights\n• rain\n\n\
+                  ```\nnot prose\n```\n\n| a | b |\n|---|---|\n| c | d |\n\n\
+                  | a lone row |\n\n![cover](c.png) after the image\n";
+        let texts: Vec<String> = blocks(md, Source::Artist)
+            .into_iter()
+            .map(|(_, t)| t)
+            .collect();
+        assert_eq!(
+            texts,
+            [
+                "A bio with a link and code.",
+                "summer nights",
+                "long drives",
+                "city lights",
+                "rain",
+                "after the image",
+            ]
+        );
+    }
 }
