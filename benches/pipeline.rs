@@ -41,8 +41,13 @@ fn bench_decode(c: &mut Criterion) {
     group.finish();
 }
 
+/// Where files are, from this process's environment, as the program finds them.
+fn locations() -> reelforge::locations::Locations {
+    reelforge::locations::Locations::from_env(|name| std::env::var_os(name))
+}
+
 fn bench_transcribe(c: &mut Criterion) {
-    let Ok(model) = reelforge::model::resolve(None) else {
+    let Ok(model) = locations().existing_model(None) else {
         eprintln!("transcribe: skipped, no Whisper model (run scripts/setup.sh)");
         return;
     };
@@ -68,11 +73,11 @@ fn bench_transcribe(c: &mut Criterion) {
 }
 
 fn bench_batch(c: &mut Criterion) {
-    let Ok(model) = reelforge::model::resolve(None) else {
+    let Ok(model) = locations().existing_model(None) else {
         eprintln!("batch: skipped, no Whisper model (run scripts/setup.sh)");
         return;
     };
-    let templates = Templates::load(&reelforge::template::default_assets_dir()).expect("templates");
+    let templates = Templates::load(&locations().assets(None)).expect("templates");
     let out = tempfile::tempdir().expect("temporary directory");
     let cache = tempfile::tempdir().expect("temporary directory");
     let text = std::fs::read_to_string(fixtures().join("jobs/demo.json")).expect("demo job");
@@ -83,8 +88,8 @@ fn bench_batch(c: &mut Criterion) {
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     let settings = Settings {
         model,
-        multilingual_model: reelforge::transcribe::language::locate_multilingual(None),
-        vision_models: reelforge::subject::models::locate_dir(None),
+        multilingual_model: locations().multilingual_model(None),
+        vision_models: locations().vision_models(None),
         cache: Some(cache.path().to_path_buf()),
         threads: ThreadBudget::for_cores(cores, videos),
         preset: "veryfast".into(),

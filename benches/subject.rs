@@ -5,10 +5,11 @@
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use reelforge::subject::{models, SubjectCache, Vision};
+use reelforge::locations::Locations;
+use reelforge::subject::{SubjectCache, Vision};
 
 fn bench_subject(c: &mut Criterion) {
-    let dir = models::locate_dir(None);
+    let dir = Locations::from_env(|name| std::env::var_os(name)).vision_models(None);
     let vision = match Vision::open(&dir) {
         Ok(v) => v,
         Err(e) => {

@@ -75,7 +75,8 @@ fn main() -> Result<()> {
         .collect();
     }
 
-    let model = reelforge::model::resolve(model.as_deref())?;
+    let model = reelforge::locations::Locations::from_env(|name| std::env::var_os(name))
+        .existing_model(model.as_deref())?;
     let transcriber = Transcriber::load(
         &model,
         Options {

@@ -2,6 +2,9 @@
 //!
 //! The modules follow the pipeline's stages: [`audio`] decodes songs, [`transcribe`] turns them
 //! into timed words with Whisper, and [`model`] obtains and checks the Whisper model itself.
+//!
+//! The library reads no environment variables: [`locations::Locations`] turns the ones that
+//! move files (models, cache, assets) into paths, from a lookup the caller hands in.
 
 pub mod animate;
 pub mod audio;
@@ -12,6 +15,7 @@ pub mod encode;
 pub mod frame;
 pub mod job;
 pub mod local_file;
+pub mod locations;
 pub mod lyrics;
 pub mod model;
 pub mod moment;

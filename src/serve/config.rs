@@ -8,6 +8,24 @@ use secrecy::SecretString;
 
 use super::auth::ApiKeys;
 
+/// The service's defaults, in one place: the command's flags and [`Config::new`] both take
+/// them from here.
+pub mod defaults {
+    pub const LISTEN: &str = "127.0.0.1:8080";
+    pub const RUN_TIMEOUT_SECS: f64 = 1800.0;
+    pub const CALLBACK_TIMEOUT_SECS: f64 = 1800.0;
+    pub const POLL_INTERVAL_SECS: f64 = 2.0;
+    pub const SLACK_API_URL: &str = "https://slack.com/api";
+    pub const BODY_LIMIT_BYTES: usize = 1 << 20;
+    pub const HEADER_TIMEOUT_SECS: f64 = 30.0;
+    pub const BODY_TIMEOUT_SECS: f64 = 30.0;
+    pub const MIN_FREE_MIB: u64 = 512;
+    pub const MAX_CONNECTIONS: u32 = 512;
+    pub const SHUTDOWN_GRACE_SECS: f64 = 10.0;
+    /// The x264 preset of every render.
+    pub const PRESET: &str = "veryfast";
+}
+
 /// Where finished batches are reported.
 #[derive(Clone)]
 pub struct CallbackTarget {
@@ -75,23 +93,25 @@ impl Config {
     /// A configuration with the defaults for everything but the folders.
     pub fn new(artists: PathBuf, data: PathBuf, program: PathBuf) -> Config {
         Config {
-            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            listen: defaults::LISTEN
+                .parse()
+                .expect("the default address parses"),
             artists,
             data,
             public_url: None,
             api_keys: ApiKeys::default(),
             workers: 1,
-            run_timeout: Duration::from_secs(1800),
+            run_timeout: Duration::from_secs_f64(defaults::RUN_TIMEOUT_SECS),
             callback: None,
-            callback_timeout: Duration::from_secs(1800),
-            poll_interval: Duration::from_secs(2),
+            callback_timeout: Duration::from_secs_f64(defaults::CALLBACK_TIMEOUT_SECS),
+            poll_interval: Duration::from_secs_f64(defaults::POLL_INTERVAL_SECS),
             callback_secret: None,
             slack: None,
             allow_private_urls: false,
-            body_limit: 1 << 20,
+            body_limit: defaults::BODY_LIMIT_BYTES,
             connections: super::ConnectionLimits::default(),
-            min_free_bytes: 512 * 1024 * 1024,
-            shutdown_grace: Duration::from_secs(10),
+            min_free_bytes: defaults::MIN_FREE_MIB * 1024 * 1024,
+            shutdown_grace: Duration::from_secs_f64(defaults::SHUTDOWN_GRACE_SECS),
             render: RenderConfig {
                 program,
                 model: None,
@@ -99,7 +119,7 @@ impl Config {
                 vision_models: None,
                 cache: None,
                 assets: None,
-                preset: "veryfast".into(),
+                preset: defaults::PRESET.into(),
                 x264_threads: 1,
             },
         }

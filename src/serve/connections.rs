@@ -15,6 +15,8 @@ use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::sync::{watch, Semaphore};
 
+use super::config::defaults;
+
 /// How long a client may take and how many may be connected.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ConnectionLimits {
@@ -31,9 +33,9 @@ pub struct ConnectionLimits {
 impl Default for ConnectionLimits {
     fn default() -> Self {
         ConnectionLimits {
-            header_timeout: Duration::from_secs(30),
-            body_timeout: Duration::from_secs(30),
-            max_connections: 512,
+            header_timeout: Duration::from_secs_f64(defaults::HEADER_TIMEOUT_SECS),
+            body_timeout: Duration::from_secs_f64(defaults::BODY_TIMEOUT_SECS),
+            max_connections: defaults::MAX_CONNECTIONS as usize,
         }
     }
 }

@@ -18,7 +18,7 @@ pub use face::{FaceBox, FaceDetector};
 use image::{GrayImage, RgbaImage};
 pub use matte::MatteModel;
 pub use mesh::{FaceMesh, Mouth};
-pub use models::{VisionModelError, VISION_MODELS_ENV};
+pub use models::VisionModelError;
 
 /// Images smaller than this on a side cannot be cut out or framed meaningfully.
 pub const MIN_SIDE: u32 = 128;

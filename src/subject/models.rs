@@ -9,9 +9,6 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
-/// Environment variable naming the folder that holds the vision models.
-pub const VISION_MODELS_ENV: &str = "REELFORGE_VISION_MODELS";
-
 /// One model file reelforge needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ModelFile {
@@ -112,21 +109,6 @@ pub fn tflite_plan(
         .map_err(tract)?
         .into_runnable()
         .map_err(tract)
-}
-
-/// The folder the vision models are read from: the explicit one, else
-/// `$REELFORGE_VISION_MODELS`, else the folder of the default Whisper model.
-pub fn locate_dir(explicit: Option<&Path>) -> PathBuf {
-    if let Some(p) = explicit {
-        return p.to_path_buf();
-    }
-    match std::env::var_os(VISION_MODELS_ENV).filter(|v| !v.is_empty()) {
-        Some(p) => PathBuf::from(p),
-        None => crate::model::default_path()
-            .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_default(),
-    }
 }
 
 /// Reads `file` from `dir` and checks its size and checksum.

@@ -59,7 +59,7 @@ mod tests {
 
     #[test]
     fn shipped_templates_print_no_widened_floats() {
-        let templates = crate::template::Templates::load_default().expect("shipped templates");
+        let templates = crate::template::Templates::load_bundled().expect("shipped templates");
         for t in templates.list() {
             let text = to_json(t).unwrap().to_string();
             assert!(

@@ -657,9 +657,9 @@ impl Templates {
         Ok(Templates { by_id })
     }
 
-    /// Loads the templates from [`default_assets_dir`].
-    pub fn load_default() -> Result<Templates, TemplateError> {
-        Templates::load(&default_assets_dir())
+    /// Loads the templates shipped with the program ([`bundled_assets_dir`]).
+    pub fn load_bundled() -> Result<Templates, TemplateError> {
+        Templates::load(&bundled_assets_dir())
     }
 
     pub fn get(&self, id: &str) -> Option<&Template> {
@@ -686,13 +686,10 @@ impl Templates {
     }
 }
 
-/// The assets folder: `$REELFORGE_ASSETS`; else an `assets` folder beside the executable or up
-/// to three folders above it (so `target/release/reelforge` finds the repository's); else the
+/// The assets shipped with the program: an `assets` folder beside the executable or up to
+/// three folders above it (so `target/release/reelforge` finds the repository's); else the
 /// source tree's.
-pub fn default_assets_dir() -> PathBuf {
-    if let Some(dir) = std::env::var_os("REELFORGE_ASSETS").filter(|v| !v.is_empty()) {
-        return PathBuf::from(dir);
-    }
+pub fn bundled_assets_dir() -> PathBuf {
     if let Some(exe_dir) = std::env::current_exe()
         .ok()
         .and_then(|exe| exe.parent().map(Path::to_path_buf))
@@ -764,7 +761,7 @@ mod tests {
         assert!(templates.get("nope").is_none());
         let err = templates.require("nope").unwrap_err();
         assert_eq!(err.to_string(), "Template not found");
-        assert!(Templates::load_default().is_ok());
+        assert!(Templates::load_bundled().is_ok());
     }
 
     #[test]

@@ -18,18 +18,6 @@ use super::{Language, Timing, Transcript};
 /// Bumped whenever what we store for a key changes (decoding, post-processing, fields).
 const FORMAT: u32 = 4;
 
-/// Where transcripts go unless told otherwise: `$REELFORGE_CACHE`, else
-/// `$XDG_CACHE_HOME/reelforge`, else `~/.cache/reelforge`.
-pub fn default_dir() -> PathBuf {
-    if let Some(dir) = std::env::var_os("REELFORGE_CACHE").filter(|v| !v.is_empty()) {
-        return PathBuf::from(dir);
-    }
-    directories::BaseDirs::new()
-        .map(|d| d.cache_dir().to_path_buf())
-        .unwrap_or_else(std::env::temp_dir)
-        .join("reelforge")
-}
-
 /// SHA-256 of some bytes, as hex.
 pub fn content_hash(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))

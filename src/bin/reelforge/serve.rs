@@ -8,7 +8,7 @@ use anyhow::{bail, Context, Result};
 use reelforge::serve::auth::{hash_key, new_key, ApiKeys};
 use reelforge::serve::config::{CallbackTarget, Config, RenderConfig, SlackConfig};
 use reelforge::serve::Server;
-use reelforge::template::{self, Templates};
+use reelforge::template::Templates;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::args::{ApiKeyCommand, Models, ServeArgs};
@@ -54,9 +54,9 @@ fn config(models: Models, args: &ServeArgs) -> Result<Config> {
     let workers = args.workers.map_or(cores, usize::from);
     // Every run needs the models: a server without them would take runs only to fail each
     // one, so it does not start.
-    let model = reelforge::model::resolve(models.whisper)?;
+    let model = crate::locations().existing_model(models.whisper)?;
     reelforge::model::inspect_file(&model)?;
-    let vision = reelforge::subject::models::locate_dir(args.node.vision_models.as_deref());
+    let vision = crate::locations().vision_models(args.node.vision_models.as_deref());
     for file in reelforge::subject::models::ALL {
         reelforge::subject::models::read_checked(&vision, &file)?;
     }
@@ -64,19 +64,14 @@ fn config(models: Models, args: &ServeArgs) -> Result<Config> {
     let multilingual = reelforge::transcribe::language::model_for(
         Some(&reelforge::transcribe::Language::Detect),
         &model,
-        &reelforge::transcribe::language::locate_multilingual(models.multilingual),
+        &crate::locations().multilingual_model(models.multilingual),
     )
     .ok();
     let model = Some(model);
     let cache = if args.node.no_cache {
         None
     } else {
-        Some(
-            args.node
-                .cache
-                .clone()
-                .unwrap_or_else(reelforge::transcribe::cache::default_dir),
-        )
+        Some(crate::locations().cache(args.node.cache.as_deref()))
     };
     let mut config = Config::new(
         args.artists.clone(),
@@ -111,7 +106,7 @@ fn config(models: Models, args: &ServeArgs) -> Result<Config> {
         vision_models: Some(vision),
         cache,
         assets: args.node.assets.clone(),
-        preset: args.node.preset.clone(),
+        preset: args.node.preset.0.to_string(),
         x264_threads: args
             .node
             .x264_threads
@@ -131,11 +126,7 @@ pub fn serve(models: Models, args: &ServeArgs) -> Result<()> {
         .with_ansi(std::io::stderr().is_terminal())
         .init();
     let config = config(models, args)?;
-    let assets = args
-        .node
-        .assets
-        .clone()
-        .unwrap_or_else(template::default_assets_dir);
+    let assets = crate::locations().assets(args.node.assets.as_deref());
     let templates = Templates::load(&assets.join("templates"))?;
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async move {
