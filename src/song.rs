@@ -27,6 +27,17 @@ pub enum SongError {
     },
 }
 
+impl SongError {
+    /// Whether the song, its lyrics or the model given is at fault.
+    pub fn is_bad_input(&self) -> bool {
+        match self {
+            SongError::Audio(_) | SongError::Lyrics { .. } => true,
+            SongError::Model(m) => m.is_bad_input(),
+            SongError::Transcribe(t) => t.is_bad_input(),
+        }
+    }
+}
+
 /// Everything the later stages need to know about one song.
 #[derive(Debug, Clone)]
 pub struct Song {
@@ -92,12 +103,22 @@ impl Analyzer {
     /// Decodes and transcribes a song file. Lyrics come from `lyrics` when given, else from the
     /// song's lyrics.txt when it has one (see [`lyrics::lyrics_file_for`]).
     pub fn analyze(&self, path: &Path, lyrics: Option<&str>) -> Result<Song, SongError> {
-        let bytes = read_song(path, self.limits.max_file_bytes)?;
+        self.analyze_as(path, &path.display().to_string(), lyrics)
+    }
+
+    /// Like [`Analyzer::analyze`], but errors name the song `name` (a downloaded song's URL
+    /// rather than the temporary file it was saved to).
+    pub fn analyze_as(
+        &self,
+        path: &Path,
+        name: &str,
+        lyrics: Option<&str>,
+    ) -> Result<Song, SongError> {
+        let bytes = read_song(path, name, self.limits.max_file_bytes)?;
         let audio_sha256 = cache::content_hash(&bytes);
-        let name = path.display().to_string();
         let ext = path.extension().and_then(|e| e.to_str());
         let tagged_title = audio::tags::title(&bytes, ext);
-        let audio = audio::decode_bytes(bytes, ext, &name, &self.limits)?;
+        let audio = audio::decode_bytes(bytes, ext, name, &self.limits)?;
         let key = cache::key(
             &audio_sha256,
             &self.model_sha256,
@@ -106,7 +127,7 @@ impl Analyzer {
         );
         let (heard, cache_hit) = self.cache.get_or_insert_with(&key, || {
             let samples = audio::whisper_input(&audio)?;
-            Ok::<_, SongError>(self.transcriber()?.transcribe(&samples, &name)?)
+            Ok::<_, SongError>(self.transcriber()?.transcribe(&samples, name)?)
         })?;
 
         let file_lyrics;
@@ -142,17 +163,17 @@ impl Analyzer {
 
 /// Reads a song's bytes, refusing files over the size limit before reading them. A song that
 /// cannot be read is bad input, like one that cannot be decoded.
-fn read_song(path: &Path, max_bytes: u64) -> Result<Vec<u8>, SongError> {
+fn read_song(path: &Path, name: &str, max_bytes: u64) -> Result<Vec<u8>, SongError> {
     let io = |source| {
         SongError::Audio(AudioError::Io {
-            name: path.display().to_string(),
+            name: name.to_string(),
             source,
         })
     };
     let len = std::fs::metadata(path).map_err(io)?.len();
     if len > max_bytes {
         return Err(AudioError::TooLarge {
-            name: path.display().to_string(),
+            name: name.to_string(),
             bytes: len,
             max_bytes,
         }

@@ -484,8 +484,8 @@ fn analyse_songs(
             }
             // Downloaded songs have no lyrics.txt: what Whisper hears stands.
             (Ok(a), SongInput::Downloaded { path, url, .. }) => a
-                .analyze(path, Some(""))
-                .map_err(|e| unusable(e.to_string().replace(&path.display().to_string(), url))),
+                .analyze_as(path, url, Some(""))
+                .map_err(|e| unusable(e.to_string())),
         };
         match &result {
             Ok(song) if song.cache_hit => stats.cached += 1,

@@ -75,6 +75,26 @@ pub enum ModelError {
 }
 
 impl ModelError {
+    /// Whether the model given (or its absence) is at fault, not the machine: a missing file,
+    /// a source without a model, a file that is not one.
+    pub fn is_bad_input(&self) -> bool {
+        matches!(
+            self,
+            ModelError::NotFound { .. }
+                | ModelError::NoModelInSource { .. }
+                | ModelError::MissingVocabulary { .. }
+                | ModelError::MissingPart { .. }
+                | ModelError::IncompleteSplit { .. }
+                | ModelError::NeedsMultilingual { .. }
+                | ModelError::NotMultilingual { .. }
+                | ModelError::BadArchive { .. }
+                | ModelError::Ct2Format(_)
+                | ModelError::GgmlFormat(_)
+        )
+    }
+}
+
+impl ModelError {
     pub fn io(path: &Path, source: std::io::Error) -> ModelError {
         if source.kind() == std::io::ErrorKind::NotFound {
             return ModelError::Io {

@@ -24,6 +24,13 @@ pub enum ClipError {
     Invalid(String),
 }
 
+impl ClipError {
+    /// Whether the clip's parts are at fault (everything but the encoder).
+    pub fn is_bad_input(&self) -> bool {
+        !matches!(self, ClipError::Encode(_))
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct ClipSpec {
     pub image: PathBuf,

@@ -29,6 +29,13 @@ pub enum TranscribeError {
     Whisper { what: String, reason: String },
 }
 
+impl TranscribeError {
+    /// Whether the input is at fault: only ever the model given.
+    pub fn is_bad_input(&self) -> bool {
+        matches!(self, TranscribeError::Model(m) if m.is_bad_input())
+    }
+}
+
 /// One stretch of lyrics as Whisper segmented it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Segment {

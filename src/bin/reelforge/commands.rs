@@ -4,13 +4,13 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, Result};
-use reelforge::audio::{AudioError, DecodeLimits};
+use reelforge::audio::DecodeLimits;
 use reelforge::locations::Origin;
-use reelforge::model::{self, ModelError};
+use reelforge::model;
 use reelforge::moment;
 use reelforge::song::{Analyzer, Song, SongError};
 use reelforge::transcribe::cache::TranscriptCache;
-use reelforge::transcribe::{self, language, TranscribeError, Transcriber};
+use reelforge::transcribe::{self, language, Transcriber};
 use reelforge::version;
 
 use crate::args::{Cli, Command, ModelCommand, Models, MomentsArgs, SongArgs, TranscribeArgs};
@@ -19,49 +19,9 @@ use crate::{render, serve};
 /// Bad input (a file that is not what it should be, a missing model) exits 2, like a usage error;
 /// anything else that fails exits 1.
 pub fn exit_code(err: &anyhow::Error) -> u8 {
-    let model_input = |e: &ModelError| {
-        matches!(
-            e,
-            ModelError::NotFound { .. }
-                | ModelError::NoModelInSource { .. }
-                | ModelError::MissingVocabulary { .. }
-                | ModelError::MissingPart { .. }
-                | ModelError::IncompleteSplit { .. }
-                | ModelError::NeedsMultilingual { .. }
-                | ModelError::NotMultilingual { .. }
-                | ModelError::BadArchive { .. }
-                | ModelError::Ct2Format(_)
-                | ModelError::GgmlFormat(_)
-        )
-    };
-    let input = err.chain().any(|e| {
-        if e.downcast_ref::<render::JobInputError>().is_some()
-            || e.downcast_ref::<reelforge::render::ClipError>()
-                .is_some_and(|c| !matches!(c, reelforge::render::ClipError::Encode(_)))
-        {
-            return true;
-        }
-        if let Some(e) = e.downcast_ref::<SongError>() {
-            return match e {
-                SongError::Audio(_) | SongError::Lyrics { .. } => true,
-                SongError::Model(m) | SongError::Transcribe(TranscribeError::Model(m)) => {
-                    model_input(m)
-                }
-                _ => false,
-            };
-        }
-        if let Some(TranscribeError::Model(m)) = e.downcast_ref::<TranscribeError>() {
-            return model_input(m);
-        }
-        e.downcast_ref::<AudioError>().is_some()
-            || e.downcast_ref::<ModelError>().is_some_and(model_input)
-            || e.downcast_ref::<reelforge::subject::VisionModelError>()
-                .is_some()
-            || e.downcast_ref::<reelforge::subject::SubjectError>()
-                .is_some()
-            || e.downcast_ref::<reelforge::compose::ComposeError>()
-                .is_some()
-    });
+    let input = err
+        .chain()
+        .any(|e| e.is::<render::JobInputError>() || reelforge::is_bad_input(e));
     if input {
         2
     } else {
