@@ -47,6 +47,13 @@ fn out_of_space(message: String) -> ApiError {
     ApiError::new(StatusCode::SERVICE_UNAVAILABLE, message)
 }
 
+/// A store failure inside a request: logged in full, answered 500 without details.
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> ApiError {
+        ApiError::internal(e)
+    }
+}
+
 impl From<FieldError> for ApiError {
     fn from(e: FieldError) -> ApiError {
         ApiError {
@@ -452,8 +459,8 @@ pub async fn health(State(app): State<Arc<App>>) -> Response {
     let mut problems = Vec::new();
     let runs = match app.db(|s| s.counts()).await {
         Ok((queued, executing)) => json!({ "queued": queued, "executing": executing }),
-        Err(_) => {
-            // `db` has logged the cause.
+        Err(e) => {
+            tracing::error!("health: {e}");
             problems.push("The run store cannot be read".to_string());
             Value::Null
         }

@@ -90,7 +90,7 @@ impl App {
     }
 
     /// Runs a store call off the async threads.
-    pub async fn db<T, F>(self: &Arc<Self>, f: F) -> Result<T, api::ApiError>
+    pub async fn db<T, F>(self: &Arc<Self>, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
         F: FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
@@ -98,8 +98,7 @@ impl App {
         let app = self.clone();
         tokio::task::spawn_blocking(move || f(&app.store))
             .await
-            .map_err(api::ApiError::internal)?
-            .map_err(api::ApiError::internal)
+            .map_err(|e| StoreError::Task(e.to_string()))?
     }
 }
 

@@ -121,7 +121,7 @@ pub async fn poll(app: Arc<App>, mut shutdown: watch::Receiver<bool>) {
                     deliver(&app, &client, &target, batch).await;
                 }
             }
-            Err(e) => tracing::error!("looking for callbacks: {}", e.error),
+            Err(e) => tracing::error!("looking for callbacks: {e}"),
         }
         tokio::select! {
             _ = tokio::time::sleep(app.config.poll_interval) => {}
@@ -144,7 +144,7 @@ async fn deliver(
         let id = batch.batch_id.clone();
         let error = "the batch passed its callback timeout before this run started";
         if let Err(e) = app.db(move |s| s.time_out_queued(&id, error)).await {
-            tracing::error!("timing out queued runs: {}", e.error);
+            tracing::error!("timing out queued runs: {e}");
             return;
         }
     }

@@ -47,7 +47,7 @@ pub async fn work(app: Arc<App>, mut shutdown: watch::Receiver<bool>) {
                 }
             }
             Err(e) => {
-                tracing::error!("claiming a run: {}", e.error);
+                tracing::error!("claiming a run: {e}");
                 tokio::time::sleep(Duration::from_secs(1)).await;
             }
         }
@@ -124,7 +124,7 @@ where
         match app.db(f.clone()).await {
             Ok(()) => return,
             Err(e) => {
-                tracing::error!("{what}: {} (try {})", e.error, attempt + 1);
+                tracing::error!("{what}: {e} (try {})", attempt + 1);
                 tokio::time::sleep(super::poller::backoff(attempt)).await;
             }
         }

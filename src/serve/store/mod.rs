@@ -40,6 +40,9 @@ pub enum StoreError {
     Sql(#[from] rusqlite::Error),
     #[error("callback thread {0} is already used by another batch")]
     ThreadInUse(String),
+    /// The blocking task that ran the query panicked or was cancelled.
+    #[error("run store task failed: {0}")]
+    Task(String),
 }
 
 impl StoreError {
