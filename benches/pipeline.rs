@@ -103,10 +103,10 @@ fn bench_batch(c: &mut Criterion) {
     group.throughput(Throughput::Elements(videos as u64));
     group.bench_function(format!("demo-{videos}-videos"), |b| {
         b.iter(|| {
-            let prepared = batch::prepare(
+            let prepared = reelforge::job::prepare(
                 manifest.clone(),
                 &templates,
-                &batch::PrepareOptions::default(),
+                &reelforge::job::PrepareOptions::default(),
             )
             .expect("demo job prepares");
             let summary = batch::run(&prepared, &settings, &Silent);

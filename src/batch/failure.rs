@@ -140,6 +140,21 @@ fn says_disk_full(message: &str) -> bool {
     })
 }
 
+/// The stable code for a run that could not start for this reason.
+impl From<&crate::job::PrepareError> for FailureCode {
+    fn from(e: &crate::job::PrepareError) -> FailureCode {
+        use crate::job::PrepareError;
+        match e {
+            PrepareError::UnsupportedTemplate(_) | PrepareError::Artist(_) => {
+                FailureCode::InputMissing
+            }
+            PrepareError::Image(_) => FailureCode::ImageUnusable,
+            PrepareError::ImageDownload(_) => FailureCode::ImageDownloadFailed,
+            PrepareError::Output { source, .. } => FailureCode::RenderFailed.unless_full(source),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,12 +1,10 @@
-//! A batch: a job manifest in, `batch` videos out, in parallel, each failing alone.
+//! A batch: a prepared job ([`crate::job::prepare`]) in, `batch` videos out, in parallel, each
+//! failing alone.
 //!
-//! Order of work: prepare (validate everything, download), plan (seeded draws), analyse each
-//! drawn song once (decode + transcribe, cached), then render the videos on a rayon pool sized
-//! by the thread budget.
+//! Order of work: plan (seeded draws), analyse each drawn song once (decode + transcribe,
+//! cached), then render the videos on a rayon pool sized by the thread budget.
 
-mod check;
 mod failure;
-mod prepare;
 mod report;
 mod video;
 
@@ -18,14 +16,12 @@ use rayon::prelude::*;
 use crate::audio::DecodeLimits;
 use crate::caption::CaptionFont;
 use crate::encode::EncodeSettings;
-use crate::job::{self, plan};
+use crate::job::{self, plan, Prepared, SongInput};
 use crate::song::{Analyzer, Song, SongError};
 use crate::subject::{Subject, SubjectCache, SubjectError, Vision};
 use crate::transcribe::{self, cache::TranscriptCache};
 
-pub use check::{check, Checked};
 pub use failure::{FailureCode, VideoError};
-pub use prepare::{prepare, title_of, PrepareError, PrepareOptions, Prepared, SongInput};
 pub use report::{
     write_json_atomic, AudioReport, BatchSummary, RunResult, RunStatus, SubjectReport, SummaryEntry,
 };
@@ -187,7 +183,7 @@ impl Setup {
         let all = plan::choose(
             prepared.manifest.seed,
             req.batch as usize,
-            plan_options(prepared.songs.len(), t, &prepared.artist_scenes),
+            plan::Options::for_template(prepared.songs.len(), t, &prepared.artist_scenes),
         );
         let choices: Vec<plan::Choice> = videos.iter().map(|&(i, _)| all[i]).collect();
         for i in 0..videos.len() {
@@ -278,25 +274,6 @@ impl Setup {
             Ok(pool) => pool.install(work),
             Err(_) => work(),
         }
-    }
-}
-
-/// What a batch's videos draw from: its songs and the template's lists (the artist's own
-/// scenes instead of the template's when there are any).
-fn plan_options(
-    songs: usize,
-    t: &crate::template::Template,
-    artist_scenes: &[PathBuf],
-) -> plan::Options {
-    plan::Options {
-        songs,
-        scenes: if artist_scenes.is_empty() {
-            t.scenes.len()
-        } else {
-            artist_scenes.len()
-        },
-        moods: t.moods.len(),
-        movements: t.movements.len(),
     }
 }
 

@@ -6,8 +6,8 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::failure::{FailureCode, VideoError};
-use super::prepare::{Prepared, SongInput};
 use super::video::Made;
+use crate::job::{Prepared, SongInput};
 use crate::moment::TimedLine;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

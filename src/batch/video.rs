@@ -15,9 +15,9 @@ use crate::subject::Subject;
 use crate::template::LyricsStyle;
 
 use super::failure::{FailureCode, VideoError};
-use super::prepare::Prepared;
 use super::report::SubjectReport;
 use super::{Observer, Stage};
+use crate::job::Prepared;
 
 /// The smallest box (x, y, w, h) holding both boxes.
 fn union(a: Option<[f32; 4]>, b: Option<[f32; 4]>) -> Option<[f32; 4]> {

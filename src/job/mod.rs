@@ -1,13 +1,18 @@
-//! Stage 1, resolving a job: the create request and manifest, the artist's repo, downloads,
-//! and the seeded plan of what each video in the batch uses.
+//! Stage 1, resolving a job: the create request and manifest, the artist's repo, the cheap
+//! checks a request passes before it is accepted, downloads and image loading (prepare), and
+//! the seeded plan of what each video in the batch uses.
 
 pub mod artist;
+mod check;
 pub mod fetch;
 pub mod plan;
+mod prepare;
 pub mod request;
 
 pub use artist::{Artist, ArtistError, SongFile};
+pub use check::{check, Checked};
 pub use fetch::{fetch, is_public, FetchError, FetchLimits, Fetched};
+pub use prepare::{prepare, title_of, PrepareError, PrepareOptions, Prepared, SongInput};
 pub use request::{CreateRequest, FieldError, ImageRef, Manifest, SongRef, MAX_BATCH};
 
 /// `len` random lowercase letters and digits.

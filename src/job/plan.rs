@@ -41,6 +41,27 @@ pub struct Options {
     pub movements: usize,
 }
 
+impl Options {
+    /// What a batch's videos draw from: its songs and the template's lists (the artist's own
+    /// scenes instead of the template's when there are any).
+    pub fn for_template(
+        songs: usize,
+        t: &crate::template::Template,
+        artist_scenes: &[std::path::PathBuf],
+    ) -> Options {
+        Options {
+            songs,
+            scenes: if artist_scenes.is_empty() {
+                t.scenes.len()
+            } else {
+                artist_scenes.len()
+            },
+            moods: t.moods.len(),
+            movements: t.movements.len(),
+        }
+    }
+}
+
 /// The decks, one RNG stream family each.
 #[derive(Clone, Copy)]
 enum Deck {

@@ -15,7 +15,7 @@ use super::auth::AuthError;
 use super::callback::SlackThread;
 use super::store::{NewBatch, RunRow, StoreError};
 use super::App;
-use crate::batch::{self, PrepareError};
+use crate::job::PrepareError;
 use crate::job::{self, ArtistError, CreateRequest, FieldError};
 
 /// An error answer: {status:"error", error, field?}.
@@ -221,7 +221,7 @@ pub async fn create(
         tokio::task::spawn_blocking(move || {
             let root = &app.config.artists;
             entitled_artist(root, &req.artist_account_id, &account_id)?;
-            batch::check(&req, root, &app.templates)
+            job::check(&req, root, &app.templates)
                 .map_err(|e| prepare_error(e, &req.artist_account_id))
         })
         .await

@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
-use reelforge::batch::{self, Observer, PrepareError, RunStatus, Settings, Stage, ThreadBudget};
-use reelforge::job::{FieldError, Manifest};
+use reelforge::batch::{self, Observer, RunStatus, Settings, Stage, ThreadBudget};
+use reelforge::job::{self, FieldError, Manifest, PrepareError};
 use reelforge::template::{self, Templates};
 
 use crate::args::{ClipArgs, Models, RenderArgs, RunVideoArgs, StillArgs};
@@ -98,7 +98,7 @@ fn prepare(
     manifest: &Path,
     run: &crate::args::RunArgs,
     only_video: Option<usize>,
-) -> Result<(batch::Prepared, Settings)> {
+) -> Result<(job::Prepared, Settings)> {
     let (manifest, templates) = load(
         manifest,
         run.out.as_deref(),
@@ -112,11 +112,11 @@ fn prepare(
         &settings.model,
         &settings.multilingual_model,
     )?;
-    let options = batch::PrepareOptions {
+    let options = job::PrepareOptions {
         allow_private_urls: run.node.allow_private_urls,
         only_video,
     };
-    let prepared = batch::prepare(manifest, &templates, &options).map_err(JobInputError::from)?;
+    let prepared = job::prepare(manifest, &templates, &options).map_err(JobInputError::from)?;
     // A missing or damaged vision model is the node's setup, not one video's problem.
     if prepared.needs_subject() {
         reelforge::subject::Vision::open(&settings.vision_models).map_err(JobInputError::from)?;
@@ -132,7 +132,7 @@ pub fn run_video(models: Models, args: &RunVideoArgs) -> Result<u8> {
         Err(e) => {
             // The server reads the result line: a coded failure, not just a message.
             let code = match e.downcast_ref::<JobInputError>() {
-                Some(JobInputError::Prepare(p)) => p.failure_code(),
+                Some(JobInputError::Prepare(p)) => batch::FailureCode::from(p),
                 _ => batch::FailureCode::RenderFailed,
             };
             let error = batch::VideoError::new(code, format!("{e:#}"));

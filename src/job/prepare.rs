@@ -31,21 +31,6 @@ pub enum PrepareError {
     },
 }
 
-impl PrepareError {
-    /// The stable code for a run that could not start for this reason.
-    pub fn failure_code(&self) -> super::FailureCode {
-        use super::FailureCode;
-        match self {
-            PrepareError::UnsupportedTemplate(_) | PrepareError::Artist(_) => {
-                FailureCode::InputMissing
-            }
-            PrepareError::Image(_) => FailureCode::ImageUnusable,
-            PrepareError::ImageDownload(_) => FailureCode::ImageDownloadFailed,
-            PrepareError::Output { source, .. } => FailureCode::RenderFailed.unless_full(source),
-        }
-    }
-}
-
 /// A song ready to analyse, or the reason it is not.
 #[derive(Debug)]
 pub enum SongInput {
@@ -233,7 +218,8 @@ pub fn prepare(
     let song_limits = FetchLimits::songs().allowing_private(allow);
     // The song the one video being prepared draws, when that is all that is needed.
     let drawn = options.only_video.and_then(|i| {
-        let options = super::plan_options(songs.len() + urls.len(), &template, &artist_scenes);
+        let options =
+            plan::Options::for_template(songs.len() + urls.len(), &template, &artist_scenes);
         plan::choose(manifest.seed, manifest.request.batch as usize, options)
             .get(i)
             .map(|c| c.song)
