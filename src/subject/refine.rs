@@ -48,6 +48,7 @@ pub fn cut_out(img: &RgbaImage, raw: &GrayImage, face: Option<&FaceBox>) -> Rgba
     mark_background_pockets(img, &matte, &mask, &mut filled);
     if let Some(face) = face {
         complete_body(&mut mask, w as usize, h as usize, face);
+        keep_face(&mut filled, w as usize, h as usize, face);
     }
     let edge = Edge::for_side(w.max(h));
     let core = erode(&mask, w as usize, h as usize, edge.erode);
@@ -65,6 +66,18 @@ pub fn cut_out(img: &RgbaImage, raw: &GrayImage, face: Option<&FaceBox>) -> Rgba
         p.0[3] = a;
     }
     out
+}
+
+/// Nothing inside the face is the old background: an eye socket or a nostril in shadow can
+/// be as grey as the wall behind, or unsure in the matte, but repainting it leaves a flat
+/// patch on the face.
+fn keep_face(filled: &mut [bool], w: usize, h: usize, face: &FaceBox) {
+    let clamp = |v: f32, max: usize| (v.max(0.0) as usize).min(max);
+    let (x0, x1) = (clamp(face.x, w), clamp(face.x + face.w, w));
+    let (y0, y1) = (clamp(face.y, h), clamp(face.y + face.h, h));
+    for y in y0..y1 {
+        filled[y * w + x0..y * w + x1].fill(false);
+    }
 }
 
 /// Bilinear resize of a gray image.
@@ -569,6 +582,41 @@ mod tests {
             .get_pixel(50, 50)
             .0;
         assert!(repainted(p), "backdrop showing through: {p:?}");
+    }
+
+    #[test]
+    fn a_grey_eye_inside_the_face_keeps_its_colours_though_it_matches_the_wall() {
+        // A skin disc on a grey wall, with an "eye socket" of the wall's very grey, which the
+        // model was unsure of: outside a face it would be repainted as background.
+        let eye = |x: u32, y: u32| (44..50).contains(&x) && (46..50).contains(&y);
+        let img = RgbaImage::from_fn(100, 100, |x, y| {
+            let d = ((x as f32 - 50.0).powi(2) + (y as f32 - 50.0).powi(2)).sqrt();
+            match (d < 30.0, eye(x, y)) {
+                (true, true) => Rgba([128, 128, 128, 255]),
+                (true, false) => Rgba([210, 170, 140, 255]),
+                _ => Rgba([128, 128, 128, 255]),
+            }
+        });
+        let matte = GrayImage::from_fn(100, 100, |x, y| {
+            let d = ((x as f32 - 50.0).powi(2) + (y as f32 - 50.0).powi(2)).sqrt();
+            Luma([match (d < 30.0, eye(x, y)) {
+                (true, true) => 90,
+                (true, false) => 255,
+                _ => 0,
+            }])
+        });
+        let face = FaceBox {
+            x: 30.0,
+            y: 30.0,
+            w: 40.0,
+            h: 40.0,
+            score: 0.9,
+            keypoints: [[0.0; 2]; 6],
+        };
+        let without = cut_out(&img, &matte, None).get_pixel(46, 47).0;
+        assert!(without[0] > 180, "no face: repainted as skin {without:?}");
+        let with = cut_out(&img, &matte, Some(&face)).get_pixel(46, 47).0;
+        assert_eq!(with, [128, 128, 128, 255], "in the face: kept");
     }
 
     #[test]
