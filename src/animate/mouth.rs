@@ -167,10 +167,7 @@ impl MouthRig {
     /// The photo's fine detail at a pixel: its luma less its vertical neighbours' mean.
     fn detail(&self, x: u32, y: u32) -> f32 {
         let h = self.source.height();
-        let luma = |y: u32| {
-            let p = self.source.get_pixel(x, y.min(h - 1)).0;
-            0.299 * f32::from(p[0]) + 0.587 * f32::from(p[1]) + 0.114 * f32::from(p[2])
-        };
+        let luma = |y: u32| luma(self.source.get_pixel(x, y.min(h - 1)).0);
         luma(y) - 0.5 * (luma(y.saturating_sub(2)) + luma(y + 2))
     }
 
@@ -296,16 +293,17 @@ fn curve_at(sorted: &[[f32; 2]], x: f32, outside: f32) -> f32 {
     }
 }
 
+/// A pixel's luma (BT.601 weights).
+fn luma(p: [u8; 4]) -> f32 {
+    0.299 * f32::from(p[0]) + 0.587 * f32::from(p[1]) + 0.114 * f32::from(p[2])
+}
+
 /// The mean luma of an image's opaque pixels.
 fn mean_luma(img: &RgbaImage) -> f32 {
     let (sum, n) = img
         .pixels()
         .filter(|p| p.0[3] > 127)
-        .fold((0f32, 0usize), |(sum, n), p| {
-            let l =
-                0.299 * f32::from(p.0[0]) + 0.587 * f32::from(p.0[1]) + 0.114 * f32::from(p.0[2]);
-            (sum + l, n + 1)
-        });
+        .fold((0f32, 0usize), |(sum, n), p| (sum + luma(p.0), n + 1));
     sum / n.max(1) as f32
 }
 
@@ -360,10 +358,7 @@ mod tests {
         let r = rig(vec![1.0]);
         let patch = r.patch(1.0);
         let x = (100 - r.left) as u32;
-        let luma = |y: u32| {
-            let p = patch.get_pixel(x, y).0;
-            0.299 * f32::from(p[0]) + 0.587 * f32::from(p[1]) + 0.114 * f32::from(p[2])
-        };
+        let luma = |y: u32| luma(patch.get_pixel(x, y).0);
         // The lip line is at y = 60 in the layer (the patch starts higher up).
         let top = r.top as u32;
         let (teeth, cavity) = (luma(61 - top), luma(64 - top));
