@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Sets up reelforge on a Debian/Ubuntu machine: system packages, the release build, and the
+# Sets up reelforge on a Debian/Ubuntu machine: system packages (PostgreSQL among them, which
+# the tests start in a folder of their own), the release build, and the
 # Whisper model. Safe to run again: each step skips what is already done.
 #
 #   scripts/setup.sh            # everything
@@ -17,7 +18,8 @@ say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 die() { printf 'setup: %s\n' "$*" >&2; exit 1; }
 
 packages=(pkg-config cmake clang libclang-dev libavcodec-dev libavformat-dev libavutil-dev
-          libswscale-dev libswresample-dev ffmpeg python3 python3-pip espeak-ng sox)
+          libswscale-dev libswresample-dev ffmpeg python3 python3-pip espeak-ng sox
+          postgresql)
 
 install_packages() {
     local missing=()

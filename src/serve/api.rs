@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 
 use super::auth::AuthError;
 use super::callback::SlackThread;
-use super::store::{NewBatch, RunRow, StoreError};
+use super::store::{Database, NewBatch, RunRow, StoreError};
 use super::App;
 use crate::job::PrepareError;
 use crate::job::{self, ArtistError, CreateRequest, FieldError};
@@ -283,12 +283,17 @@ pub async fn create(
         .into_response())
 }
 
-/// A run as GET /api/tasks/runs shows it.
-pub fn run_json(r: &RunRow) -> Value {
-    let output = r
+/// A run as GET /api/tasks/runs shows it, its URLs under `public_url`.
+pub fn run_json(r: &RunRow, public_url: &str) -> Value {
+    let mut output = r
         .output
         .as_deref()
         .and_then(|o| serde_json::from_str::<Value>(o).ok());
+    for key in ["videoUrl", "lyricsUrl"] {
+        if let Some(Value::String(url)) = output.as_mut().and_then(|o| o.get_mut(key)) {
+            *url = super::files::absolute(public_url, url);
+        }
+    }
     json!({
         "id": r.id,
         "status": r.state.as_str(),
@@ -364,7 +369,7 @@ pub async fn runs(
         }
         None => app.db(move |s| s.runs_of_account(&own, limit)).await?,
     };
-    let runs: Vec<Value> = runs.iter().map(run_json).collect();
+    let runs: Vec<Value> = runs.iter().map(|r| run_json(r, &app.public_url)).collect();
     Ok(Json(json!({ "status": "success", "runs": runs })).into_response())
 }
 
@@ -478,12 +483,23 @@ pub async fn health(State(app): State<Arc<App>>) -> Response {
             Value::Null
         }
     };
+    let storage = super::disk::writable(&app.files_dir);
+    if let Err(e) = &storage {
+        tracing::error!("health: storage {}: {e}", app.files_dir.display());
+        problems.push("The video storage cannot be written".to_string());
+    }
+    let backend = match app.store.database() {
+        Database::Sqlite(_) => "sqlite",
+        Database::Postgres(_) => "postgres",
+    };
     let mut body = json!({
         "status": if problems.is_empty() { "ok" } else { "unavailable" },
         "version": env!("CARGO_PKG_VERSION"),
         "runs": runs,
         "workers": app.config.workers,
         "disk": disk,
+        "store": { "backend": backend, "reachable": !runs.is_null() },
+        "storage": { "kind": "folder", "reachable": storage.is_ok() },
     });
     let status = if problems.is_empty() {
         StatusCode::OK

@@ -7,6 +7,7 @@ use std::time::Duration;
 use secrecy::SecretString;
 
 use super::auth::ApiKeys;
+use super::store::Database;
 
 /// The service's defaults, in one place: the command's flags and [`Config::new`] both take
 /// them from here.
@@ -22,6 +23,8 @@ pub mod defaults {
     pub const MIN_FREE_MIB: u64 = 512;
     pub const MAX_CONNECTIONS: u32 = 512;
     pub const SHUTDOWN_GRACE_SECS: f64 = 10.0;
+    /// How long a claimed run stays a node's without a renewal (renewed every third of it).
+    pub const LEASE_SECS: f64 = 30.0;
     /// The x264 preset of every render.
     pub const PRESET: &str = "veryfast";
 }
@@ -64,6 +67,12 @@ pub struct Config {
     pub artists: PathBuf,
     /// Holds runs.db, files/ (published videos) and work/ (runs in progress).
     pub data: PathBuf,
+    /// The run store; None: runs.db in the data folder.
+    pub database: Option<Database>,
+    /// Where finished videos are published and served from; None: files/ in the data folder.
+    pub storage: Option<PathBuf>,
+    /// How long a claimed run stays this node's without a renewal.
+    pub lease: Duration,
     /// Absolute base for videoUrl, e.g. https://videos.example.com; None: http://<listen>.
     pub public_url: Option<String>,
     pub api_keys: ApiKeys,
@@ -98,6 +107,9 @@ impl Config {
                 .expect("the default address parses"),
             artists,
             data,
+            database: None,
+            storage: None,
+            lease: Duration::from_secs_f64(defaults::LEASE_SECS),
             public_url: None,
             api_keys: ApiKeys::default(),
             workers: 1,
@@ -126,6 +138,22 @@ impl Config {
     }
 }
 
+impl Config {
+    /// The run store this configuration names.
+    pub fn database(&self) -> Database {
+        self.database
+            .clone()
+            .unwrap_or_else(|| Database::in_data(&self.data))
+    }
+
+    /// The folder finished videos are published to.
+    pub fn files_dir(&self) -> PathBuf {
+        self.storage
+            .clone()
+            .unwrap_or_else(|| self.data.join("files"))
+    }
+}
+
 // Secrets stay out of logs and panics.
 impl std::fmt::Debug for Config {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -133,6 +161,9 @@ impl std::fmt::Debug for Config {
             .field("listen", &self.listen)
             .field("artists", &self.artists)
             .field("data", &self.data)
+            .field("database", &self.database)
+            .field("storage", &self.storage)
+            .field("lease", &self.lease)
             .field("public_url", &self.public_url)
             .field("api_keys", &self.api_keys.len())
             .field("workers", &self.workers)

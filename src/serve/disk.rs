@@ -4,6 +4,14 @@
 
 use std::path::Path;
 
+/// Whether files can be written in `dir` (a shared mount that went away cannot).
+pub fn writable(dir: &Path) -> std::io::Result<()> {
+    tempfile::Builder::new()
+        .prefix(".reelforge-health")
+        .tempfile_in(dir)
+        .map(drop)
+}
+
 /// Free space where the server writes, against the reserve it keeps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DiskSpace {

@@ -49,6 +49,16 @@ pub async fn file(
     }
 }
 
+/// A published file's URL as callers see it: the stored `/files/…` path under this node's
+/// public URL (older runs stored it absolute already).
+pub fn absolute(public_url: &str, url: &str) -> String {
+    if url.starts_with('/') {
+        format!("{public_url}{url}")
+    } else {
+        url.to_string()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

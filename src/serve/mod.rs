@@ -27,7 +27,7 @@ use tokio::sync::{watch, Notify};
 
 pub use config::Config;
 pub use connections::ConnectionLimits;
-use store::{Store, StoreError};
+use store::{Lease, Store, StoreError};
 
 use crate::template::{TemplateError, Templates};
 
@@ -42,6 +42,19 @@ pub enum ServeError {
     },
     #[error("artists folder {0} is not a readable folder")]
     Artists(String),
+    #[error("storage folder {path}: {source}")]
+    Storage {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(
+        "--workers 0 makes an API-only node, and runs in a SQLite store can be rendered only by \
+         this server: give --database postgres://… so that `reelforge worker` nodes render them"
+    )]
+    NoRenderers,
+    #[error("a render node needs a store other nodes share: give --database postgres://…")]
+    NotShared,
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("templates: {0}")]
@@ -81,6 +94,8 @@ pub struct App {
     pub running: std::sync::Mutex<std::collections::HashMap<String, Arc<Notify>>>,
     /// One callback delivery at a time, so a thread is never reported twice.
     pub deliveries: tokio::sync::Mutex<()>,
+    /// This node's name on the runs, callbacks and threads it claims.
+    pub lease: Lease,
 }
 
 impl App {
@@ -108,10 +123,10 @@ pub struct Server {
     listener: tokio::net::TcpListener,
 }
 
-impl Server {
-    /// Checks the configuration, opens the store (recovering runs a crash left executing) and
-    /// binds the listening socket.
-    pub async fn bind(config: Config, templates: Templates) -> Result<Server, ServeError> {
+impl App {
+    /// Opens what every node needs: the folders, the run store (recovering runs a stop left
+    /// executing) and the Slack client.
+    fn open(config: Config, templates: Templates, public_url: String) -> Result<App, ServeError> {
         if !config.artists.is_dir() {
             return Err(ServeError::Artists(config.artists.display().to_string()));
         }
@@ -119,17 +134,69 @@ impl Server {
             path: config.data.display().to_string(),
             source,
         };
-        let files_dir = config.data.join("files");
+        let files_dir = config.files_dir();
         let work_dir = config.data.join("work");
         // Nothing is executing yet: whatever is in work/ is left from a stop.
         let _ = std::fs::remove_dir_all(&work_dir);
-        for dir in [&files_dir, &work_dir] {
+        for dir in [&config.data, &work_dir] {
             std::fs::create_dir_all(dir).map_err(data_err)?;
         }
-        let store = Store::open(&config.data.join("runs.db"))?;
+        std::fs::create_dir_all(&files_dir).map_err(|source| ServeError::Storage {
+            path: files_dir.display().to_string(),
+            source,
+        })?;
+        let database = config.database();
+        let store = Store::open(&database)?;
         let (requeued, crashed) = store.recover()?;
         if requeued + crashed > 0 {
             tracing::warn!(requeued, crashed, "recovered runs left executing by a stop");
+        }
+        let slack = match &config.slack {
+            Some(s) => Some(
+                slack::SlackClient::new(
+                    &s.api_url,
+                    s.token.clone(),
+                    std::time::Duration::from_secs(60),
+                )
+                .map_err(|e| ServeError::Slack(e.to_string()))?,
+            ),
+            None => None,
+        };
+        let lease = Lease::for_this_node(config.lease);
+        tracing::info!(node = %lease.node, store = %database, storage = %files_dir.display(), "node started");
+        Ok(App {
+            config,
+            store,
+            templates,
+            public_url,
+            files_dir,
+            work_dir,
+            wake: Notify::new(),
+            slack,
+            running: Default::default(),
+            deliveries: tokio::sync::Mutex::new(()),
+            lease,
+        })
+    }
+
+    /// Starts the configured number of workers on `tasks`.
+    fn spawn_workers(
+        self: &Arc<Self>,
+        tasks: &mut tokio::task::JoinSet<()>,
+        shutdown: &watch::Receiver<bool>,
+    ) {
+        for _ in 0..self.config.workers {
+            tasks.spawn(worker::work(self.clone(), shutdown.clone()));
+        }
+    }
+}
+
+impl Server {
+    /// Checks the configuration, opens the store (recovering runs a crash left executing) and
+    /// binds the listening socket.
+    pub async fn bind(config: Config, templates: Templates) -> Result<Server, ServeError> {
+        if config.workers == 0 && !config.database().is_shared() {
+            return Err(ServeError::NoRenderers);
         }
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await
@@ -151,17 +218,6 @@ impl Server {
             None if local.ip().is_unspecified() => return Err(ServeError::NoPublicUrl(local)),
             None => format!("http://{local}"),
         };
-        let slack = match &config.slack {
-            Some(s) => Some(
-                slack::SlackClient::new(
-                    &s.api_url,
-                    s.token.clone(),
-                    std::time::Duration::from_secs(60),
-                )
-                .map_err(|e| ServeError::Slack(e.to_string()))?,
-            ),
-            None => None,
-        };
         let mut config = config;
         if let Some(cb) = &mut config.callback {
             // The default callback is this server's own endpoint.
@@ -169,18 +225,7 @@ impl Server {
                 cb.url = format!("http://{local}/api/content-agent/callback");
             }
         }
-        let app = Arc::new(App {
-            config,
-            store,
-            templates,
-            public_url,
-            files_dir,
-            work_dir,
-            wake: Notify::new(),
-            slack,
-            running: Default::default(),
-            deliveries: tokio::sync::Mutex::new(()),
-        });
+        let app = Arc::new(open_blocking(config, templates, public_url).await?);
         Ok(Server { app, listener })
     }
 
@@ -197,9 +242,7 @@ impl Server {
         let app = self.app;
         let (tx, rx) = watch::channel(false);
         let mut tasks = tokio::task::JoinSet::new();
-        for _ in 0..app.config.workers.max(1) {
-            tasks.spawn(worker::work(app.clone(), rx.clone()));
-        }
+        app.spawn_workers(&mut tasks, &rx);
         tasks.spawn(poller::poll(app.clone(), rx.clone()));
         let server = connections::serve(
             self.listener,
@@ -227,6 +270,55 @@ impl Server {
         tracing::info!("stopped");
         Ok(())
     }
+}
+
+/// A render node: workers and no HTTP (`reelforge worker`).
+pub struct Node {
+    app: Arc<App>,
+}
+
+impl Node {
+    /// Opens the shared store and the folders.
+    pub async fn open(config: Config, templates: Templates) -> Result<Node, ServeError> {
+        if !config.database().is_shared() {
+            return Err(ServeError::NotShared);
+        }
+        // Videos are published under /files/ of whichever API node answers.
+        let app = open_blocking(config, templates, String::new()).await?;
+        Ok(Node { app: Arc::new(app) })
+    }
+
+    /// This node's name on the runs it claims.
+    pub fn name(&self) -> &str {
+        &self.app.lease.node
+    }
+
+    /// Renders queued runs until `stop` completes, then lets runs in progress finish within
+    /// the grace period (re-queueing the rest) and returns.
+    pub async fn run(self, stop: impl Future<Output = ()> + Send + 'static) {
+        let app = self.app;
+        let (tx, rx) = watch::channel(false);
+        let mut tasks = tokio::task::JoinSet::new();
+        app.spawn_workers(&mut tasks, &rx);
+        tokio::spawn(async move {
+            stop.await;
+            tracing::info!("shutting down: finishing runs in progress");
+            let _ = tx.send(true);
+        });
+        while tasks.join_next().await.is_some() {}
+        tracing::info!("stopped");
+    }
+}
+
+/// [`App::open`] off the async threads: opening a store connects and migrates, and blocks.
+async fn open_blocking(
+    config: Config,
+    templates: Templates,
+    public_url: String,
+) -> Result<App, ServeError> {
+    tokio::task::spawn_blocking(move || App::open(config, templates, public_url))
+        .await
+        .map_err(|e| ServeError::Store(StoreError::Task(e.to_string())))?
 }
 
 /// The routes.

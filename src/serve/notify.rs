@@ -17,6 +17,7 @@ use subtle::ConstantTimeEq;
 use super::api::{ApiError, ApiResult};
 use super::callback::{plan_posts, CallbackPayload, SlackThread};
 use super::slack::{self, VideoSourceError};
+use super::store::Lease;
 use super::App;
 use crate::job::{self, FetchLimits};
 
@@ -74,6 +75,9 @@ enum Reported {
     Before,
 }
 
+/// How long a node may take to post one thread before another may take over.
+const REPORT_LEASE: std::time::Duration = std::time::Duration::from_secs(900);
+
 /// Posts a payload into its thread, once: progress is stored as it goes, so a retry after a
 /// failure starts after what is already in the thread.
 async fn report(
@@ -92,6 +96,23 @@ async fn report(
             "Slack is not configured (no bot token)",
         ));
     };
+    // Several API nodes may take callbacks: one posts a thread at a time. The claim outlasts
+    // the longest upload; a node that dies holding it gives it up when it runs out.
+    let lease = Lease {
+        node: app.lease.node.clone(),
+        length: REPORT_LEASE,
+    };
+    let id = payload.thread_id.clone();
+    if !app.db(move |s| s.claim_thread(&id, &lease)).await? {
+        let id = payload.thread_id.clone();
+        if app.db(move |s| s.thread_reported(&id)).await? {
+            return Ok(Reported::Before);
+        }
+        return Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "another node is posting this thread now; try again shortly",
+        ));
+    }
     let posts = plan_posts(&payload);
     let id = payload.thread_id.clone();
     let start = app.db(move |s| s.posted(&id)).await?;

@@ -158,6 +158,11 @@ async fn deliver(
     if body.status == Outcome::Timeout {
         body.message = Some(timeout_message(app.config.callback_timeout));
     }
+    for r in &mut body.results {
+        if let Some(url) = &mut r.video_url {
+            *url = super::files::absolute(&app.public_url, url);
+        }
+    }
     if late {
         // Runs still executing are reported as timed out: stop them, so that they end so too.
         let running = app.running.lock().unwrap_or_else(|e| e.into_inner());
@@ -165,6 +170,16 @@ async fn deliver(
             if let Some(abandon) = running.get(&r.id) {
                 abandon.notify_one();
             }
+        }
+    }
+    // Several API nodes may poll one store: the one that takes the delivery sends it.
+    let (id, lease) = (batch.batch_id.clone(), app.lease.clone());
+    match app.db(move |s| s.claim_callback(&id, &lease)).await {
+        Ok(true) => {}
+        Ok(false) => return,
+        Err(e) => {
+            tracing::error!("claiming a callback: {e}");
+            return;
         }
     }
     let sent = client

@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -22,6 +23,8 @@ enum Ended {
     Abandoned,
     /// Shutdown came and the grace period ran out.
     Interrupted,
+    /// The run's lease ran out before it could be renewed: another node may have it now.
+    LeaseLost,
 }
 
 /// Runs queued runs until `shutdown` turns true.
@@ -32,10 +35,19 @@ pub async fn work(app: Arc<App>, mut shutdown: watch::Receiver<bool>) {
         }
         // Registered before looking, so a run queued meanwhile still wakes this worker.
         let woken = app.wake.notified();
-        match app.db(|s| s.claim_next()).await {
+        match app.db(|s| s.expire_leases()).await {
+            Ok((0, 0)) => {}
+            Ok((requeued, crashed)) => {
+                tracing::warn!(requeued, crashed, "recovered runs whose lease ran out")
+            }
+            Err(e) => tracing::error!("recovering runs whose lease ran out: {e}"),
+        }
+        let lease = app.lease.clone();
+        match app.db(move |s| s.claim_next(&lease)).await {
             Ok(Some(claimed)) if *shutdown.borrow() => {
                 let id = claimed.run.id;
-                settle(&app, "requeue", move |s| s.requeue(&id)).await;
+                let node = app.lease.node.clone();
+                settle(&app, "requeue", move |s| s.requeue(&id, &node)).await;
             }
             Ok(Some(claimed)) => execute(&app, claimed, &mut shutdown).await,
             Ok(None) => {
@@ -56,10 +68,11 @@ pub async fn work(app: Arc<App>, mut shutdown: watch::Receiver<bool>) {
 
 async fn execute(app: &Arc<App>, claimed: Claimed, shutdown: &mut watch::Receiver<bool>) {
     let run_id = claimed.run.id.clone();
-    tracing::info!(run = %run_id, attempt = claimed.run.attempts, "run started");
+    tracing::info!(run = %run_id, attempt = claimed.run.attempts, node = %app.lease.node, "run claimed");
     let work_dir = app.work_dir.join(&run_id);
     // A previous attempt may have left pieces behind.
     let _ = tokio::fs::remove_dir_all(&work_dir).await;
+    let lost = AtomicBool::new(false);
     let outcome = match prepare_work_dir(app, &claimed, &work_dir).await {
         Ok(manifest) => {
             let abandon = Arc::new(tokio::sync::Notify::new());
@@ -67,11 +80,22 @@ async fn execute(app: &Arc<App>, claimed: Claimed, shutdown: &mut watch::Receive
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .insert(run_id.clone(), abandon.clone());
-            let ended = run_process(app, &claimed, &manifest, shutdown, &abandon).await;
+            let mut ended = tokio::select! {
+                ended = run_process(app, &claimed, &manifest, shutdown, &abandon) => ended,
+                () = keep_lease(app, &run_id) => Ended::LeaseLost,
+            };
+            // The last word before publishing: a run another node has taken is not published.
+            let (id, lease) = (run_id.clone(), app.lease.clone());
+            if matches!(ended, Ended::Finished(_))
+                && matches!(app.db(move |s| s.renew(&id, &lease)).await, Ok(false))
+            {
+                ended = Ended::LeaseLost;
+            }
             app.running
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .remove(&run_id);
+            lost.store(matches!(ended, Ended::LeaseLost), Ordering::Relaxed);
             record(app, &claimed, &work_dir, ended).await
         }
         Err(e) => Some((
@@ -99,19 +123,50 @@ async fn execute(app: &Arc<App>, claimed: Claimed, shutdown: &mut watch::Receive
                 ),
             }
             let public = error.map(|e| e.code);
+            let node = app.lease.node.clone();
             settle(app, "finish", move |s| {
                 let error = public.map(|c| (c.as_str(), c.message()));
-                s.finish(&id, state, output.as_deref(), error).map(|_| ())
+                s.finish(&id, &node, state, output.as_deref(), error)
+                    .map(|_| ())
             })
             .await;
         }
+        None if lost.load(Ordering::Relaxed) => {
+            tracing::warn!(run = %run_id, "lease lost: render stopped, nothing published");
+        }
         None => {
             let id = run_id.clone();
-            settle(app, "requeue", move |s| s.requeue(&id)).await;
+            let node = app.lease.node.clone();
+            settle(app, "requeue", move |s| s.requeue(&id, &node)).await;
             tracing::info!(run = %run_id, "run interrupted by shutdown; queued again");
         }
     }
     let _ = tokio::fs::remove_dir_all(&work_dir).await;
+}
+
+/// Renews the lease on a run while it executes; returns when the lease is lost: another node
+/// took the run, or the store could not be reached before the lease ran out.
+async fn keep_lease(app: &Arc<App>, run_id: &str) {
+    let every = app.lease.length / 3;
+    let mut held_until = tokio::time::Instant::now() + app.lease.length;
+    loop {
+        tokio::time::sleep(every).await;
+        let (id, lease) = (run_id.to_string(), app.lease.clone());
+        let asked = tokio::time::Instant::now();
+        match app.db(move |s| s.renew(&id, &lease)).await {
+            Ok(true) => held_until = asked + app.lease.length,
+            Ok(false) => {
+                tracing::warn!(run = %run_id, node = %app.lease.node, "lease lost to another node");
+                return;
+            }
+            Err(e) if tokio::time::Instant::now() + every >= held_until => {
+                tracing::warn!(run = %run_id, "lease runs out: cannot renew it: {e}");
+                return;
+            }
+            Err(e) => tracing::error!(run = %run_id, "renewing the lease: {e}"),
+        }
+        tracing::info!(run = %run_id, "lease renewed");
+    }
 }
 
 /// Records a run's end, retrying while the store fails (a full disk, say): a run left
@@ -248,7 +303,7 @@ type Outcome = Option<(RunState, Option<String>, Option<VideoError>)>;
 /// Turns a process's end into the run's final state, publishing its video.
 async fn record(app: &App, claimed: &Claimed, work_dir: &Path, ended: Ended) -> Outcome {
     let output = match ended {
-        Ended::Interrupted => return None,
+        Ended::Interrupted | Ended::LeaseLost => return None,
         Ended::TimedOut => {
             return Some((
                 RunState::TimedOut,
@@ -316,8 +371,9 @@ async fn record(app: &App, claimed: &Claimed, work_dir: &Path, ended: Ended) -> 
                 ));
             }
         }
-        result.video_url = Some(format!("{}/files/{video}", app.public_url));
-        result.lyrics_url = Some(format!("{}/files/{lyrics}", app.public_url));
+        // Relative: the API node that answers makes them absolute with its public URL.
+        result.video_url = Some(format!("/files/{video}"));
+        result.lyrics_url = Some(format!("/files/{lyrics}"));
     }
     let state = match result.status {
         RunStatus::Completed => RunState::Completed,

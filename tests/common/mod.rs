@@ -3,6 +3,7 @@
 
 pub mod fake_slack;
 pub mod openapi;
+pub mod postgres;
 pub mod service;
 
 use std::path::{Path, PathBuf};

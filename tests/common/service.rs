@@ -56,6 +56,7 @@ pub fn start_in(data: &Path, artists: &Path, extra: &[&str], env: &[(&str, &str)
         .arg("--cache")
         .arg(super::shared_cache())
         .args(["--poll-interval", "0.2", "--preset", "ultrafast"])
+        .args(database_args(data))
         .args(extra)
         .env(
             "REELFORGE_API_KEYS",
@@ -90,6 +91,27 @@ pub fn start_in(data: &Path, artists: &Path, extra: &[&str], env: &[(&str, &str)
         url,
         data: data.to_path_buf(),
     }
+}
+
+/// Whether this test process's servers keep their runs in PostgreSQL: the `*_postgres`
+/// suites run the same cases as their SQLite twins on a real PostgreSQL.
+pub fn on_postgres() -> bool {
+    env!("CARGO_CRATE_NAME").ends_with("postgres")
+}
+
+/// The store flags for a server on `data`: on PostgreSQL, a database of the folder's own,
+/// kept across restarts, with a short lease so that a killed server's runs return quickly.
+pub fn database_args(data: &Path) -> Vec<String> {
+    if !on_postgres() {
+        return Vec::new();
+    }
+    let file = data.with_extension("database");
+    let url = std::fs::read_to_string(&file).unwrap_or_else(|_| {
+        let url = super::postgres::database();
+        std::fs::write(&file, &url).unwrap();
+        url
+    });
+    vec!["--database".into(), url, "--lease".into(), "2".into()]
 }
 
 /// A server with a callback secret and the fake Slack configured.

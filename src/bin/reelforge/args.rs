@@ -6,6 +6,7 @@ use std::sync::OnceLock;
 use clap::builder::PossibleValue;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use reelforge::serve::config::defaults;
+use reelforge::serve::store::Database;
 use reelforge::template::MovementKind;
 
 #[derive(Parser, Debug)]
@@ -75,6 +76,11 @@ pub enum Command {
     /// Secrets come from the environment only: REELFORGE_API_KEYS ("account=key,…", hashed at
     /// start), REELFORGE_CALLBACK_SECRET and REELFORGE_SLACK_TOKEN.
     Serve(ServeArgs),
+    /// Render runs from a shared queue, as one of several nodes: claims queued runs from the
+    /// PostgreSQL store under a lease it renews while rendering, publishes the videos to the
+    /// shared storage folder, and serves no HTTP. A node that dies loses its runs to the
+    /// others once their leases run out. Ctrl-C or SIGTERM finishes or hands back its runs.
+    Worker(WorkerArgs),
     /// Make and hash API keys for `serve`.
     #[command(subcommand)]
     ApiKey(ApiKeyCommand),
@@ -102,12 +108,15 @@ pub struct ServeArgs {
     /// prints such lines).
     #[arg(long, env = "REELFORGE_API_KEYS_FILE", value_name = "FILE")]
     pub api_keys_file: Option<PathBuf>,
-    /// Runs rendered at once [default: one per core].
-    #[arg(long, env = "REELFORGE_WORKERS", value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
+    /// Runs rendered at once [default: one per core]. 0 makes an API-only node, which needs
+    /// a shared --database and `reelforge worker` nodes to render.
+    #[arg(long, env = "REELFORGE_WORKERS", value_name = "N", value_parser = clap::value_parser!(u16).range(0..=64))]
     pub workers: Option<u16>,
     /// Seconds a run may take before it is TIMED_OUT.
     #[arg(long, env = "REELFORGE_RUN_TIMEOUT", value_name = "SECONDS", default_value_t = defaults::RUN_TIMEOUT_SECS, value_parser = positive_seconds)]
     pub run_timeout: f64,
+    #[command(flatten)]
+    pub store: StoreArgs,
     /// Where finished batches created with callback_thread_id are reported [default: this
     /// server's own /api/content-agent/callback]. Needs REELFORGE_CALLBACK_SECRET.
     #[arg(long, env = "REELFORGE_CALLBACK_URL", value_name = "URL")]
@@ -154,6 +163,68 @@ pub struct ServeArgs {
     pub shutdown_grace: f64,
     #[command(flatten)]
     pub node: NodeArgs,
+}
+
+/// Where runs are kept and videos published: what nodes sharing a queue have in common.
+#[derive(Args, Debug)]
+pub struct StoreArgs {
+    /// The run store: postgres://user:password@host:port/database to share one queue among
+    /// several nodes [default: runs.db in the data folder].
+    #[arg(long, env = "REELFORGE_DATABASE", value_name = "URL", value_parser = database, hide_env_values = true)]
+    pub database: Option<Database>,
+    /// Folder finished videos are published to and served from under /files/: a mount every
+    /// node shares when there are several [default: files/ in the data folder].
+    #[arg(long, env = "REELFORGE_STORAGE", value_name = "DIR")]
+    pub storage: Option<PathBuf>,
+    /// Seconds a claimed run stays this node's without a renewal; the node renews it every
+    /// third of that while it renders. A node that stops for longer loses its runs to others.
+    #[arg(long, env = "REELFORGE_LEASE", value_name = "SECONDS", default_value_t = defaults::LEASE_SECS, value_parser = lease_seconds)]
+    pub lease: f64,
+}
+
+/// A render node: takes runs from a shared PostgreSQL store, renders them and publishes the
+/// videos to shared storage. It serves no HTTP: API nodes (`serve`) take requests.
+#[derive(Args, Debug)]
+pub struct WorkerArgs {
+    /// The shared run store: postgres://user:password@host:port/database.
+    #[arg(long, env = "REELFORGE_DATABASE", value_name = "URL", value_parser = database, hide_env_values = true)]
+    pub database: Database,
+    /// The artists root, as the API nodes see it.
+    #[arg(long, env = "REELFORGE_ARTISTS", value_name = "DIR")]
+    pub artists: PathBuf,
+    /// Folder finished videos are published to: the folder the API nodes serve /files/ from.
+    #[arg(long, env = "REELFORGE_STORAGE", value_name = "DIR")]
+    pub storage: PathBuf,
+    /// This node's own folder for runs in progress [default: a temporary folder].
+    #[arg(long, env = "REELFORGE_DATA", value_name = "DIR")]
+    pub data: Option<PathBuf>,
+    /// Runs rendered at once [default: one per core].
+    #[arg(long, env = "REELFORGE_WORKERS", value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub workers: Option<u16>,
+    /// Seconds a claimed run stays this node's without a renewal (renewed every third of it).
+    #[arg(long, env = "REELFORGE_LEASE", value_name = "SECONDS", default_value_t = defaults::LEASE_SECS, value_parser = lease_seconds)]
+    pub lease: f64,
+    /// Seconds a run may take before it is TIMED_OUT.
+    #[arg(long, env = "REELFORGE_RUN_TIMEOUT", value_name = "SECONDS", default_value_t = defaults::RUN_TIMEOUT_SECS, value_parser = positive_seconds)]
+    pub run_timeout: f64,
+    /// Seconds a shutdown (Ctrl-C, SIGTERM) waits for runs in progress before handing them
+    /// back to the queue.
+    #[arg(long, value_name = "SECONDS", default_value_t = defaults::SHUTDOWN_GRACE_SECS, value_parser = positive_seconds)]
+    pub shutdown_grace: f64,
+    #[command(flatten)]
+    pub node: NodeArgs,
+}
+
+fn database(s: &str) -> Result<Database, String> {
+    Database::parse(s).map_err(|e| e.to_string())
+}
+
+/// A lease long enough to renew over a loaded network, short enough to notice a dead node.
+fn lease_seconds(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if (1.0..=3600.0).contains(&v) => Ok(v),
+        _ => Err(format!("{s:?} is not a number of seconds from 1 to 3600")),
+    }
 }
 
 #[derive(Subcommand, Debug)]

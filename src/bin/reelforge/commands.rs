@@ -85,6 +85,7 @@ pub fn run(cli: Cli) -> Result<u8> {
             render::clip(&args).map(|()| 0)
         }
         Some(Command::Serve(args)) => serve::serve(models, &args).map(|()| 0),
+        Some(Command::Worker(args)) => serve::worker(models, &args).map(|()| 0),
         Some(Command::ApiKey(command)) => serve::api_key(&command).map(|()| 0),
         Some(Command::RunVideo(args)) => render::run_video(models, &args),
         None => {

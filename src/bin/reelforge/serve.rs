@@ -7,11 +7,11 @@ use std::time::Duration;
 use anyhow::{bail, Context, Result};
 use reelforge::serve::auth::{hash_key, new_key, ApiKeys};
 use reelforge::serve::config::{CallbackTarget, Config, RenderConfig, SlackConfig};
-use reelforge::serve::Server;
+use reelforge::serve::{Node, Server};
 use reelforge::template::Templates;
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::args::{ApiKeyCommand, Models, ServeArgs};
+use crate::args::{ApiKeyCommand, Models, NodeArgs, ServeArgs, WorkerArgs};
 
 /// A secret from the environment: unset and empty are the same.
 fn secret(name: &str) -> Option<SecretString> {
@@ -52,37 +52,20 @@ fn config(models: Models, args: &ServeArgs) -> Result<Config> {
     };
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     let workers = args.workers.map_or(cores, usize::from);
-    // Every run needs the models: a server without them would take runs only to fail each
-    // one, so it does not start.
-    let model = crate::locations().existing_model(models.whisper)?;
-    reelforge::model::inspect_file(&model)?;
-    let vision = crate::locations().vision_models(args.node.vision_models.as_deref());
-    for file in reelforge::subject::models::ALL {
-        reelforge::subject::models::read_checked(&vision, &file)?;
-    }
-    // Songs in other languages need a multilingual model: the main one, or the one beside it.
-    let multilingual = reelforge::transcribe::language::model_for(
-        Some(&reelforge::transcribe::Language::Detect),
-        &model,
-        &crate::locations().multilingual_model(models.multilingual),
-    )
-    .ok();
-    let model = Some(model);
-    let cache = if args.node.no_cache {
-        None
-    } else {
-        Some(crate::locations().cache(args.node.cache.as_deref()))
-    };
+    let render = render_config(models, &args.node, workers)?;
     let mut config = Config::new(
         args.artists.clone(),
         args.data.clone(),
-        std::env::current_exe().context("locating the reelforge program")?,
+        render.program.clone(),
     );
     config.listen = args.listen;
     config.public_url = args.public_url.clone();
     config.api_keys = keys;
     config.workers = workers;
     config.run_timeout = Duration::from_secs_f64(args.run_timeout);
+    config.database = args.store.database.clone();
+    config.storage = args.store.storage.clone();
+    config.lease = Duration::from_secs_f64(args.store.lease);
     config.callback = callback;
     config.callback_timeout = Duration::from_secs_f64(args.callback_timeout);
     config.poll_interval = Duration::from_secs_f64(args.poll_interval);
@@ -100,23 +83,43 @@ fn config(models: Models, args: &ServeArgs) -> Result<Config> {
         max_connections: args.max_connections as usize,
     };
     config.shutdown_grace = Duration::from_secs_f64(args.shutdown_grace);
-    config.render = RenderConfig {
-        model,
-        multilingual_model: multilingual,
-        vision_models: Some(vision),
-        cache,
-        assets: args.node.assets.clone(),
-        preset: args.node.preset.0.to_string(),
-        x264_threads: args
-            .node
-            .x264_threads
-            .map_or((cores / workers).max(1), usize::from),
-        ..config.render
-    };
+    config.render = render;
     Ok(config)
 }
 
-pub fn serve(models: Models, args: &ServeArgs) -> Result<()> {
+/// How this node renders runs: the models (checked now, since a node without them would take
+/// runs only to fail each one) and the renderer's options.
+fn render_config(models: Models, node: &NodeArgs, workers: usize) -> Result<RenderConfig> {
+    let model = crate::locations().existing_model(models.whisper)?;
+    reelforge::model::inspect_file(&model)?;
+    let vision = crate::locations().vision_models(node.vision_models.as_deref());
+    for file in reelforge::subject::models::ALL {
+        reelforge::subject::models::read_checked(&vision, &file)?;
+    }
+    // Songs in other languages need a multilingual model: the main one, or the one beside it.
+    let multilingual = reelforge::transcribe::language::model_for(
+        Some(&reelforge::transcribe::Language::Detect),
+        &model,
+        &crate::locations().multilingual_model(models.multilingual),
+    )
+    .ok();
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    Ok(RenderConfig {
+        program: std::env::current_exe().context("locating the reelforge program")?,
+        model: Some(model),
+        multilingual_model: multilingual,
+        vision_models: Some(vision),
+        cache: (!node.no_cache).then(|| crate::locations().cache(node.cache.as_deref())),
+        assets: node.assets.clone(),
+        preset: node.preset.0.to_string(),
+        x264_threads: node
+            .x264_threads
+            .map_or((cores / workers.max(1)).max(1), usize::from),
+    })
+}
+
+/// Logs to stderr, at REELFORGE_LOG's level (info by default).
+fn init_log() {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("REELFORGE_LOG")
@@ -125,6 +128,10 @@ pub fn serve(models: Models, args: &ServeArgs) -> Result<()> {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
         .init();
+}
+
+pub fn serve(models: Models, args: &ServeArgs) -> Result<()> {
+    init_log();
     let config = config(models, args)?;
     let assets = crate::locations().assets(args.node.assets.as_deref());
     let templates = Templates::load(&assets.join("templates"))?;
@@ -138,6 +145,48 @@ pub fn serve(models: Models, args: &ServeArgs) -> Result<()> {
         server.run(stop_signal()).await?;
         Ok(())
     })
+}
+
+pub fn worker(models: Models, args: &WorkerArgs) -> Result<()> {
+    init_log();
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let workers = args.workers.map_or(cores, usize::from);
+    let render = render_config(models, &args.node, workers)?;
+    // Without --data, runs in progress go to a folder of this process's own.
+    let mut scratch = None;
+    let data = match &args.data {
+        Some(dir) => dir.clone(),
+        None => scratch
+            .insert(
+                tempfile::Builder::new()
+                    .prefix("reelforge-worker-")
+                    .tempdir()?,
+            )
+            .path()
+            .to_path_buf(),
+    };
+    let mut config = Config::new(args.artists.clone(), data, render.program.clone());
+    config.database = Some(args.database.clone());
+    config.storage = Some(args.storage.clone());
+    config.lease = Duration::from_secs_f64(args.lease);
+    config.workers = workers;
+    config.run_timeout = Duration::from_secs_f64(args.run_timeout);
+    config.shutdown_grace = Duration::from_secs_f64(args.shutdown_grace);
+    config.allow_private_urls = args.node.allow_private_urls;
+    config.render = render;
+    let assets = crate::locations().assets(args.node.assets.as_deref());
+    let templates = Templates::load(&assets.join("templates"))?;
+    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    runtime.block_on(async move {
+        let node = Node::open(config, templates).await?;
+        // The first line on stdout names the node, as serve's says where it listens.
+        println!("worker {} rendering from {}", node.name(), args.database);
+        std::io::stdout().flush()?;
+        node.run(stop_signal()).await;
+        anyhow::Ok(())
+    })?;
+    drop(scratch);
+    Ok(())
 }
 
 /// Ctrl-C or SIGTERM.
