@@ -29,6 +29,11 @@ enum Ended {
 
 /// Runs queued runs until `shutdown` turns true.
 pub async fn work(app: Arc<App>, mut shutdown: watch::Receiver<bool>) {
+    let idle_look = if app.store.database().is_shared() {
+        Duration::from_secs(1)
+    } else {
+        Duration::from_secs(5)
+    };
     loop {
         if *shutdown.borrow() {
             return;
@@ -54,8 +59,9 @@ pub async fn work(app: Arc<App>, mut shutdown: watch::Receiver<bool>) {
                 tokio::select! {
                     _ = woken => {}
                     _ = shutdown.changed() => {}
-                    // Also look now and then: runs may have been re-queued by recovery.
-                    _ = tokio::time::sleep(Duration::from_secs(5)) => {}
+                    // Also look now and then: runs may have been re-queued by recovery, or
+                    // created by another node, which cannot wake this one.
+                    _ = tokio::time::sleep(idle_look) => {}
                 }
             }
             Err(e) => {

@@ -48,7 +48,12 @@ pub fn start_in(data: &Path, artists: &Path, extra: &[&str], env: &[(&str, &str)
     let mut cmd = super::reelforge();
     cmd.arg("--model")
         .arg(super::model())
-        .args(["serve", "--listen", "127.0.0.1:0", "--workers", "1"])
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .args(if extra.contains(&"--workers") {
+            &[][..]
+        } else {
+            &["--workers", "1"][..]
+        })
         .arg("--artists")
         .arg(artists)
         .arg("--data")
@@ -91,6 +96,77 @@ pub fn start_in(data: &Path, artists: &Path, extra: &[&str], env: &[(&str, &str)
         url,
         data: data.to_path_buf(),
     }
+}
+
+/// A running `reelforge worker`; killed (SIGKILL) when dropped.
+pub struct Worker {
+    pub child: Child,
+    /// Its name on the runs it claims.
+    pub name: String,
+    pub log: PathBuf,
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Worker {
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+/// Starts a render node on `database`, publishing to `storage`, with one worker and a lease of
+/// two seconds; its own folder is `data`, its log `data.log`.
+pub fn start_worker(data: &Path, database: &str, storage: &Path, extra: &[&str]) -> Worker {
+    std::fs::create_dir_all(data).unwrap();
+    let log = data.with_extension("log");
+    let mut child = super::reelforge()
+        .arg("--model")
+        .arg(super::model())
+        .args([
+            "worker",
+            "--database",
+            database,
+            "--workers",
+            "1",
+            "--lease",
+            "2",
+        ])
+        .arg("--artists")
+        .arg(super::fixtures().join("artists"))
+        .arg("--storage")
+        .arg(storage)
+        .arg("--data")
+        .arg(data)
+        .arg("--cache")
+        .arg(super::shared_cache())
+        .args(["--preset", "ultrafast"])
+        .args(extra)
+        .env("REELFORGE_LOG", "info")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::from(std::fs::File::create(&log).unwrap()))
+        .spawn()
+        .expect("start reelforge worker");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let name = line
+        .strip_prefix("worker ")
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| {
+            panic!(
+                "worker did not start: {line:?}\n{}",
+                std::fs::read_to_string(&log).unwrap_or_default()
+            )
+        })
+        .to_string();
+    Worker { child, name, log }
 }
 
 /// Whether this test process's servers keep their runs in PostgreSQL: the `*_postgres`

@@ -1,0 +1,174 @@
+//! Several nodes on one queue: `reelforge serve --workers 0` as the API node and
+//! `reelforge worker` render nodes, sharing a real PostgreSQL database and a storage folder.
+
+mod common;
+
+use std::path::Path;
+
+use common::fake_slack::FakeSlack;
+use common::service::*;
+use serde_json::json;
+
+/// An API-only node on `database`, serving `storage` under /files/.
+fn api_node(data: &Path, database: &str, storage: &Path, slack: Option<&FakeSlack>) -> Service {
+    let storage = storage.to_str().unwrap();
+    let args = [
+        "--workers",
+        "0",
+        "--database",
+        database,
+        "--storage",
+        storage,
+    ];
+    match slack {
+        Some(slack) => start_with_slack(data, slack, &args),
+        None => start(data, &args, &[]),
+    }
+}
+
+/// How many times each node's log says it finished `run`.
+fn finished(logs: &[String], run: &str) -> usize {
+    logs.iter()
+        .flat_map(|log| log.lines())
+        .filter(|l| l.contains("run finished") && l.contains(run))
+        .count()
+}
+
+#[test]
+fn two_render_nodes_share_a_batch_of_six_and_the_api_node_serves_their_videos() {
+    let (dir, data) = data_dir();
+    let database = common::postgres::database();
+    let storage = dir.path().join("storage");
+    let api = api_node(&data, &database, &storage, None);
+    let a = start_worker(&dir.path().join("a"), &database, &storage, &[]);
+    let b = start_worker(&dir.path().join("b"), &database, &storage, &[]);
+    assert_ne!(a.name, b.name);
+
+    let (status, health) = api.get("/health");
+    assert_eq!(status, 200, "{health}");
+    assert_eq!(health["workers"], 0);
+    assert_eq!(
+        health["store"],
+        json!({ "backend": "postgres", "reachable": true })
+    );
+    assert_eq!(health["storage"]["reachable"], true);
+
+    let (status, created) = api.create(json!({ "artist_account_id": ARTIST, "batch": 6 }));
+    assert_eq!(status, 202, "{created}");
+    let ids = run_ids(&created);
+    for id in &ids {
+        let run = api.wait_run(id, final_state);
+        assert_eq!(
+            run["status"],
+            "COMPLETED",
+            "{run}\n{}\n{}",
+            a.log(),
+            b.log()
+        );
+        assert_eq!(run["attempts"], 1);
+        let url = run["output"]["videoUrl"].as_str().unwrap();
+        assert!(url.starts_with(&format!("{}/files/", api.url)), "{url}");
+    }
+    let logs = [a.log(), b.log()];
+    for id in &ids {
+        assert_eq!(finished(&logs, id), 1, "{id}\n{}\n{}", logs[0], logs[1]);
+    }
+    for (worker, log) in [&a, &b].iter().zip(&logs) {
+        assert!(
+            log.contains("run claimed"),
+            "{} rendered nothing:\n{log}",
+            worker.name
+        );
+    }
+
+    // The API node serves what a render node published.
+    let run = api.run(&ids[5]);
+    let bytes = client()
+        .get(run["output"]["videoUrl"].as_str().unwrap())
+        .send()
+        .unwrap()
+        .bytes()
+        .unwrap();
+    let local = dir.path().join("fetched.mp4");
+    std::fs::write(&local, &bytes).unwrap();
+    let probe = ffprobe_video(&local);
+    assert!(
+        probe["streams"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["codec_name"] == "h264" && s["height"] == 1280),
+        "{probe}"
+    );
+}
+
+#[test]
+fn a_killed_render_node_loses_its_run_to_the_other_after_its_lease() {
+    let (dir, data) = data_dir();
+    let database = common::postgres::database();
+    let storage = dir.path().join("storage");
+    let api = api_node(&data, &database, &storage, None);
+    let (_, created) = api.create(json!({ "artist_account_id": ARTIST, "batch": 2 }));
+    let ids = run_ids(&created);
+    let victim = start_worker(&dir.path().join("victim"), &database, &storage, &[]);
+    let taken = api.wait("the first node to claim a run", || {
+        ids.iter()
+            .find(|id| victim.log().contains(&format!("run={id}")))
+            .cloned()
+    });
+    let survivor = start_worker(&dir.path().join("survivor"), &database, &storage, &[]);
+    let victim_log = victim.log();
+    drop(victim); // SIGKILL mid-render: its renderer dies with it
+
+    for id in &ids {
+        let run = api.wait_run(id, final_state);
+        assert_eq!(run["status"], "COMPLETED", "{run}\n{}", survivor.log());
+    }
+    let run = api.run(&taken);
+    assert_eq!(run["attempts"], 2, "{run}");
+    let log = survivor.log();
+    assert!(log.contains("recovered runs whose lease ran out"), "{log}");
+    let logs = [victim_log, log];
+    for id in &ids {
+        assert_eq!(finished(&logs, id), 1, "{id}\n{}\n{}", logs[0], logs[1]);
+    }
+    assert!(storage.join(format!("{taken}.mp4")).is_file());
+}
+
+#[test]
+fn two_api_nodes_report_a_batch_to_slack_exactly_once() {
+    let (dir, data) = data_dir();
+    let database = common::postgres::database();
+    let storage = dir.path().join("storage");
+    let slack = FakeSlack::start();
+    let first = api_node(&data, &database, &storage, Some(&slack));
+    let second = api_node(
+        &dir.path().join("second"),
+        &database,
+        &storage,
+        Some(&slack),
+    );
+    let _worker = start_worker(&dir.path().join("w"), &database, &storage, &[]);
+    let (status, created) = first.create(json!({
+        "artist_account_id": ARTIST,
+        "batch": 2,
+        "callback_thread_id": THREAD,
+    }));
+    assert_eq!(status, 202, "{created}");
+    for id in run_ids(&created) {
+        assert_eq!(second.wait_run(&id, final_state)["status"], "COMPLETED");
+    }
+    second.wait("two uploads in the Slack thread", || {
+        (slack.uploads().len() == 2).then_some(())
+    });
+    // Both pollers keep looking (every 0.2 s); neither reports the batch again.
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    assert_eq!(
+        slack.uploads().len(),
+        2,
+        "{}\n{}",
+        first.log(),
+        second.log()
+    );
+    assert!(slack.messages().is_empty());
+}
