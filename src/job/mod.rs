@@ -5,6 +5,7 @@
 pub mod artist;
 mod check;
 pub mod fetch;
+pub mod order;
 pub mod plan;
 mod prepare;
 pub mod request;
@@ -12,6 +13,7 @@ pub mod request;
 pub use artist::{Artist, ArtistError, SongFile};
 pub use check::{check, Checked};
 pub use fetch::{fetch, is_public, FetchError, FetchLimits, Fetched};
+pub use order::{OrderError, RenderOptions, RunOrder, ORDER_VERSION};
 pub use prepare::{prepare, title_of, PrepareError, PrepareOptions, Prepared, SongInput};
 pub use request::{CreateRequest, FieldError, ImageRef, Manifest, SongRef, MAX_BATCH};
 

@@ -205,7 +205,7 @@ pub async fn create(
     };
     let req = CreateRequest::from_json(&value, None)?;
     if let Some(language) = req.language.as_ref().filter(|l| !l.is_english()) {
-        if app.config.render.multilingual_model.is_none() {
+        if app.config.render.options.multilingual_model.is_none() {
             return Err(FieldError {
                 field: "language".into(),
                 message: format!(

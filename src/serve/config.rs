@@ -8,6 +8,7 @@ use secrecy::SecretString;
 
 use super::auth::ApiKeys;
 use super::store::Database;
+use crate::job::RenderOptions;
 
 /// The service's defaults, in one place: the command's flags and [`Config::new`] both take
 /// them from here.
@@ -44,21 +45,12 @@ pub struct SlackConfig {
     pub token: SecretString,
 }
 
-/// How a worker renders a run: the program and its options.
+/// How a worker renders a run: the program, and the options every run order carries.
 #[derive(Debug, Clone)]
 pub struct RenderConfig {
     /// The reelforge binary that renders one run per process.
     pub program: PathBuf,
-    pub model: Option<PathBuf>,
-    /// The model for songs in other languages; None: the server takes English songs only.
-    pub multilingual_model: Option<PathBuf>,
-    /// The vision models' folder; None: the program's default.
-    pub vision_models: Option<PathBuf>,
-    /// Transcript cache folder; None: the program's default.
-    pub cache: Option<PathBuf>,
-    pub assets: Option<PathBuf>,
-    pub preset: String,
-    pub x264_threads: usize,
+    pub options: RenderOptions,
 }
 
 #[derive(Clone)]
@@ -126,13 +118,15 @@ impl Config {
             shutdown_grace: Duration::from_secs_f64(defaults::SHUTDOWN_GRACE_SECS),
             render: RenderConfig {
                 program,
-                model: None,
-                multilingual_model: None,
-                vision_models: None,
-                cache: None,
-                assets: None,
-                preset: defaults::PRESET.into(),
-                x264_threads: 1,
+                options: RenderOptions {
+                    model: None,
+                    multilingual_model: None,
+                    vision_models: None,
+                    cache: None,
+                    assets: None,
+                    preset: defaults::PRESET.into(),
+                    x264_threads: 1,
+                },
             },
         }
     }

@@ -14,6 +14,7 @@ use tokio::sync::watch;
 use super::store::{Claimed, RunState};
 use super::App;
 use crate::batch::{FailureCode, RunResult, RunStatus, VideoError};
+use crate::job::{RunOrder, ORDER_VERSION};
 
 /// How a run's process ended.
 enum Ended {
@@ -80,14 +81,14 @@ async fn execute(app: &Arc<App>, claimed: Claimed, shutdown: &mut watch::Receive
     let _ = tokio::fs::remove_dir_all(&work_dir).await;
     let lost = AtomicBool::new(false);
     let outcome = match prepare_work_dir(app, &claimed, &work_dir).await {
-        Ok(manifest) => {
+        Ok(order) => {
             let abandon = Arc::new(tokio::sync::Notify::new());
             app.running
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .insert(run_id.clone(), abandon.clone());
             let mut ended = tokio::select! {
-                ended = run_process(app, &claimed, &manifest, shutdown, &abandon) => ended,
+                ended = run_process(app, &order, shutdown, &abandon) => ended,
                 () = keep_lease(app, &run_id) => Ended::LeaseLost,
             };
             // The last word before publishing: a run another node has taken is not published.
@@ -192,61 +193,38 @@ where
     }
 }
 
-/// Writes the run's manifest: the stored request plus where to find and put things.
+/// Writes the run's order: the stored request, its plan, and where to find and put things.
 async fn prepare_work_dir(
     app: &App,
     claimed: &Claimed,
     work_dir: &Path,
 ) -> std::io::Result<PathBuf> {
     tokio::fs::create_dir_all(work_dir).await?;
-    let mut manifest: serde_json::Value = serde_json::from_str(&claimed.request)?;
-    manifest["artists_root"] = std::path::absolute(&app.config.artists)?
-        .display()
-        .to_string()
-        .into();
-    manifest["output_dir"] = work_dir.display().to_string().into();
-    manifest["seed"] = claimed.seed.into();
-    let path = work_dir.join("manifest.json");
-    tokio::fs::write(&path, manifest.to_string()).await?;
+    let order = RunOrder {
+        version: ORDER_VERSION,
+        run_id: claimed.run.id.clone(),
+        index: claimed.run.index,
+        seed: claimed.seed,
+        request: serde_json::from_str(&claimed.request)?,
+        artists_root: std::path::absolute(&app.config.artists)?,
+        output_dir: work_dir.to_path_buf(),
+        allow_private_urls: app.config.allow_private_urls,
+        options: app.config.render.options.clone(),
+    };
+    let path = work_dir.join("order.json");
+    tokio::fs::write(&path, serde_json::to_vec_pretty(&order)?).await?;
     Ok(path)
 }
 
-fn command(app: &App, claimed: &Claimed, manifest: &Path) -> Command {
-    let r = &app.config.render;
-    let mut cmd = Command::new(&r.program);
-    cmd.arg("run-video")
-        .arg(manifest)
-        .arg("--index")
-        .arg(claimed.run.index.to_string())
-        .arg("--run-id")
-        .arg(&claimed.run.id)
-        .arg("--x264-threads")
-        .arg(r.x264_threads.to_string())
-        .arg("--preset")
-        .arg(&r.preset);
-    if let Some(model) = &r.model {
-        cmd.arg("--model").arg(model);
-    }
-    if let Some(model) = &r.multilingual_model {
-        cmd.arg("--multilingual-model").arg(model);
-    }
-    if let Some(dir) = &r.vision_models {
-        cmd.arg("--vision-models").arg(dir);
-    }
-    if let Some(cache) = &r.cache {
-        cmd.arg("--cache").arg(cache);
-    }
-    if let Some(assets) = &r.assets {
-        cmd.arg("--assets").arg(assets);
-    }
-    if app.config.allow_private_urls {
-        cmd.arg("--allow-private-urls");
-    }
+fn command(app: &App, order: &Path) -> Command {
+    let mut cmd = Command::new(&app.config.render.program);
+    cmd.arg("run-video").arg(order);
     // The renderer downloads URLs callers chose: it gets none of the server's secrets.
     for secret in [
         "REELFORGE_API_KEYS",
         "REELFORGE_CALLBACK_SECRET",
         "REELFORGE_SLACK_TOKEN",
+        "REELFORGE_DATABASE",
     ] {
         cmd.env_remove(secret);
     }
@@ -271,12 +249,11 @@ fn command(app: &App, claimed: &Claimed, manifest: &Path) -> Command {
 
 async fn run_process(
     app: &App,
-    claimed: &Claimed,
-    manifest: &Path,
+    order: &Path,
     shutdown: &mut watch::Receiver<bool>,
     abandon: &tokio::sync::Notify,
 ) -> Ended {
-    let child = match command(app, claimed, manifest).spawn() {
+    let child = match command(app, order).spawn() {
         Ok(c) => c,
         Err(e) => return Ended::Finished(Err(e)),
     };

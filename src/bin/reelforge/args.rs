@@ -84,8 +84,8 @@ pub enum Command {
     /// Make and hash API keys for `serve`.
     #[command(subcommand)]
     ApiKey(ApiKeyCommand),
-    /// Render video INDEX of a job manifest as run RUN_ID and print its result as JSON (what
-    /// `serve` runs for each run).
+    /// Render the one run a run order describes and print its result as JSON (what `serve`
+    /// and `worker` run for each run).
     #[command(hide = true)]
     RunVideo(RunVideoArgs),
 }
@@ -242,16 +242,8 @@ pub enum ApiKeyCommand {
 
 #[derive(Args, Debug)]
 pub struct RunVideoArgs {
-    /// The job manifest (JSON), as for `render`.
-    pub manifest: PathBuf,
-    /// Which video of the batch (0-based).
-    #[arg(long, value_name = "N")]
-    pub index: usize,
-    /// The run id to give the video.
-    #[arg(long, value_name = "ID")]
-    pub run_id: String,
-    #[command(flatten)]
-    pub run: RunArgs,
+    /// The run order (JSON) a node wrote: the run's request, plan, folders and options.
+    pub order: PathBuf,
 }
 
 #[derive(Args, Debug)]
@@ -287,7 +279,7 @@ pub struct ClipArgs {
     #[arg(long, default_value = defaults::PRESET)]
     pub preset: Preset,
     /// x264 constant rate factor (0–51).
-    #[arg(long, default_value_t = 23, value_parser = clap::value_parser!(u8).range(0..=51))]
+    #[arg(long, default_value_t = crate::render::DEFAULT_CRF, value_parser = clap::value_parser!(u8).range(0..=51))]
     pub crf: u8,
     /// x264 threads [default: x264 decides].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
@@ -310,7 +302,7 @@ pub struct RunArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
     pub jobs: Option<u16>,
     /// x264 constant rate factor (0–51, lower is better quality).
-    #[arg(long, default_value_t = 23, value_parser = clap::value_parser!(u8).range(0..=51))]
+    #[arg(long, default_value_t = crate::render::DEFAULT_CRF, value_parser = clap::value_parser!(u8).range(0..=51))]
     pub crf: u8,
     #[command(flatten)]
     pub node: NodeArgs,

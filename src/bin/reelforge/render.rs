@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use reelforge::batch::{self, Observer, RunStatus, Settings, Stage, ThreadBudget};
-use reelforge::job::{self, FieldError, Manifest, PrepareError};
+use reelforge::job::{self, FieldError, Manifest, PrepareError, RunOrder};
 use reelforge::template::{self, Templates};
 
 use crate::args::{ClipArgs, Models, RenderArgs, RunVideoArgs, StillArgs};
@@ -16,6 +16,9 @@ use crate::args::{ClipArgs, Models, RenderArgs, RunVideoArgs, StillArgs};
 /// Exit codes of `render` beyond 0/1/2: some videos failed, or all of them did.
 pub const EXIT_SOME_FAILED: u8 = 3;
 pub const EXIT_ALL_FAILED: u8 = 4;
+
+/// x264's constant rate factor when nothing says otherwise (`--crf`'s default).
+pub const DEFAULT_CRF: u8 = 23;
 
 /// A job that could not start because of its input (exit code 2).
 #[derive(Debug, thiserror::Error)]
@@ -97,7 +100,6 @@ fn prepare(
     models: Models,
     manifest: &Path,
     run: &crate::args::RunArgs,
-    only_video: Option<usize>,
 ) -> Result<(job::Prepared, Settings)> {
     let (manifest, templates) = load(
         manifest,
@@ -106,53 +108,105 @@ fn prepare(
         run.node.assets.as_deref(),
     )?;
     let settings = settings(models, run, manifest.request.batch as usize)?;
+    let options = job::PrepareOptions {
+        allow_private_urls: run.node.allow_private_urls,
+        only_video: None,
+    };
+    let prepared = prepare_job(manifest, &templates, &settings, &options)?;
+    Ok((prepared, settings))
+}
+
+/// Prepares a resolved job for this node: its language, downloads and images, vision models.
+fn prepare_job(
+    manifest: Manifest,
+    templates: &Templates,
+    settings: &Settings,
+    options: &job::PrepareOptions,
+) -> Result<job::Prepared> {
     // A job in a language this node has no model for fails whole, before any work.
     reelforge::transcribe::language::model_for(
         manifest.request.language.as_ref(),
         &settings.model,
         &settings.multilingual_model,
     )?;
-    let options = job::PrepareOptions {
-        allow_private_urls: run.node.allow_private_urls,
-        only_video,
-    };
-    let prepared = job::prepare(manifest, &templates, &options).map_err(JobInputError::from)?;
+    let prepared = job::prepare(manifest, templates, options).map_err(JobInputError::from)?;
     // A missing or damaged vision model is the node's setup, not one video's problem.
     if prepared.needs_subject() {
         reelforge::subject::Vision::open(&settings.vision_models).map_err(JobInputError::from)?;
     }
+    Ok(prepared)
+}
+
+/// The one-video job of a run order, with the node's options as its settings.
+fn prepare_order(
+    models: Models,
+    path: &Path,
+    order: &RunOrder,
+) -> Result<(job::Prepared, Settings)> {
+    let manifest = order.manifest().map_err(|source| JobInputError::Manifest {
+        path: path.display().to_string(),
+        source,
+    })?;
+    let o = &order.options;
+    let assets = crate::locations().assets(o.assets.as_deref());
+    let templates = Templates::load(&assets.join("templates")).map_err(JobInputError::Templates)?;
+    let whisper = o.model.as_deref().or(models.whisper);
+    let multilingual = o.multilingual_model.as_deref().or(models.multilingual);
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let settings = Settings {
+        model: crate::locations().existing_model(whisper)?,
+        multilingual_model: crate::locations().multilingual_model(multilingual),
+        vision_models: crate::locations().vision_models(o.vision_models.as_deref()),
+        cache: o.cache.clone(),
+        threads: ThreadBudget {
+            jobs: 1,
+            x264_threads: o.x264_threads.max(1),
+            whisper_threads: cores,
+        },
+        preset: o.preset.clone(),
+        crf: DEFAULT_CRF,
+        fps: 30,
+        decode: Default::default(),
+    };
+    let options = job::PrepareOptions {
+        allow_private_urls: order.allow_private_urls,
+        only_video: Some(order.index),
+    };
+    let prepared = prepare_job(manifest, &templates, &settings, &options)?;
     Ok((prepared, settings))
 }
 
-/// `run-video`: one video of a job, its result as one JSON line on stdout. Exit 0 when it
-/// completed, 3 when it failed (the result says why).
+/// `run-video`: the one run of a run order, its result as one JSON line on stdout. Exit 0
+/// when it completed, 3 when it failed (the result says why).
 pub fn run_video(models: Models, args: &RunVideoArgs) -> Result<u8> {
-    let (prepared, settings) = match prepare(models, &args.manifest, &args.run, Some(args.index)) {
+    let order = RunOrder::read(&args.order)?;
+    let (prepared, settings) = match prepare_order(models, &args.order, &order) {
         Ok(p) => p,
         Err(e) => {
-            // The server reads the result line: a coded failure, not just a message.
+            // The node reads the result line: a coded failure, not just a message.
             let code = match e.downcast_ref::<JobInputError>() {
                 Some(JobInputError::Prepare(p)) => batch::FailureCode::from(p),
                 _ => batch::FailureCode::RenderFailed,
             };
             let error = batch::VideoError::new(code, format!("{e:#}"));
-            let result = batch::RunResult::unprepared(&args.run_id, error);
+            let result = batch::RunResult::unprepared(&order.run_id, error);
             println!("{}", serde_json::to_string(&result)?);
             return Err(e);
         }
     };
     let batch_size = prepared.manifest.request.batch as usize;
-    if args.index >= batch_size {
+    if order.index >= batch_size {
         anyhow::bail!(
-            "--index {} is outside the batch of {batch_size}",
-            args.index
+            "{}: index {} is outside the batch of {batch_size}",
+            args.order.display(),
+            order.index
         );
     }
     let result = batch::run_one(
         &prepared,
         &settings,
-        args.index,
-        &args.run_id,
+        order.index,
+        &order.run_id,
         &batch::Silent,
     );
     println!("{}", serde_json::to_string(&result)?);
@@ -165,7 +219,7 @@ pub fn run_video(models: Models, args: &RunVideoArgs) -> Result<u8> {
 
 pub fn render(models: Models, args: &RenderArgs) -> Result<Outcome> {
     let started = Instant::now();
-    let (prepared, settings) = prepare(models, &args.manifest, &args.run, None)?;
+    let (prepared, settings) = prepare(models, &args.manifest, &args.run)?;
     let out_dir = prepared.manifest.output_dir.clone();
     let batch_size = prepared.manifest.request.batch as usize;
     let bars = Bars::new(batch_size, !args.json && std::io::stderr().is_terminal());
@@ -196,7 +250,7 @@ pub fn render(models: Models, args: &RenderArgs) -> Result<Outcome> {
 }
 
 pub fn still(models: Models, args: &StillArgs) -> Result<Vec<PathBuf>> {
-    let (prepared, settings) = prepare(models, &args.manifest, &args.run, None)?;
+    let (prepared, settings) = prepare(models, &args.manifest, &args.run)?;
     let mut written = Vec::new();
     let mut failed = 0;
     for (i, r) in batch::stills(&prepared, &settings, &batch::Silent)

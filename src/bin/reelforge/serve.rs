@@ -5,6 +5,7 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
+use reelforge::job::RenderOptions;
 use reelforge::serve::auth::{hash_key, new_key, ApiKeys};
 use reelforge::serve::config::{CallbackTarget, Config, RenderConfig, SlackConfig};
 use reelforge::serve::{Node, Server};
@@ -106,15 +107,17 @@ fn render_config(models: Models, node: &NodeArgs, workers: usize) -> Result<Rend
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     Ok(RenderConfig {
         program: std::env::current_exe().context("locating the reelforge program")?,
-        model: Some(model),
-        multilingual_model: multilingual,
-        vision_models: Some(vision),
-        cache: (!node.no_cache).then(|| crate::locations().cache(node.cache.as_deref())),
-        assets: node.assets.clone(),
-        preset: node.preset.0.to_string(),
-        x264_threads: node
-            .x264_threads
-            .map_or((cores / workers.max(1)).max(1), usize::from),
+        options: RenderOptions {
+            model: Some(model),
+            multilingual_model: multilingual,
+            vision_models: Some(vision),
+            cache: (!node.no_cache).then(|| crate::locations().cache(node.cache.as_deref())),
+            assets: node.assets.clone(),
+            preset: node.preset.0.to_string(),
+            x264_threads: node
+                .x264_threads
+                .map_or((cores / workers.max(1)).max(1), usize::from),
+        },
     })
 }
 
