@@ -119,23 +119,20 @@ impl Worker {
     }
 }
 
-/// Starts a render node on `database`, publishing to `storage`, with one worker and a lease of
-/// two seconds; its own folder is `data`, its log `data.log`.
+/// Starts a render node on `database`, publishing to `storage`, with a lease of two seconds and
+/// one worker unless `extra` says `--workers`; its own folder is `data`, its log `data.log`.
 pub fn start_worker(data: &Path, database: &str, storage: &Path, extra: &[&str]) -> Worker {
     std::fs::create_dir_all(data).unwrap();
     let log = data.with_extension("log");
     let mut child = super::reelforge()
         .arg("--model")
         .arg(super::model())
-        .args([
-            "worker",
-            "--database",
-            database,
-            "--workers",
-            "1",
-            "--lease",
-            "2",
-        ])
+        .args(["worker", "--database", database, "--lease", "2"])
+        .args(if extra.contains(&"--workers") {
+            &[][..]
+        } else {
+            &["--workers", "1"][..]
+        })
         .arg("--artists")
         .arg(super::fixtures().join("artists"))
         .arg("--storage")

@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::sync::Mutex;
 
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
 
 use super::{
     now_ms, Backend, Claimed, Delivery, Lease, NewBatch, PendingCallback, RunRow, RunState,
@@ -179,10 +179,12 @@ fn version(conn: &Connection) -> rusqlite::Result<i64> {
     )
 }
 
+// Transactions that read, then write, take the write lock first (IMMEDIATE): another process
+// on the same file then waits its turn (busy timeout) instead of failing the upgrade.
 impl Backend for Sqlite {
     fn create_batch(&self, b: &NewBatch) -> Result<(), StoreError> {
         let mut conn = self.conn();
-        let tx = conn.transaction()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let now = now_ms();
         let thread_in_use = |e: rusqlite::Error| match (&e, &b.callback_thread_id) {
             (rusqlite::Error::SqliteFailure(f, _), Some(thread))
@@ -228,7 +230,7 @@ impl Backend for Sqlite {
 
     fn claim_next(&self, lease: &Lease) -> Result<Option<Claimed>, StoreError> {
         let mut conn = self.conn();
-        let tx = conn.transaction()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let id: Option<String> = tx
             .query_row(
                 "SELECT id FROM runs WHERE status = 'QUEUED' ORDER BY created_at, batch_id, idx \
@@ -311,7 +313,7 @@ impl Backend for Sqlite {
     fn recover(&self) -> Result<(usize, usize), StoreError> {
         // One server per file: whatever is executing was left by a previous start.
         let mut conn = self.conn();
-        let tx = conn.transaction()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let counts = expire(&tx, "?1 = ?1")?;
         tx.commit()?;
         Ok(counts)
@@ -319,7 +321,7 @@ impl Backend for Sqlite {
 
     fn expire_leases(&self) -> Result<(usize, usize), StoreError> {
         let mut conn = self.conn();
-        let tx = conn.transaction()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let counts = expire(&tx, "lease_until < ?1")?;
         tx.commit()?;
         Ok(counts)
@@ -492,7 +494,7 @@ impl Backend for Sqlite {
 
     fn mark_thread_reported(&self, thread_id: &str, status: &str) -> Result<(), StoreError> {
         let mut conn = self.conn();
-        let tx = conn.transaction()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute(
             "INSERT OR IGNORE INTO slack_threads (thread_id, status, reported_at) \
              VALUES (?1, ?2, ?3)",
