@@ -6,7 +6,6 @@
 //! every run is final.
 
 #[path = "../tests/common/mod.rs"]
-#[allow(dead_code)]
 mod common;
 
 use std::time::{Duration, Instant};
@@ -61,7 +60,7 @@ fn main() {
         let renderers: Vec<Worker> = (0..nodes)
             .map(|n| {
                 let own = dir.path().join(format!("node{n}"));
-                start_worker(&own, &database, &storage, &["--workers", &workers])
+                start_worker(&own, &database, storage_arg, &["--workers", &workers], &[])
             })
             .collect();
         batch_through(&api, 3); // one video per song: every transcript is cached after it

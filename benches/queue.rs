@@ -97,7 +97,11 @@ fn main() {
             let (wall, mut latencies) = drain(&stores);
             latencies.sort();
             let (queued, executing) = stores[0].counts().unwrap();
-            assert_eq!((queued, executing), (0, RUNS as u64), "every run claimed once");
+            assert_eq!(
+                (queued, executing),
+                (0, RUNS as u64),
+                "every run claimed once"
+            );
             println!(
                 "| {backend} | {claimers} | {:.0} | {:.2} | {:.2} |",
                 RUNS as f64 / wall.as_secs_f64(),

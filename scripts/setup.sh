@@ -53,6 +53,8 @@ install_packages() {
     fi
 }
 
+# npm installs the tests' S3 stand-in; a machine with Node.js from elsewhere keeps its own.
+command -v npm >/dev/null || packages+=(npm)
 [ "${SKIP_APT:-0}" = 1 ] || install_packages
 
 command -v cargo >/dev/null || die "cargo not found: install the Rust toolchain (https://rustup.rs) and run again"
@@ -124,5 +126,18 @@ else
     say "importing the vision models"
     "$bin" model import "$rembg"
     "$bin" model import "$mediapipe"
+fi
+# The tests' stand-in for S3-compatible object storage (s3rver, an S3 API on a local folder),
+# pinned; nothing in reelforge itself needs Node.js.
+S3RVER_VERSION=3.7.1
+s3rver="$root/.cache/s3rver/node_modules/.bin/s3rver"
+if [ -x "$s3rver" ] && [ "$("$s3rver" --version 2>/dev/null)" = "$S3RVER_VERSION" ]; then
+    say "s3rver (tests' S3 stand-in): present"
+else
+    command -v npm >/dev/null || die "npm not found: install Node.js and npm (the tests run s3rver)"
+    say "installing s3rver $S3RVER_VERSION (the tests' S3 stand-in) into .cache/s3rver"
+    npm install --silent --no-audit --no-fund --prefix "$root/.cache/s3rver" "s3rver@$S3RVER_VERSION" \
+        || { sleep 5; npm install --silent --no-audit --no-fund --prefix "$root/.cache/s3rver" "s3rver@$S3RVER_VERSION"; } \
+        || die "could not install s3rver with npm"
 fi
 say "ready: $bin"

@@ -26,6 +26,10 @@ fn api_node(data: &Path, database: &str, storage: &Path, slack: Option<&FakeSlac
     }
 }
 
+fn folder(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
 /// How many times each node's log says it finished `run`.
 fn finished(logs: &[String], run: &str) -> usize {
     logs.iter()
@@ -40,8 +44,8 @@ fn two_render_nodes_share_a_batch_of_six_and_the_api_node_serves_their_videos() 
     let database = common::postgres::database();
     let storage = dir.path().join("storage");
     let api = api_node(&data, &database, &storage, None);
-    let a = start_worker(&dir.path().join("a"), &database, &storage, &[]);
-    let b = start_worker(&dir.path().join("b"), &database, &storage, &[]);
+    let a = start_worker(&dir.path().join("a"), &database, folder(&storage), &[], &[]);
+    let b = start_worker(&dir.path().join("b"), &database, folder(&storage), &[], &[]);
     assert_ne!(a.name, b.name);
 
     let (status, health) = api.get("/health");
@@ -110,13 +114,25 @@ fn a_killed_render_node_loses_its_run_to_the_other_after_its_lease() {
     let api = api_node(&data, &database, &storage, None);
     let (_, created) = api.create(json!({ "artist_account_id": ARTIST, "batch": 2 }));
     let ids = run_ids(&created);
-    let victim = start_worker(&dir.path().join("victim"), &database, &storage, &[]);
+    let victim = start_worker(
+        &dir.path().join("victim"),
+        &database,
+        folder(&storage),
+        &[],
+        &[],
+    );
     let taken = api.wait("the first node to claim a run", || {
         ids.iter()
             .find(|id| victim.log().contains(&format!("run={id}")))
             .cloned()
     });
-    let survivor = start_worker(&dir.path().join("survivor"), &database, &storage, &[]);
+    let survivor = start_worker(
+        &dir.path().join("survivor"),
+        &database,
+        folder(&storage),
+        &[],
+        &[],
+    );
     let victim_log = victim.log();
     drop(victim); // SIGKILL mid-render: its renderer dies with it
 
@@ -148,7 +164,7 @@ fn two_api_nodes_report_a_batch_to_slack_exactly_once() {
         &storage,
         Some(&slack),
     );
-    let _worker = start_worker(&dir.path().join("w"), &database, &storage, &[]);
+    let _worker = start_worker(&dir.path().join("w"), &database, folder(&storage), &[], &[]);
     let (status, created) = first.create(json!({
         "artist_account_id": ARTIST,
         "batch": 2,
@@ -171,4 +187,78 @@ fn two_api_nodes_report_a_batch_to_slack_exactly_once() {
         second.log()
     );
     assert!(slack.messages().is_empty());
+}
+
+#[test]
+fn videos_go_to_object_storage_and_files_redirect_to_a_signed_url() {
+    let s3 = common::s3::S3::start();
+    let env = s3.env();
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (dir, data) = data_dir();
+    let database = common::postgres::database();
+    let storage = format!("s3://{}/reelforge/videos", common::s3::BUCKET);
+    let api = start(
+        &data,
+        &[
+            "--workers",
+            "0",
+            "--database",
+            &database,
+            "--storage",
+            &storage,
+        ],
+        &env,
+    );
+    let _worker = start_worker(&dir.path().join("w"), &database, &storage, &[], &env);
+    let (status, health) = api.get("/health");
+    assert_eq!(status, 200, "{health}");
+    assert_eq!(
+        health["storage"],
+        json!({ "kind": "s3", "reachable": true })
+    );
+
+    let (_, created) = api.create(json!({ "artist_account_id": ARTIST }));
+    let id = &run_ids(&created)[0];
+    let run = api.wait_run(id, final_state);
+    assert_eq!(run["status"], "COMPLETED", "{run}");
+    let url = run["output"]["videoUrl"].as_str().unwrap();
+    assert_eq!(url, format!("{}/files/{id}.mp4", api.url));
+
+    // /files/ answers with where the object is, signed for an hour.
+    let direct = reqwest::blocking::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let answer = direct.get(url).send().unwrap();
+    assert_eq!(answer.status().as_u16(), 307);
+    let location = answer.headers()["location"].to_str().unwrap().to_string();
+    assert!(
+        location.starts_with(&format!(
+            "{}/videos/reelforge/videos/{id}.mp4?",
+            s3.endpoint
+        )),
+        "{location}"
+    );
+    assert!(location.contains("X-Amz-Signature="), "{location}");
+
+    // Followed, it gives the video.
+    let bytes = client().get(url).send().unwrap().bytes().unwrap();
+    let local = dir.path().join("from-s3.mp4");
+    std::fs::write(&local, &bytes).unwrap();
+    let probe = ffprobe_video(&local);
+    assert!(
+        probe["streams"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["codec_name"] == "h264"),
+        "{probe}"
+    );
+    let lyrics = client()
+        .get(run["output"]["lyricsUrl"].as_str().unwrap())
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(lyrics.starts_with("WEBVTT"), "{lyrics}");
 }

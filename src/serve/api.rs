@@ -483,9 +483,9 @@ pub async fn health(State(app): State<Arc<App>>) -> Response {
             Value::Null
         }
     };
-    let storage = super::disk::writable(&app.files_dir);
+    let storage = app.storage.check().await;
     if let Err(e) = &storage {
-        tracing::error!("health: storage {}: {e}", app.files_dir.display());
+        tracing::error!("health: {e}");
         problems.push("The video storage cannot be written".to_string());
     }
     let backend = match app.store.database() {
@@ -499,7 +499,7 @@ pub async fn health(State(app): State<Arc<App>>) -> Response {
         "workers": app.config.workers,
         "disk": disk,
         "store": { "backend": backend, "reachable": !runs.is_null() },
-        "storage": { "kind": "folder", "reachable": storage.is_ok() },
+        "storage": { "kind": app.storage.kind(), "reachable": storage.is_ok() },
     });
     let status = if problems.is_empty() {
         StatusCode::OK

@@ -7,6 +7,7 @@ use std::time::Duration;
 use secrecy::SecretString;
 
 use super::auth::ApiKeys;
+use super::storage::StorageLocation;
 use super::store::Database;
 use crate::job::RenderOptions;
 
@@ -62,7 +63,9 @@ pub struct Config {
     /// The run store; None: runs.db in the data folder.
     pub database: Option<Database>,
     /// Where finished videos are published and served from; None: files/ in the data folder.
-    pub storage: Option<PathBuf>,
+    pub storage: Option<StorageLocation>,
+    /// `AWS_*` settings for S3 storage (endpoint, region, credentials), from the environment.
+    pub s3_settings: Vec<(String, String)>,
     /// How long a claimed run stays this node's without a renewal.
     pub lease: Duration,
     /// Absolute base for videoUrl, e.g. https://videos.example.com; None: http://<listen>.
@@ -101,6 +104,7 @@ impl Config {
             data,
             database: None,
             storage: None,
+            s3_settings: Vec::new(),
             lease: Duration::from_secs_f64(defaults::LEASE_SECS),
             public_url: None,
             api_keys: ApiKeys::default(),
@@ -140,11 +144,11 @@ impl Config {
             .unwrap_or_else(|| Database::in_data(&self.data))
     }
 
-    /// The folder finished videos are published to.
-    pub fn files_dir(&self) -> PathBuf {
+    /// Where finished videos are published to.
+    pub fn storage_location(&self) -> StorageLocation {
         self.storage
             .clone()
-            .unwrap_or_else(|| self.data.join("files"))
+            .unwrap_or_else(|| StorageLocation::Folder(self.data.join("files")))
     }
 }
 
@@ -157,6 +161,7 @@ impl std::fmt::Debug for Config {
             .field("data", &self.data)
             .field("database", &self.database)
             .field("storage", &self.storage)
+            .field("s3_settings", &self.s3_settings.len())
             .field("lease", &self.lease)
             .field("public_url", &self.public_url)
             .field("api_keys", &self.api_keys.len())

@@ -40,10 +40,22 @@ pub async fn file(
     if !published(&name) {
         return api::not_found().await.into_response();
     }
-    match ServeFile::new(app.files_dir.join(&name))
-        .oneshot(request)
-        .await
-    {
+    let Some(dir) = app.storage.folder() else {
+        // Object storage: the client fetches the bytes from it directly.
+        return match app.storage.signed_url(&name).await {
+            Ok(Some(url)) => axum::response::Redirect::temporary(&url).into_response(),
+            Ok(None) => api::not_found().await.into_response(),
+            Err(e) => {
+                tracing::error!("signing a URL for {name}: {e}");
+                api::ApiError::new(
+                    axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                    "the video storage cannot be reached; try again later",
+                )
+                .into_response()
+            }
+        };
+    };
+    match ServeFile::new(dir.join(&name)).oneshot(request).await {
         Ok(response) => response.map(Body::new),
         Err(never) => match never {},
     }

@@ -12,6 +12,7 @@ mod files;
 mod notify;
 pub mod poller;
 pub mod slack;
+pub mod storage;
 pub mod store;
 mod worker;
 
@@ -27,6 +28,7 @@ use tokio::sync::{watch, Notify};
 
 pub use config::Config;
 pub use connections::ConnectionLimits;
+use storage::Storage;
 use store::{Lease, Store, StoreError};
 
 use crate::template::{TemplateError, Templates};
@@ -42,12 +44,8 @@ pub enum ServeError {
     },
     #[error("artists folder {0} is not a readable folder")]
     Artists(String),
-    #[error("storage folder {path}: {source}")]
-    Storage {
-        path: String,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Storage(#[from] storage::StorageError),
     #[error(
         "--workers 0 makes an API-only node, and runs in a SQLite store can be rendered only by \
          this server: give --database postgres://… so that `reelforge worker` nodes render them"
@@ -83,7 +81,7 @@ pub struct App {
     /// Base of videoUrl, without a trailing slash.
     pub public_url: String,
     /// Published videos, served under /files.
-    pub files_dir: PathBuf,
+    pub storage: Storage,
     /// One folder per run in progress.
     pub work_dir: PathBuf,
     /// Woken when runs are queued.
@@ -134,17 +132,13 @@ impl App {
             path: config.data.display().to_string(),
             source,
         };
-        let files_dir = config.files_dir();
         let work_dir = config.data.join("work");
         // Nothing is executing yet: whatever is in work/ is left from a stop.
         let _ = std::fs::remove_dir_all(&work_dir);
         for dir in [&config.data, &work_dir] {
             std::fs::create_dir_all(dir).map_err(data_err)?;
         }
-        std::fs::create_dir_all(&files_dir).map_err(|source| ServeError::Storage {
-            path: files_dir.display().to_string(),
-            source,
-        })?;
+        let storage = Storage::open(&config.storage_location(), &config.s3_settings)?;
         let database = config.database();
         let store = Store::open(&database)?;
         let (requeued, crashed) = store.recover()?;
@@ -163,13 +157,13 @@ impl App {
             None => None,
         };
         let lease = Lease::for_this_node(config.lease);
-        tracing::info!(node = %lease.node, store = %database, storage = %files_dir.display(), "node started");
+        tracing::info!(node = %lease.node, store = %database, storage = %storage.location(), "node started");
         Ok(App {
             config,
             store,
             templates,
             public_url,
-            files_dir,
+            storage,
             work_dir,
             wake: Notify::new(),
             slack,

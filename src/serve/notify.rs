@@ -153,7 +153,7 @@ async fn video_bytes(app: &Arc<App>, url: &str) -> Result<(String, Vec<u8>), Vid
         if name.is_empty() || name.contains(['/', '\\']) || name.starts_with('.') {
             return Err(VideoSourceError::NotPublished);
         }
-        let bytes = tokio::fs::read(app.files_dir.join(name)).await?;
+        let bytes = app.storage.read(name).await?;
         return Ok((name.to_string(), bytes));
     }
     let mut limits = FetchLimits::songs();

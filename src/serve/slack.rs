@@ -60,7 +60,7 @@ pub enum VideoSourceError {
     #[error("the URL does not name a published video")]
     NotPublished,
     #[error(transparent)]
-    Read(#[from] std::io::Error),
+    Read(#[from] super::storage::StorageError),
     #[error(transparent)]
     Fetch(#[from] crate::job::FetchError),
     #[error("the download stopped: {0}")]

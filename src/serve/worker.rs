@@ -228,6 +228,12 @@ fn command(app: &App, order: &Path) -> Command {
     ] {
         cmd.env_remove(secret);
     }
+    // Nor the object storage's credentials.
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("AWS_") {
+            cmd.env_remove(name);
+        }
+    }
     cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -342,13 +348,17 @@ async fn record(app: &App, claimed: &Claimed, work_dir: &Path, ended: Ended) -> 
         let lyrics = format!("{}.vtt", claimed.run.id);
         let video = format!("{}.mp4", claimed.run.id);
         for name in [&lyrics, &video] {
-            if let Err(e) = tokio::fs::rename(work_dir.join(name), app.files_dir.join(name)).await {
-                let _ = tokio::fs::remove_file(app.files_dir.join(&lyrics)).await;
+            if let Err(e) = app.storage.publish(&work_dir.join(name), name).await {
+                app.storage.remove(&lyrics).await;
+                let code = match e.io() {
+                    Some(io) => FailureCode::PublishFailed.unless_full(io),
+                    None => FailureCode::PublishFailed,
+                };
                 return Some((
                     RunState::Failed,
                     None,
                     Some(VideoError::new(
-                        FailureCode::PublishFailed.unless_full(&e),
+                        code,
                         format!("could not publish the video: {e}"),
                     )),
                 ));

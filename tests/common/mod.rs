@@ -4,6 +4,7 @@
 pub mod fake_slack;
 pub mod openapi;
 pub mod postgres;
+pub mod s3;
 pub mod service;
 
 use std::path::{Path, PathBuf};

@@ -119,9 +119,16 @@ impl Worker {
     }
 }
 
-/// Starts a render node on `database`, publishing to `storage`, with a lease of two seconds and
+/// Starts a render node on `database`, publishing to `storage` (a folder or s3://…; `env` has
+/// the AWS_* settings for the latter), with a lease of two seconds and
 /// one worker unless `extra` says `--workers`; its own folder is `data`, its log `data.log`.
-pub fn start_worker(data: &Path, database: &str, storage: &Path, extra: &[&str]) -> Worker {
+pub fn start_worker(
+    data: &Path,
+    database: &str,
+    storage: &str,
+    extra: &[&str],
+    env: &[(&str, &str)],
+) -> Worker {
     std::fs::create_dir_all(data).unwrap();
     let log = data.with_extension("log");
     let mut child = super::reelforge()
@@ -143,6 +150,7 @@ pub fn start_worker(data: &Path, database: &str, storage: &Path, extra: &[&str])
         .arg(super::shared_cache())
         .args(["--preset", "ultrafast"])
         .args(extra)
+        .envs(env.iter().copied())
         .env("REELFORGE_LOG", "info")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

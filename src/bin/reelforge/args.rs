@@ -6,6 +6,7 @@ use std::sync::OnceLock;
 use clap::builder::PossibleValue;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use reelforge::serve::config::defaults;
+use reelforge::serve::storage::StorageLocation;
 use reelforge::serve::store::Database;
 use reelforge::template::MovementKind;
 
@@ -172,10 +173,13 @@ pub struct StoreArgs {
     /// several nodes [default: runs.db in the data folder].
     #[arg(long, env = "REELFORGE_DATABASE", value_name = "URL", value_parser = database, hide_env_values = true)]
     pub database: Option<Database>,
-    /// Folder finished videos are published to and served from under /files/: a mount every
-    /// node shares when there are several [default: files/ in the data folder].
-    #[arg(long, env = "REELFORGE_STORAGE", value_name = "DIR")]
-    pub storage: Option<PathBuf>,
+    /// Where finished videos are published and served from under /files/: a folder (a mount
+    /// every node shares when there are several), or S3-compatible object storage as
+    /// s3://bucket/prefix, with endpoint, region and credentials from AWS_ENDPOINT,
+    /// AWS_DEFAULT_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY (and AWS_ALLOW_HTTP=true
+    /// for a plain-HTTP endpoint) [default: files/ in the data folder].
+    #[arg(long, env = "REELFORGE_STORAGE", value_name = "DIR|s3://BUCKET/PREFIX", value_parser = storage)]
+    pub storage: Option<StorageLocation>,
     /// Seconds a claimed run stays this node's without a renewal; the node renews it every
     /// third of that while it renders. A node that stops for longer loses its runs to others.
     #[arg(long, env = "REELFORGE_LEASE", value_name = "SECONDS", default_value_t = defaults::LEASE_SECS, value_parser = lease_seconds)]
@@ -192,9 +196,10 @@ pub struct WorkerArgs {
     /// The artists root, as the API nodes see it.
     #[arg(long, env = "REELFORGE_ARTISTS", value_name = "DIR")]
     pub artists: PathBuf,
-    /// Folder finished videos are published to: the folder the API nodes serve /files/ from.
-    #[arg(long, env = "REELFORGE_STORAGE", value_name = "DIR")]
-    pub storage: PathBuf,
+    /// Where finished videos are published: the folder the API nodes serve /files/ from, or
+    /// their s3://bucket/prefix.
+    #[arg(long, env = "REELFORGE_STORAGE", value_name = "DIR|s3://BUCKET/PREFIX", value_parser = storage)]
+    pub storage: StorageLocation,
     /// This node's own folder for runs in progress [default: a temporary folder].
     #[arg(long, env = "REELFORGE_DATA", value_name = "DIR")]
     pub data: Option<PathBuf>,
@@ -213,6 +218,10 @@ pub struct WorkerArgs {
     pub shutdown_grace: f64,
     #[command(flatten)]
     pub node: NodeArgs,
+}
+
+fn storage(s: &str) -> Result<StorageLocation, String> {
+    StorageLocation::parse(s).map_err(|e| e.to_string())
 }
 
 fn database(s: &str) -> Result<Database, String> {

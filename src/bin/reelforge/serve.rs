@@ -66,6 +66,7 @@ fn config(models: Models, args: &ServeArgs) -> Result<Config> {
     config.run_timeout = Duration::from_secs_f64(args.run_timeout);
     config.database = args.store.database.clone();
     config.storage = args.store.storage.clone();
+    config.s3_settings = s3_settings();
     config.lease = Duration::from_secs_f64(args.store.lease);
     config.callback = callback;
     config.callback_timeout = Duration::from_secs_f64(args.callback_timeout);
@@ -121,6 +122,13 @@ fn render_config(models: Models, node: &NodeArgs, workers: usize) -> Result<Rend
     })
 }
 
+/// The object storage's settings: every AWS_* variable, by the names the S3 client knows.
+fn s3_settings() -> Vec<(String, String)> {
+    std::env::vars()
+        .filter(|(name, _)| name.starts_with("AWS_"))
+        .collect()
+}
+
 /// Logs to stderr, at REELFORGE_LOG's level (info by default).
 fn init_log() {
     tracing_subscriber::fmt()
@@ -171,6 +179,7 @@ pub fn worker(models: Models, args: &WorkerArgs) -> Result<()> {
     let mut config = Config::new(args.artists.clone(), data, render.program.clone());
     config.database = Some(args.database.clone());
     config.storage = Some(args.storage.clone());
+    config.s3_settings = s3_settings();
     config.lease = Duration::from_secs_f64(args.lease);
     config.workers = workers;
     config.run_timeout = Duration::from_secs_f64(args.run_timeout);
