@@ -152,6 +152,41 @@ fn a_killed_render_node_loses_its_run_to_the_other_after_its_lease() {
 }
 
 #[test]
+fn a_render_node_stopped_by_sigterm_hands_its_run_back_without_using_an_attempt() {
+    let (dir, data) = data_dir();
+    let database = common::postgres::database();
+    let storage = dir.path().join("storage");
+    let api = api_node(&data, &database, &storage, None);
+    let (_, created) = api.create(json!({ "artist_account_id": ARTIST }));
+    let id = run_ids(&created).remove(0);
+    let first = start_worker(
+        &dir.path().join("first"),
+        &database,
+        folder(&storage),
+        &["--shutdown-grace", "0.05"],
+        &[],
+    );
+    api.wait_run(&id, |st| st == "EXECUTING");
+    let status = first.terminate();
+    assert!(status.success(), "{status:?}");
+    let run = api.run(&id);
+    assert_eq!(
+        (run["status"].as_str(), run["attempts"].as_i64()),
+        (Some("QUEUED"), Some(0))
+    );
+    let _second = start_worker(
+        &dir.path().join("second"),
+        &database,
+        folder(&storage),
+        &[],
+        &[],
+    );
+    let run = api.wait_run(&id, final_state);
+    assert_eq!(run["status"], "COMPLETED", "{run}");
+    assert_eq!(run["attempts"], 1, "the interrupted try does not count");
+}
+
+#[test]
 fn two_api_nodes_report_a_batch_to_slack_exactly_once() {
     let (dir, data) = data_dir();
     let database = common::postgres::database();

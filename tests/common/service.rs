@@ -117,6 +117,15 @@ impl Worker {
     pub fn log(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
+
+    /// Stops the node with SIGTERM and waits for it to exit.
+    pub fn terminate(mut self) -> std::process::ExitStatus {
+        // SAFETY: kill has no memory effects; the pid is our own child's, not yet reaped.
+        unsafe {
+            libc::kill(self.child.id() as i32, libc::SIGTERM);
+        }
+        self.child.wait().unwrap()
+    }
 }
 
 /// Starts a render node on `database`, publishing to `storage` (a folder or s3://…; `env` has
