@@ -44,6 +44,9 @@ pub fn is_bad_input(e: &(dyn std::error::Error + 'static)) -> bool {
     if let Some(e) = e.downcast_ref::<render::ClipError>() {
         return e.is_bad_input();
     }
+    if let Some(e) = e.downcast_ref::<serve::store::StoreError>() {
+        return matches!(e, serve::store::StoreError::BadUrl(_));
+    }
     // Each of these is about what was given: a song, a face guide, an image, a model file.
     e.is::<audio::AudioError>()
         || e.is::<subject::VisionModelError>()

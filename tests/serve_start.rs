@@ -55,6 +55,39 @@ fn the_server_refuses_to_start_without_its_models() {
 }
 
 #[test]
+fn an_unreachable_database_is_named_without_its_password() {
+    let (_dir, data) = data_dir();
+    // A port nothing listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("postgres://reelforge:hunter2@127.0.0.1:{port}/runs");
+    let out = serve(&[], &data)
+        .args(["--database", &url])
+        .output()
+        .unwrap();
+    let shown = format!("postgres://reelforge:***@127.0.0.1:{port}/runs");
+    common::assert_fails(&out, 1, &[&shown, "cannot connect"]);
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("hunter2"));
+
+    let out = serve(&[], &data)
+        .args(["--database", "mysql://reelforge:hunter2@db/runs"])
+        .output()
+        .unwrap();
+    common::assert_fails(
+        &out,
+        2,
+        &["mysql://reelforge:***@db/runs", "not a PostgreSQL URL"],
+    );
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("hunter2"));
+
+    let out = serve(&[], &data).args(["--workers", "0"]).output().unwrap();
+    common::assert_fails(&out, 1, &["--workers 0", "--database postgres://"]);
+}
+
+#[test]
 fn the_server_refuses_to_start_on_a_damaged_run_store() {
     let (_dir, data) = data_dir();
     std::fs::create_dir_all(&data).unwrap();

@@ -7,7 +7,6 @@ use clap::builder::PossibleValue;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use reelforge::serve::config::defaults;
 use reelforge::serve::storage::StorageLocation;
-use reelforge::serve::store::Database;
 use reelforge::template::MovementKind;
 
 #[derive(Parser, Debug)]
@@ -170,9 +169,15 @@ pub struct ServeArgs {
 #[derive(Args, Debug)]
 pub struct StoreArgs {
     /// The run store: postgres://user:password@host:port/database to share one queue among
-    /// several nodes [default: runs.db in the data folder].
-    #[arg(long, env = "REELFORGE_DATABASE", value_name = "URL", value_parser = database, hide_env_values = true)]
-    pub database: Option<Database>,
+    /// several nodes [default: runs.db in the data folder]. Checked when the node starts;
+    /// errors and logs show it without its password.
+    #[arg(
+        long,
+        env = "REELFORGE_DATABASE",
+        value_name = "URL",
+        hide_env_values = true
+    )]
+    pub database: Option<String>,
     /// Where finished videos are published and served from under /files/: a folder (a mount
     /// every node shares when there are several), or S3-compatible object storage as
     /// s3://bucket/prefix, with endpoint, region and credentials from AWS_ENDPOINT,
@@ -191,8 +196,13 @@ pub struct StoreArgs {
 #[derive(Args, Debug)]
 pub struct WorkerArgs {
     /// The shared run store: postgres://user:password@host:port/database.
-    #[arg(long, env = "REELFORGE_DATABASE", value_name = "URL", value_parser = database, hide_env_values = true)]
-    pub database: Database,
+    #[arg(
+        long,
+        env = "REELFORGE_DATABASE",
+        value_name = "URL",
+        hide_env_values = true
+    )]
+    pub database: String,
     /// The artists root, as the API nodes see it.
     #[arg(long, env = "REELFORGE_ARTISTS", value_name = "DIR")]
     pub artists: PathBuf,
@@ -222,10 +232,6 @@ pub struct WorkerArgs {
 
 fn storage(s: &str) -> Result<StorageLocation, String> {
     StorageLocation::parse(s).map_err(|e| e.to_string())
-}
-
-fn database(s: &str) -> Result<Database, String> {
-    Database::parse(s).map_err(|e| e.to_string())
 }
 
 /// A lease long enough to renew over a loaded network, short enough to notice a dead node.

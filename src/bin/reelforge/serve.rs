@@ -8,6 +8,7 @@ use anyhow::{bail, Context, Result};
 use reelforge::job::RenderOptions;
 use reelforge::serve::auth::{hash_key, new_key, ApiKeys};
 use reelforge::serve::config::{CallbackTarget, Config, RenderConfig, SlackConfig};
+use reelforge::serve::store::Database;
 use reelforge::serve::{Node, Server};
 use reelforge::template::Templates;
 use secrecy::{ExposeSecret, SecretString};
@@ -64,7 +65,12 @@ fn config(models: Models, args: &ServeArgs) -> Result<Config> {
     config.api_keys = keys;
     config.workers = workers;
     config.run_timeout = Duration::from_secs_f64(args.run_timeout);
-    config.database = args.store.database.clone();
+    config.database = args
+        .store
+        .database
+        .as_deref()
+        .map(Database::parse)
+        .transpose()?;
     config.storage = args.store.storage.clone();
     config.s3_settings = s3_settings();
     config.lease = Duration::from_secs_f64(args.store.lease);
@@ -177,7 +183,8 @@ pub fn worker(models: Models, args: &WorkerArgs) -> Result<()> {
             .to_path_buf(),
     };
     let mut config = Config::new(args.artists.clone(), data, render.program.clone());
-    config.database = Some(args.database.clone());
+    let database = Database::parse(&args.database)?;
+    config.database = Some(database.clone());
     config.storage = Some(args.storage.clone());
     config.s3_settings = s3_settings();
     config.lease = Duration::from_secs_f64(args.lease);
@@ -192,7 +199,7 @@ pub fn worker(models: Models, args: &WorkerArgs) -> Result<()> {
     runtime.block_on(async move {
         let node = Node::open(config, templates).await?;
         // The first line on stdout names the node, as serve's says where it listens.
-        println!("worker {} rendering from {}", node.name(), args.database);
+        println!("worker {} rendering from {database}", node.name());
         std::io::stdout().flush()?;
         node.run(stop_signal()).await;
         anyhow::Ok(())
