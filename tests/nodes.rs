@@ -149,6 +149,58 @@ fn a_killed_render_node_loses_its_run_to_the_other_after_its_lease() {
         assert_eq!(finished(&logs, id), 1, "{id}\n{}\n{}", logs[0], logs[1]);
     }
     assert!(storage.join(format!("{taken}.mp4")).is_file());
+
+    // Storage that went away makes the API node unavailable, and says so.
+    std::fs::remove_dir_all(&storage).unwrap();
+    let (status, health) = api.get("/health");
+    assert_eq!(status, 503, "{health}");
+    assert_eq!(health["storage"]["reachable"], false);
+    assert_eq!(health["store"]["reachable"], true);
+    assert_eq!(
+        health["problems"],
+        json!(["The video storage cannot be written"])
+    );
+}
+
+#[test]
+fn a_frozen_render_node_that_lost_its_lease_stops_its_render_and_publishes_nothing() {
+    let (dir, data) = data_dir();
+    let database = common::postgres::database();
+    let storage = dir.path().join("storage");
+    let api = api_node(&data, &database, &storage, None);
+    let (_, created) = api.create(json!({ "artist_account_id": ARTIST }));
+    let id = run_ids(&created).remove(0);
+    let frozen = start_worker(
+        &dir.path().join("frozen"),
+        &database,
+        folder(&storage),
+        &[],
+        &[],
+    );
+    api.wait_run(&id, |st| st == "EXECUTING");
+    // Frozen past its two-second lease: another node takes the run and renders it.
+    frozen.signal(libc::SIGSTOP);
+    let other = start_worker(
+        &dir.path().join("other"),
+        &database,
+        folder(&storage),
+        &[],
+        &[],
+    );
+    api.wait("the second attempt", || {
+        (api.run(&id)["attempts"] == 2).then_some(())
+    });
+    frozen.signal(libc::SIGCONT);
+    let run = api.wait_run(&id, final_state);
+    assert_eq!(run["status"], "COMPLETED", "{run}\n{}", other.log());
+    assert_eq!(run["attempts"], 2);
+    let thawed = api.wait("the thawed node to notice", || {
+        let log = frozen.log();
+        log.contains("nothing published").then_some(log)
+    });
+    assert!(thawed.contains("lease lost"), "{thawed}");
+    assert!(!thawed.contains("run finished"), "{thawed}");
+    assert_eq!(finished(&[thawed, other.log()], &id), 1);
 }
 
 #[test]

@@ -1,6 +1,9 @@
-//! `reelforge serve`: the seeds' HTTP API over the render pipeline. Runs are stored in SQLite
-//! before they are acknowledged, executed by a bounded pool of workers (one child process per
-//! run), served under /files, and reported to a callback that posts into Slack.
+//! `reelforge serve` and `reelforge worker`: the seeds' HTTP API over the render pipeline.
+//! Runs are stored (SQLite in the data folder, or PostgreSQL shared by several nodes) before
+//! they are acknowledged, claimed under a lease by a bounded pool of workers (one child process
+//! per run), published to storage (a folder or S3), served under /files, and reported to a
+//! callback that posts into Slack. A [`Server`] takes requests (and renders, unless it has no
+//! workers); a [`Node`] only renders.
 
 pub mod api;
 pub mod auth;

@@ -4,7 +4,6 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -79,7 +78,7 @@ async fn execute(app: &Arc<App>, claimed: Claimed, shutdown: &mut watch::Receive
     let work_dir = app.work_dir.join(&run_id);
     // A previous attempt may have left pieces behind.
     let _ = tokio::fs::remove_dir_all(&work_dir).await;
-    let lost = AtomicBool::new(false);
+    let mut lost = false;
     let outcome = match prepare_work_dir(app, &claimed, &work_dir).await {
         Ok(order) => {
             let abandon = Arc::new(tokio::sync::Notify::new());
@@ -102,7 +101,7 @@ async fn execute(app: &Arc<App>, claimed: Claimed, shutdown: &mut watch::Receive
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .remove(&run_id);
-            lost.store(matches!(ended, Ended::LeaseLost), Ordering::Relaxed);
+            lost = matches!(ended, Ended::LeaseLost);
             record(app, &claimed, &work_dir, ended).await
         }
         Err(e) => Some((
@@ -138,7 +137,7 @@ async fn execute(app: &Arc<App>, claimed: Claimed, shutdown: &mut watch::Receive
             })
             .await;
         }
-        None if lost.load(Ordering::Relaxed) => {
+        None if lost => {
             tracing::warn!(run = %run_id, "lease lost: render stopped, nothing published");
         }
         None => {

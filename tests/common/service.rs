@@ -118,6 +118,14 @@ impl Worker {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
+    /// Sends the node `signal` (SIGSTOP freezes it as a hung machine would; SIGCONT thaws it).
+    pub fn signal(&self, signal: i32) {
+        // SAFETY: kill has no memory effects; the pid is our own child's, not yet reaped.
+        unsafe {
+            libc::kill(self.child.id() as i32, signal);
+        }
+    }
+
     /// Stops the node with SIGTERM and waits for it to exit.
     pub fn terminate(mut self) -> std::process::ExitStatus {
         // SAFETY: kill has no memory effects; the pid is our own child's, not yet reaped.
