@@ -3,31 +3,74 @@
 
 mod common;
 
-use std::path::Path;
+use std::path::PathBuf;
 
 use common::fake_slack::FakeSlack;
 use common::service::*;
 use serde_json::json;
 
-/// An API-only node on `database`, serving `storage` under /files/.
-fn api_node(data: &Path, database: &str, storage: &Path, slack: Option<&FakeSlack>) -> Service {
-    let storage = storage.to_str().unwrap();
-    let args = [
-        "--workers",
-        "0",
-        "--database",
-        database,
-        "--storage",
-        storage,
-    ];
-    match slack {
-        Some(slack) => start_with_slack(data, slack, &args),
-        None => start(data, &args, &[]),
-    }
+/// What the nodes of a test share: a PostgreSQL database of the test's own and the storage (a
+/// folder, or S3 with its AWS_* settings), beside a temporary folder that holds each node's
+/// own data and log.
+struct Shared {
+    dir: tempfile::TempDir,
+    database: String,
+    storage: String,
+    env: Vec<(&'static str, String)>,
 }
 
-fn folder(path: &Path) -> &str {
-    path.to_str().unwrap()
+impl Shared {
+    /// Storage in a folder.
+    fn new() -> Shared {
+        let (dir, _) = data_dir();
+        let storage = dir.path().join("storage").to_str().unwrap().to_string();
+        Shared {
+            dir,
+            database: common::postgres::database(),
+            storage,
+            env: Vec::new(),
+        }
+    }
+
+    /// Storage in `s3`'s bucket.
+    fn on(s3: &common::s3::S3) -> Shared {
+        Shared {
+            storage: format!("s3://{}/reelforge/videos", common::s3::BUCKET),
+            env: s3.env(),
+            ..Shared::new()
+        }
+    }
+
+    fn storage_dir(&self) -> PathBuf {
+        PathBuf::from(&self.storage)
+    }
+
+    fn env(&self) -> Vec<(&str, &str)> {
+        self.env.iter().map(|(k, v)| (*k, v.as_str())).collect()
+    }
+
+    /// An API-only node with its own data folder `name`, serving the shared storage.
+    fn api(&self, name: &str, slack: Option<&FakeSlack>) -> Service {
+        let data = self.dir.path().join(name);
+        let args = [
+            "--workers",
+            "0",
+            "--database",
+            &self.database,
+            "--storage",
+            &self.storage,
+        ];
+        match slack {
+            Some(slack) => start_with_slack(&data, slack, &args),
+            None => start(&data, &args, &self.env()),
+        }
+    }
+
+    /// A render node with its own data folder `name`.
+    fn worker(&self, name: &str, extra: &[&str]) -> Worker {
+        let data = self.dir.path().join(name);
+        start_worker(&data, &self.database, &self.storage, extra, &self.env())
+    }
 }
 
 /// How many times each node's log says it finished `run`.
@@ -40,12 +83,10 @@ fn finished(logs: &[String], run: &str) -> usize {
 
 #[test]
 fn two_render_nodes_share_a_batch_of_six_and_the_api_node_serves_their_videos() {
-    let (dir, data) = data_dir();
-    let database = common::postgres::database();
-    let storage = dir.path().join("storage");
-    let api = api_node(&data, &database, &storage, None);
-    let a = start_worker(&dir.path().join("a"), &database, folder(&storage), &[], &[]);
-    let b = start_worker(&dir.path().join("b"), &database, folder(&storage), &[], &[]);
+    let nodes = Shared::new();
+    let api = nodes.api("api", None);
+    let a = nodes.worker("a", &[]);
+    let b = nodes.worker("b", &[]);
     assert_ne!(a.name, b.name);
 
     let (status, health) = api.get("/health");
@@ -93,7 +134,7 @@ fn two_render_nodes_share_a_batch_of_six_and_the_api_node_serves_their_videos() 
         .unwrap()
         .bytes()
         .unwrap();
-    let local = dir.path().join("fetched.mp4");
+    let local = nodes.dir.path().join("fetched.mp4");
     std::fs::write(&local, &bytes).unwrap();
     let probe = ffprobe_video(&local);
     assert!(
@@ -108,31 +149,17 @@ fn two_render_nodes_share_a_batch_of_six_and_the_api_node_serves_their_videos() 
 
 #[test]
 fn a_killed_render_node_loses_its_run_to_the_other_after_its_lease() {
-    let (dir, data) = data_dir();
-    let database = common::postgres::database();
-    let storage = dir.path().join("storage");
-    let api = api_node(&data, &database, &storage, None);
+    let nodes = Shared::new();
+    let api = nodes.api("api", None);
     let (_, created) = api.create(json!({ "artist_account_id": ARTIST, "batch": 2 }));
     let ids = run_ids(&created);
-    let victim = start_worker(
-        &dir.path().join("victim"),
-        &database,
-        folder(&storage),
-        &[],
-        &[],
-    );
+    let victim = nodes.worker("victim", &[]);
     let taken = api.wait("the first node to claim a run", || {
         ids.iter()
             .find(|id| victim.log().contains(&format!("run={id}")))
             .cloned()
     });
-    let survivor = start_worker(
-        &dir.path().join("survivor"),
-        &database,
-        folder(&storage),
-        &[],
-        &[],
-    );
+    let survivor = nodes.worker("survivor", &[]);
     let victim_log = victim.log();
     drop(victim); // SIGKILL mid-render: its renderer dies with it
 
@@ -148,10 +175,10 @@ fn a_killed_render_node_loses_its_run_to_the_other_after_its_lease() {
     for id in &ids {
         assert_eq!(finished(&logs, id), 1, "{id}\n{}\n{}", logs[0], logs[1]);
     }
-    assert!(storage.join(format!("{taken}.mp4")).is_file());
+    assert!(nodes.storage_dir().join(format!("{taken}.mp4")).is_file());
 
     // Storage that went away makes the API node unavailable, and says so.
-    std::fs::remove_dir_all(&storage).unwrap();
+    std::fs::remove_dir_all(nodes.storage_dir()).unwrap();
     let (status, health) = api.get("/health");
     assert_eq!(status, 503, "{health}");
     assert_eq!(health["storage"]["reachable"], false);
@@ -164,29 +191,15 @@ fn a_killed_render_node_loses_its_run_to_the_other_after_its_lease() {
 
 #[test]
 fn a_frozen_render_node_that_lost_its_lease_stops_its_render_and_publishes_nothing() {
-    let (dir, data) = data_dir();
-    let database = common::postgres::database();
-    let storage = dir.path().join("storage");
-    let api = api_node(&data, &database, &storage, None);
+    let nodes = Shared::new();
+    let api = nodes.api("api", None);
     let (_, created) = api.create(json!({ "artist_account_id": ARTIST }));
     let id = run_ids(&created).remove(0);
-    let frozen = start_worker(
-        &dir.path().join("frozen"),
-        &database,
-        folder(&storage),
-        &[],
-        &[],
-    );
+    let frozen = nodes.worker("frozen", &[]);
     api.wait_run(&id, |st| st == "EXECUTING");
     // Frozen past its two-second lease: another node takes the run and renders it.
     frozen.signal(libc::SIGSTOP);
-    let other = start_worker(
-        &dir.path().join("other"),
-        &database,
-        folder(&storage),
-        &[],
-        &[],
-    );
+    let other = nodes.worker("other", &[]);
     api.wait("the second attempt", || {
         (api.run(&id)["attempts"] == 2).then_some(())
     });
@@ -205,19 +218,11 @@ fn a_frozen_render_node_that_lost_its_lease_stops_its_render_and_publishes_nothi
 
 #[test]
 fn a_render_node_stopped_by_sigterm_hands_its_run_back_without_using_an_attempt() {
-    let (dir, data) = data_dir();
-    let database = common::postgres::database();
-    let storage = dir.path().join("storage");
-    let api = api_node(&data, &database, &storage, None);
+    let nodes = Shared::new();
+    let api = nodes.api("api", None);
     let (_, created) = api.create(json!({ "artist_account_id": ARTIST }));
     let id = run_ids(&created).remove(0);
-    let first = start_worker(
-        &dir.path().join("first"),
-        &database,
-        folder(&storage),
-        &["--shutdown-grace", "0.05"],
-        &[],
-    );
+    let first = nodes.worker("first", &["--shutdown-grace", "0.05"]);
     api.wait_run(&id, |st| st == "EXECUTING");
     let status = first.terminate();
     assert!(status.success(), "{status:?}");
@@ -226,13 +231,7 @@ fn a_render_node_stopped_by_sigterm_hands_its_run_back_without_using_an_attempt(
         (run["status"].as_str(), run["attempts"].as_i64()),
         (Some("QUEUED"), Some(0))
     );
-    let _second = start_worker(
-        &dir.path().join("second"),
-        &database,
-        folder(&storage),
-        &[],
-        &[],
-    );
+    let _second = nodes.worker("second", &[]);
     let run = api.wait_run(&id, final_state);
     assert_eq!(run["status"], "COMPLETED", "{run}");
     assert_eq!(run["attempts"], 1, "the interrupted try does not count");
@@ -240,18 +239,11 @@ fn a_render_node_stopped_by_sigterm_hands_its_run_back_without_using_an_attempt(
 
 #[test]
 fn two_api_nodes_report_a_batch_to_slack_exactly_once() {
-    let (dir, data) = data_dir();
-    let database = common::postgres::database();
-    let storage = dir.path().join("storage");
+    let nodes = Shared::new();
     let slack = FakeSlack::start();
-    let first = api_node(&data, &database, &storage, Some(&slack));
-    let second = api_node(
-        &dir.path().join("second"),
-        &database,
-        &storage,
-        Some(&slack),
-    );
-    let _worker = start_worker(&dir.path().join("w"), &database, folder(&storage), &[], &[]);
+    let first = nodes.api("first", Some(&slack));
+    let second = nodes.api("second", Some(&slack));
+    let _worker = nodes.worker("w", &[]);
     let (status, created) = first.create(json!({
         "artist_account_id": ARTIST,
         "batch": 2,
@@ -279,24 +271,9 @@ fn two_api_nodes_report_a_batch_to_slack_exactly_once() {
 #[test]
 fn videos_go_to_object_storage_and_files_redirect_to_a_signed_url() {
     let s3 = common::s3::S3::start();
-    let env = s3.env();
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let (dir, data) = data_dir();
-    let database = common::postgres::database();
-    let storage = format!("s3://{}/reelforge/videos", common::s3::BUCKET);
-    let api = start(
-        &data,
-        &[
-            "--workers",
-            "0",
-            "--database",
-            &database,
-            "--storage",
-            &storage,
-        ],
-        &env,
-    );
-    let _worker = start_worker(&dir.path().join("w"), &database, &storage, &[], &env);
+    let nodes = Shared::on(&s3);
+    let api = nodes.api("api", None);
+    let _worker = nodes.worker("w", &[]);
     let (status, health) = api.get("/health");
     assert_eq!(status, 200, "{health}");
     assert_eq!(
@@ -330,7 +307,7 @@ fn videos_go_to_object_storage_and_files_redirect_to_a_signed_url() {
 
     // Followed, it gives the video.
     let bytes = client().get(url).send().unwrap().bytes().unwrap();
-    let local = dir.path().join("from-s3.mp4");
+    let local = nodes.dir.path().join("from-s3.mp4");
     std::fs::write(&local, &bytes).unwrap();
     let probe = ffprobe_video(&local);
     assert!(
