@@ -66,6 +66,22 @@ impl Shared {
         }
     }
 
+    /// Fetches `url` (following a redirect) and checks that it is a 720×1280 H.264 video.
+    fn assert_serves_a_video(&self, url: &str) {
+        let bytes = client().get(url).send().unwrap().bytes().unwrap();
+        let local = self.dir.path().join("fetched.mp4");
+        std::fs::write(&local, &bytes).unwrap();
+        let probe = ffprobe_video(&local);
+        assert!(
+            probe["streams"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|s| s["codec_name"] == "h264" && s["height"] == 1280),
+            "{url}: {probe}"
+        );
+    }
+
     /// A render node with its own data folder `name`.
     fn worker(&self, name: &str, extra: &[&str]) -> Worker {
         let data = self.dir.path().join(name);
@@ -128,23 +144,7 @@ fn two_render_nodes_share_a_batch_of_six_and_the_api_node_serves_their_videos() 
 
     // The API node serves what a render node published.
     let run = api.run(&ids[5]);
-    let bytes = client()
-        .get(run["output"]["videoUrl"].as_str().unwrap())
-        .send()
-        .unwrap()
-        .bytes()
-        .unwrap();
-    let local = nodes.dir.path().join("fetched.mp4");
-    std::fs::write(&local, &bytes).unwrap();
-    let probe = ffprobe_video(&local);
-    assert!(
-        probe["streams"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|s| s["codec_name"] == "h264" && s["height"] == 1280),
-        "{probe}"
-    );
+    nodes.assert_serves_a_video(run["output"]["videoUrl"].as_str().unwrap());
 }
 
 #[test]
@@ -306,18 +306,7 @@ fn videos_go_to_object_storage_and_files_redirect_to_a_signed_url() {
     assert!(location.contains("X-Amz-Signature="), "{location}");
 
     // Followed, it gives the video.
-    let bytes = client().get(url).send().unwrap().bytes().unwrap();
-    let local = nodes.dir.path().join("from-s3.mp4");
-    std::fs::write(&local, &bytes).unwrap();
-    let probe = ffprobe_video(&local);
-    assert!(
-        probe["streams"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|s| s["codec_name"] == "h264"),
-        "{probe}"
-    );
+    nodes.assert_serves_a_video(url);
     let lyrics = client()
         .get(run["output"]["lyricsUrl"].as_str().unwrap())
         .send()
