@@ -100,31 +100,6 @@ pub struct App {
 }
 
 impl App {
-    /// Free space in the data folder against the configured reserve.
-    pub fn disk_space(&self) -> std::io::Result<disk::DiskSpace> {
-        disk::DiskSpace::of(&self.config.data, self.config.min_free_bytes)
-    }
-
-    /// Runs a store call off the async threads.
-    pub async fn db<T, F>(self: &Arc<Self>, f: F) -> Result<T, StoreError>
-    where
-        T: Send + 'static,
-        F: FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
-    {
-        let app = self.clone();
-        tokio::task::spawn_blocking(move || f(&app.store))
-            .await
-            .map_err(|e| StoreError::Task(e.to_string()))?
-    }
-}
-
-/// A bound server, ready to run.
-pub struct Server {
-    app: Arc<App>,
-    listener: tokio::net::TcpListener,
-}
-
-impl App {
     /// Opens what every node needs: the folders, the run store (recovering runs a stop left
     /// executing) and the Slack client.
     fn open(config: Config, templates: Templates, public_url: String) -> Result<App, ServeError> {
@@ -186,6 +161,29 @@ impl App {
             tasks.spawn(worker::work(self.clone(), shutdown.clone()));
         }
     }
+
+    /// Free space in the data folder against the configured reserve.
+    pub fn disk_space(&self) -> std::io::Result<disk::DiskSpace> {
+        disk::DiskSpace::of(&self.config.data, self.config.min_free_bytes)
+    }
+
+    /// Runs a store call off the async threads.
+    pub async fn db<T, F>(self: &Arc<Self>, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
+    {
+        let app = self.clone();
+        tokio::task::spawn_blocking(move || f(&app.store))
+            .await
+            .map_err(|e| StoreError::Task(e.to_string()))?
+    }
+}
+
+/// A bound server, ready to run.
+pub struct Server {
+    app: Arc<App>,
+    listener: tokio::net::TcpListener,
 }
 
 impl Server {
