@@ -19,7 +19,7 @@ const LIFT: f32 = 0.12;
 /// How much of the upper teeth shows under the upper lip, as a share of the mouth's width.
 const TEETH: f32 = 0.1;
 /// The width of the lips' edge over the gap, as a share of the mouth's width.
-const SOFT: f32 = 0.03;
+const SOFT: f32 = 0.045;
 /// How much of the photo's fine detail the interior keeps.
 const GRAIN: f32 = 0.7;
 /// Openings below this are drawn as closed (no patch at all).
@@ -54,16 +54,24 @@ struct Interior {
 }
 
 impl Interior {
-    /// Colours for lips of mean colour `lips` in a face of mean luma `face`.
-    fn lit_like(lips: [f32; 3], face: f32) -> Interior {
-        let light = (face / 170.0).clamp(0.45, 1.0);
+    /// Colours for lips of mean colour `lips` in a face of mean colour `face`. Both carry
+    /// the scene's grade, so the interior takes its hue from them: neutral white teeth in a
+    /// face graded deep orange read as grey steel, and a dark red as blue-grey.
+    fn lit_like(lips: [f32; 3], face: [f32; 3]) -> Interior {
+        let (face_y, lips_y) = (luma_of(face).max(1.0), luma_of(lips).max(1.0));
+        let light = (face_y / 170.0).clamp(0.45, 1.0);
+        // Teeth are the face's light on ivory: most of the face's cast, a little brighter.
+        let ivory = [1.06, 1.0, 0.9];
+        let teeth = with_luma(
+            std::array::from_fn(|c| ivory[c] * (face[c] / face_y).max(0.0).powf(0.6)),
+            (1.25 * face_y).clamp(90.0, 200.0),
+        );
+        // The cavity and tongue are the lips' own hue, deeper and darker.
+        let lips_hue: [f32; 3] = std::array::from_fn(|c| (lips[c] / lips_y).max(0.0).powf(1.5));
         Interior {
-            // Deep red: the lips' red kept more than their green and blue.
-            cavity: std::array::from_fn(|c| lips[c] * [0.3, 0.17, 0.17][c] + 8.0 * light),
-            teeth: std::array::from_fn(|c| {
-                (0.3 * lips[c] + 0.7 * [232.0, 222.0, 206.0][c]) * (0.5 + 0.5 * light)
-            }),
-            tongue: std::array::from_fn(|c| lips[c] * [0.72, 0.45, 0.45][c]),
+            cavity: with_luma(lips_hue, 0.2 * lips_y + 6.0 * light),
+            teeth,
+            tongue: with_luma(lips_hue, 0.55 * lips_y),
         }
     }
 
@@ -135,7 +143,7 @@ impl MouthRig {
                 lips[c] += f32::from(px[c]) / mouth.lower.len().max(1) as f32;
             }
         }
-        let face = mean_luma(&source);
+        let face = mean_colour(&source);
         Some(MouthRig {
             source,
             left: left + x0,
@@ -295,16 +303,28 @@ fn curve_at(sorted: &[[f32; 2]], x: f32, outside: f32) -> f32 {
 
 /// A pixel's luma (BT.601 weights).
 fn luma(p: [u8; 4]) -> f32 {
-    0.299 * f32::from(p[0]) + 0.587 * f32::from(p[1]) + 0.114 * f32::from(p[2])
+    luma_of([p[0], p[1], p[2]].map(f32::from))
 }
 
-/// The mean luma of an image's opaque pixels.
-fn mean_luma(img: &RgbaImage) -> f32 {
+fn luma_of(c: [f32; 3]) -> f32 {
+    0.299 * c[0] + 0.587 * c[1] + 0.114 * c[2]
+}
+
+/// `colour` scaled to luma `y`, clamped to 0..255.
+fn with_luma(colour: [f32; 3], y: f32) -> [f32; 3] {
+    let k = y / luma_of(colour).max(1e-3);
+    colour.map(|v| (v * k).clamp(0.0, 255.0))
+}
+
+/// The mean colour of an image's opaque pixels.
+fn mean_colour(img: &RgbaImage) -> [f32; 3] {
     let (sum, n) = img
         .pixels()
         .filter(|p| p.0[3] > 127)
-        .fold((0f32, 0usize), |(sum, n), p| (sum + luma(p.0), n + 1));
-    sum / n.max(1) as f32
+        .fold(([0f64; 3], 0usize), |(sum, n), p| {
+            (std::array::from_fn(|c| sum[c] + f64::from(p.0[c])), n + 1)
+        });
+    sum.map(|v| (v / n.max(1) as f64) as f32)
 }
 
 /// Bilinear sample down column `x` at row position `y` (clamped).
@@ -328,7 +348,15 @@ mod tests {
 
     /// A skin-coloured face area with a mouth at y = 60, 40 px wide, chin at 90.
     fn rig(openings: Vec<f32>) -> MouthRig {
-        let layer = RgbaImage::from_fn(200, 200, |_, y| Rgba([200, 150, (200 - y) as u8, 255]));
+        rig_on(openings, |y| [200, 150, (200 - y) as u8])
+    }
+
+    /// The same mouth on a face coloured `colour(y)`.
+    fn rig_on(openings: Vec<f32>, colour: impl Fn(u32) -> [u8; 3]) -> MouthRig {
+        let layer = RgbaImage::from_fn(200, 200, |_, y| {
+            let [r, g, b] = colour(y);
+            Rgba([r, g, b, 255])
+        });
         let line = |y: f32| {
             (0..=10)
                 .map(|i| [80.0 + 4.0 * i as f32, y])
@@ -368,6 +396,28 @@ mod tests {
         let slit = r.patch(0.12);
         let p = slit.get_pixel(x, 60 - top).0;
         assert!(p[0] < 150, "slit {p:?}");
+    }
+
+    #[test]
+    fn the_inside_of_the_mouth_takes_the_faces_grade_so_teeth_are_not_grey_in_warm_light() {
+        // A face graded deep orange, as a warm stage does: neutral teeth would read as grey
+        // steel there and a dark red cavity as blue-grey.
+        let r = rig_on(vec![1.0], |_| [235, 110, 70]);
+        let patch = r.patch(1.0);
+        let x = (100 - r.left) as u32;
+        let top = r.top as u32;
+        let (teeth, cavity) = (
+            patch.get_pixel(x, 61 - top).0,
+            patch.get_pixel(x, 64 - top).0,
+        );
+        let warmth = |p: [u8; 4]| f32::from(p[0]) / f32::from(p[1]).max(1.0);
+        assert!(warmth(teeth) > 1.6, "teeth {teeth:?}");
+        assert!(teeth[1] > teeth[2], "teeth {teeth:?}");
+        assert!(cavity[0] > 2 * cavity[2], "cavity {cavity:?}");
+        // On a neutral face the same teeth are near white, not orange.
+        let grey = rig_on(vec![1.0], |_| [150, 150, 150]);
+        let teeth = grey.patch(1.0).get_pixel(x, 61 - top).0;
+        assert!(warmth(teeth) < 1.15, "teeth {teeth:?}");
     }
 
     #[test]
