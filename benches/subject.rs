@@ -1,6 +1,6 @@
 //! The subject stage on the bundled face guide: the vision models cold (matte, face detector
-//! and face mesh, models already loaded) against a cache hit (the stored matte read back and
-//! refined into the cut-out). Needs the vision models from `scripts/setup.sh`.
+//! and face mesh, models already loaded) against a cache hit (the stored analysis and refined
+//! cut-out read back, as a new process does). Needs the vision models from `scripts/setup.sh`.
 
 use std::time::Duration;
 

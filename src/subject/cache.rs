@@ -1,6 +1,8 @@
 //! Subject analyses kept on disk beside the transcripts, keyed by the image's pixels and the
 //! models' checksums: `<key>.png` holds the raw matte, `<key>.json` the faces. The JSON is
-//! written last, so an entry without it is incomplete and is recomputed.
+//! written last, so an entry without it is incomplete and is recomputed. Beside them,
+//! `<key>.cut<refine version>.png` holds the refined cut-out: reading it back costs a few
+//! milliseconds, refining again several times that.
 
 use std::fs;
 use std::io;
@@ -10,7 +12,7 @@ use image::RgbaImage;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::{Analysis, FaceBox, Mouth, VisionModelError};
+use super::{refine, Analysis, FaceBox, Mouth, VisionModelError};
 
 /// Bumped whenever what is stored for a key changes.
 const FORMAT: u32 = 3;
@@ -94,6 +96,31 @@ impl SubjectCache {
         Ok(())
     }
 
+    fn cutout_path(&self, key: &str) -> Option<PathBuf> {
+        let dir = self.dir.as_ref()?;
+        Some(dir.join(format!("{key}.cut{}.png", refine::VERSION)))
+    }
+
+    /// The stored cut-out for `key`, or `refine`'s, stored for next time (a failure to store
+    /// is not a failure).
+    pub fn cutout_or_insert_with(
+        &self,
+        key: &str,
+        refine: impl FnOnce() -> RgbaImage,
+    ) -> RgbaImage {
+        let Some(path) = self.cutout_path(key) else {
+            return refine();
+        };
+        if let Ok(img) = image::open(&path) {
+            return img.into_rgba8();
+        }
+        let cutout = refine();
+        if let Err(e) = write_png(&path, &cutout) {
+            tracing::warn!("could not cache the subject's cut-out: {e}");
+        }
+        cutout
+    }
+
     /// The stored analysis for `key`, or `compute`'s, stored for next time (a failure to
     /// store is not a failure).
     pub fn get_or_insert_with(
@@ -110,6 +137,22 @@ impl SubjectCache {
         }
         Ok(analysis)
     }
+}
+
+/// `img` written to `path` whole or not at all, fast to compress and to read back.
+fn write_png(path: &Path, img: &RgbaImage) -> io::Result<()> {
+    use image::codecs::png::{CompressionType, FilterType, PngEncoder};
+    let dir = path.parent().unwrap_or(Path::new("."));
+    fs::create_dir_all(dir)?;
+    let file = tempfile::NamedTempFile::new_in(dir)?;
+    let encoder = PngEncoder::new_with_quality(
+        io::BufWriter::new(file.as_file()),
+        CompressionType::Fast,
+        FilterType::Adaptive,
+    );
+    img.write_with_encoder(encoder).map_err(io::Error::other)?;
+    file.persist(path).map_err(|e| e.error)?;
+    Ok(())
 }
 
 #[cfg(test)]
@@ -130,6 +173,31 @@ mod tests {
         assert_eq!(back.matte, analysis.matte);
         fs::remove_file(dir.path().join("subjects/k.json")).unwrap();
         assert!(cache.get("k").is_none());
+    }
+
+    #[test]
+    fn a_cut_out_is_refined_once_and_read_back_after() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = SubjectCache::new(dir.path());
+        let img = RgbaImage::from_fn(16, 8, |x, y| {
+            image::Rgba([x as u8 * 9, y as u8 * 20, 7, 200])
+        });
+        let mut refined = 0;
+        for _ in 0..3 {
+            let back = cache.cutout_or_insert_with("k", || {
+                refined += 1;
+                img.clone()
+            });
+            assert_eq!(back, img);
+        }
+        assert_eq!(refined, 1);
+        // Without a folder, every call refines.
+        let off = SubjectCache::disabled();
+        off.cutout_or_insert_with("k", || {
+            refined += 1;
+            img.clone()
+        });
+        assert_eq!(refined, 2);
     }
 
     #[test]

@@ -153,7 +153,8 @@ impl Vision {
         let img = working_copy(img);
         let key = cache::key(&img, &self.model_key);
         let analysis = cache.get_or_insert_with(&key, || self.analyse(&img))?;
-        Ok(subject_from(&img, &analysis, name))
+        let cutout = cache.cutout_or_insert_with(&key, || cut_out(&img, &analysis));
+        Ok(subject_from(&img, cutout, &analysis, name))
     }
 }
 
@@ -183,14 +184,24 @@ fn working_copy(img: &RgbaImage) -> RgbaImage {
     out
 }
 
-/// Refines the matte and picks the face.
-pub fn subject_from(img: &RgbaImage, analysis: &Analysis, name: &str) -> Subject {
-    let face = analysis.faces.first().copied();
-    let mut cutout = refine::cut_out(img, &analysis.matte, face.as_ref());
+/// `img` cut out by its analysed matte; the largest face helps restore a body the matte lost.
+pub fn cut_out(img: &RgbaImage, analysis: &Analysis) -> RgbaImage {
+    let mut cutout = refine::cut_out(img, &analysis.matte, analysis.faces.first());
     // A face guide's own transparency stays transparent.
     for (p, src) in cutout.pixels_mut().zip(img.pixels()) {
         p.0[3] = p.0[3].min(src.0[3]);
     }
+    cutout
+}
+
+/// The subject of `img` from its `cutout` and analysis: the face and what to warn about.
+pub fn subject_from(
+    img: &RgbaImage,
+    cutout: RgbaImage,
+    analysis: &Analysis,
+    name: &str,
+) -> Subject {
+    let face = analysis.faces.first().copied();
     let mut warnings = Vec::new();
     match analysis.faces.len() {
         0 => warnings.push(format!(

@@ -7,6 +7,10 @@ use image::{GrayImage, RgbaImage};
 
 use super::FaceBox;
 
+/// Bumped whenever a change here changes the cut-out of an image: refined cut-outs are
+/// cached under it.
+pub const VERSION: u32 = 1;
+
 /// A component smaller than this share of the largest one is a speck, not a second subject.
 const MIN_COMPONENT_SHARE: f32 = 0.15;
 /// Background pockets smaller than this share of the image are holes in the subject.
