@@ -2,9 +2,9 @@
 //! the artist's notes and the template's caption guide ([`text`]), placing it on the frame with
 //! the hosted pipeline's rules ([`layout`]) and rasterising it ([`render`]).
 
-pub mod layout;
-pub mod render;
-pub mod text;
+pub(crate) mod layout;
+pub(crate) mod render;
+pub(crate) mod text;
 
 use std::fmt;
 use std::path::PathBuf;

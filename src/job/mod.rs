@@ -2,13 +2,13 @@
 //! checks a request passes before it is accepted, downloads and image loading (prepare), and
 //! the seeded plan of what each video in the batch uses.
 
-pub mod artist;
+pub(crate) mod artist;
 mod check;
-pub mod fetch;
-pub mod order;
-pub mod plan;
+pub(crate) mod fetch;
+pub(crate) mod order;
+pub(crate) mod plan;
 mod prepare;
-pub mod request;
+pub(crate) mod request;
 
 pub use artist::{Artist, ArtistError, SongFile};
 pub use check::{check, Checked};

