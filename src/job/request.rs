@@ -1,11 +1,15 @@
 //! The create request (the seeds' POST /api/content/create body) and the render-node manifest
-//! built on it, validated field by field so that every error names its field.
+//! built on it, read with serde: every field's reader checks its value, and a failure names
+//! its field by path (`serde_path_to_error`) with the message the API documents.
 
 use std::path::{Path, PathBuf};
 
-use serde_json::{Map, Value};
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer};
+use serde_json::Value;
 
 use crate::caption::CaptionLength;
+use crate::transcribe::language::UnknownLanguage;
 use crate::transcribe::Language;
 
 /// Largest batch the API accepts.
@@ -67,6 +71,7 @@ pub struct Manifest {
     pub seed: u64,
 }
 
+/// The create body's fields, in the order the API documents them.
 const REQUEST_FIELDS: &[&str] = &[
     "artist_account_id",
     "template",
@@ -79,83 +84,54 @@ const REQUEST_FIELDS: &[&str] = &[
     "images",
 ];
 
+/// The create body as sent. Each field's reader checks its own JSON value and answers with
+/// the message the API documents, so a failure names the field (by its path) and says what
+/// is wrong with it. An absent or null field takes its default.
+#[derive(Deserialize)]
+struct Body {
+    #[serde(default, deserialize_with = "artist_account_id")]
+    artist_account_id: Option<String>,
+    #[serde(default, deserialize_with = "template")]
+    template: Option<String>,
+    #[serde(default, deserialize_with = "flag")]
+    lipsync: Option<bool>,
+    #[serde(default, deserialize_with = "caption_length")]
+    caption_length: CaptionLength,
+    #[serde(default, deserialize_with = "language")]
+    language: Option<Language>,
+    #[serde(default, deserialize_with = "flag")]
+    upscale: Option<bool>,
+    #[serde(default = "one", deserialize_with = "batch")]
+    batch: u32,
+    #[serde(default, deserialize_with = "songs")]
+    songs: Vec<SongRef>,
+    #[serde(default, deserialize_with = "strings")]
+    images: Vec<String>,
+}
+
+/// A manifest's own fields beside the request's.
+#[derive(Deserialize)]
+struct Places {
+    #[serde(default, deserialize_with = "path")]
+    artists_root: Option<String>,
+    #[serde(default, deserialize_with = "path")]
+    output_dir: Option<String>,
+    #[serde(default, deserialize_with = "seed")]
+    seed: u64,
+}
+
+const MANIFEST_FIELDS: &[&str] = &["artists_root", "output_dir", "seed"];
+
 impl CreateRequest {
     /// Validates a JSON body. `base` resolves relative image paths (manifests only; `None`
     /// accepts URLs alone, as the HTTP API does).
     pub fn from_json(value: &Value, base: Option<&Path>) -> Result<CreateRequest, FieldError> {
-        let obj = value
-            .as_object()
-            .ok_or_else(|| field_error("body", "expected a JSON object"))?;
-        let artist_account_id = match obj.get("artist_account_id") {
-            Some(Value::String(s)) if uuid::Uuid::parse_str(s).is_ok() => s.to_ascii_lowercase(),
-            Some(_) => return Err(field_error("artist_account_id", "must be a UUID")),
-            None => return Err(field_error("artist_account_id", "is required")),
-        };
-        let template = match obj.get("template") {
-            None | Some(Value::Null) => None,
-            Some(Value::String(s)) if !s.trim().is_empty() => Some(s.trim().to_string()),
-            Some(_) => return Err(field_error("template", "must be a non-empty string")),
-        };
-        let lipsync = optional_bool(obj, "lipsync")?;
-        let caption_length = match obj.get("caption_length") {
-            None | Some(Value::Null) => CaptionLength::None,
-            Some(Value::String(s)) => s.parse().map_err(|_| {
-                field_error("caption_length", "must be one of none, short, medium, long")
-            })?,
-            Some(_) => {
-                return Err(field_error(
-                    "caption_length",
-                    "must be one of none, short, medium, long",
-                ))
-            }
-        };
-        let language = match obj.get("language") {
-            None | Some(Value::Null) => None,
-            Some(Value::String(s)) => Some(
-                s.parse::<Language>()
-                    .map_err(|e| field_error("language", e.to_string()))?,
-            ),
-            Some(_) => {
-                return Err(field_error(
-                    "language",
-                    "must be a string: auto or a language code such as es",
-                ))
-            }
-        };
-        let upscale = optional_bool(obj, "upscale")?.unwrap_or(false);
-        let batch = match obj.get("batch") {
-            None | Some(Value::Null) => 1,
-            // JSON Schema counts 2.0 as the integer 2, and so do we.
-            Some(v) => match v.as_u64().or_else(|| {
-                v.as_f64()
-                    .filter(|f| f.fract() == 0.0 && (0.0..=f64::from(MAX_BATCH)).contains(f))
-                    .map(|f| f as u64)
-            }) {
-                Some(n) if (1..=u64::from(MAX_BATCH)).contains(&n) => n as u32,
-                _ => {
-                    return Err(field_error(
-                        "batch",
-                        format!("must be an integer from 1 to {MAX_BATCH}"),
-                    ))
-                }
-            },
-        };
-        let songs = string_list(obj, "songs")?
-            .into_iter()
-            .map(|s| {
-                if is_url(&s) {
-                    check_url("songs", &s).map(|_| SongRef::Url(s))
-                } else if s.contains('/') || s.contains('\\') {
-                    Err(field_error(
-                        "songs",
-                        format!("{s:?} is neither a song slug nor an http(s) URL"),
-                    ))
-                } else {
-                    Ok(SongRef::Slug(s))
-                }
-            })
-            .collect::<Result<_, _>>()?;
-        let images = string_list(obj, "images")?
+        let body: Body = read(value)?;
+        let artist_account_id = body
+            .artist_account_id
+            .ok_or_else(|| field_error("artist_account_id", "is required"))?;
+        let images = body
+            .images
             .into_iter()
             .map(|s| {
                 if is_url(&s) {
@@ -172,16 +148,153 @@ impl CreateRequest {
             .collect::<Result<_, _>>()?;
         Ok(CreateRequest {
             artist_account_id,
-            template,
-            lipsync,
-            caption_length,
-            language,
-            upscale,
-            batch,
-            songs,
+            template: body.template,
+            lipsync: body.lipsync,
+            caption_length: body.caption_length,
+            language: body.language,
+            upscale: body.upscale.unwrap_or(false),
+            batch: body.batch,
+            songs: body.songs,
             images,
         })
     }
+}
+
+/// `T` read from the object `value`; a failure is told as the top-level field it is in.
+fn read<'a, T: Deserialize<'a>>(value: &'a Value) -> Result<T, FieldError> {
+    // serde would also read a struct from an array, by position.
+    if !value.is_object() {
+        return Err(field_error("body", "expected a JSON object"));
+    }
+    serde_path_to_error::deserialize(value).map_err(|e| match e.path().iter().next() {
+        Some(serde_path_to_error::Segment::Map { key }) => field_error(key, e.inner().to_string()),
+        _ => field_error("body", e.inner().to_string()),
+    })
+}
+
+/// A field's JSON value, turned into `T` by `check` or refused with its message.
+fn checked<'de, D: Deserializer<'de>, T>(
+    d: D,
+    check: impl FnOnce(Value) -> Result<T, String>,
+) -> Result<T, D::Error> {
+    check(Value::deserialize(d)?).map_err(D::Error::custom)
+}
+
+fn artist_account_id<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    checked(d, |v| match v {
+        Value::String(s) if uuid::Uuid::parse_str(&s).is_ok() => Ok(Some(s.to_ascii_lowercase())),
+        _ => Err("must be a UUID".into()),
+    })
+}
+
+fn template<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    checked(d, |v| match v {
+        Value::Null => Ok(None),
+        Value::String(s) if !s.trim().is_empty() => Ok(Some(s.trim().to_string())),
+        _ => Err("must be a non-empty string".into()),
+    })
+}
+
+fn flag<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+    checked(d, |v| match v {
+        Value::Null => Ok(None),
+        Value::Bool(b) => Ok(Some(b)),
+        _ => Err("must be true or false".into()),
+    })
+}
+
+fn caption_length<'de, D: Deserializer<'de>>(d: D) -> Result<CaptionLength, D::Error> {
+    checked(d, |v| {
+        match v {
+            Value::Null => Some(CaptionLength::None),
+            Value::String(s) => s.parse().ok(),
+            _ => None,
+        }
+        .ok_or_else(|| "must be one of none, short, medium, long".into())
+    })
+}
+
+fn language<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Language>, D::Error> {
+    checked(d, |v| match v {
+        Value::Null => Ok(None),
+        Value::String(s) => s
+            .parse()
+            .map(Some)
+            .map_err(|e: UnknownLanguage| e.to_string()),
+        _ => Err("must be a string: auto or a language code such as es".into()),
+    })
+}
+
+fn one() -> u32 {
+    1
+}
+
+fn batch<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    checked(d, |v| {
+        if v.is_null() {
+            return Ok(1);
+        }
+        // JSON Schema counts 2.0 as the integer 2, and so do we.
+        let n = v.as_u64().or_else(|| {
+            v.as_f64()
+                .filter(|f| f.fract() == 0.0 && (0.0..=f64::from(MAX_BATCH)).contains(f))
+                .map(|f| f as u64)
+        });
+        match n {
+            Some(n) if (1..=u64::from(MAX_BATCH)).contains(&n) => Ok(n as u32),
+            _ => Err(format!("must be an integer from 1 to {MAX_BATCH}")),
+        }
+    })
+}
+
+/// A list of non-empty strings, trimmed.
+fn strings<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    checked(d, |v| match v {
+        Value::Null => Ok(Vec::new()),
+        Value::Array(items) => items
+            .into_iter()
+            .map(|v| match v {
+                Value::String(s) if !s.trim().is_empty() => Ok(s.trim().to_string()),
+                _ => Err("must be a list of non-empty strings".to_string()),
+            })
+            .collect(),
+        _ => Err("must be a list of strings".into()),
+    })
+}
+
+fn songs<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<SongRef>, D::Error> {
+    strings(d)?
+        .into_iter()
+        .map(|s| {
+            if is_url(&s) {
+                check_url("songs", &s).map(|_| SongRef::Url(s))
+            } else if s.contains('/') || s.contains('\\') {
+                Err(field_error(
+                    "songs",
+                    format!("{s:?} is neither a song slug nor an http(s) URL"),
+                ))
+            } else {
+                Ok(SongRef::Slug(s))
+            }
+        })
+        .collect::<Result<_, _>>()
+        .map_err(|e| D::Error::custom(e.message))
+}
+
+fn path<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    checked(d, |v| match v {
+        Value::String(s) if !s.is_empty() => Ok(Some(s)),
+        _ => Err("must be a non-empty path".into()),
+    })
+}
+
+fn seed<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    checked(d, |v| match v {
+        Value::Null => Ok(0),
+        v => v
+            .as_u64()
+            .ok_or_else(|| "must be a non-negative integer".into()),
+    })
 }
 
 impl CreateRequest {
@@ -223,52 +336,22 @@ impl Manifest {
             .map_err(|e| field_error("manifest", format!("not valid JSON: {e}")))?;
         let request = CreateRequest::from_json(&value, Some(dir))?;
         let obj = value.as_object().expect("checked by CreateRequest");
-        for key in obj.keys() {
-            let known = REQUEST_FIELDS.contains(&key.as_str())
-                || ["artists_root", "output_dir", "seed"].contains(&key.as_str());
-            if !known {
-                return Err(field_error(key, "unknown field"));
-            }
+        if let Some(key) = obj.keys().find(|k| {
+            !REQUEST_FIELDS.contains(&k.as_str()) && !MANIFEST_FIELDS.contains(&k.as_str())
+        }) {
+            return Err(field_error(key, "unknown field"));
         }
-        let path = |field: &str| match obj.get(field) {
-            Some(Value::String(s)) if !s.is_empty() => Ok(dir.join(s)),
-            Some(_) => Err(field_error(field, "must be a non-empty path")),
-            None => Err(field_error(field, "is required")),
-        };
-        let seed = match obj.get("seed") {
-            None | Some(Value::Null) => 0,
-            Some(v) => v
-                .as_u64()
-                .ok_or_else(|| field_error("seed", "must be a non-negative integer"))?,
+        let places: Places = read(&value)?;
+        let required = |field: &str, path: Option<String>| {
+            path.map(|p| dir.join(p))
+                .ok_or_else(|| field_error(field, "is required"))
         };
         Ok(Manifest {
             request,
-            artists_root: path("artists_root")?,
-            output_dir: path("output_dir")?,
-            seed,
+            artists_root: required("artists_root", places.artists_root)?,
+            output_dir: required("output_dir", places.output_dir)?,
+            seed: places.seed,
         })
-    }
-}
-
-fn optional_bool(obj: &Map<String, Value>, field: &str) -> Result<Option<bool>, FieldError> {
-    match obj.get(field) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Bool(b)) => Ok(Some(*b)),
-        Some(_) => Err(field_error(field, "must be true or false")),
-    }
-}
-
-fn string_list(obj: &Map<String, Value>, field: &str) -> Result<Vec<String>, FieldError> {
-    match obj.get(field) {
-        None | Some(Value::Null) => Ok(Vec::new()),
-        Some(Value::Array(items)) => items
-            .iter()
-            .map(|v| match v {
-                Value::String(s) if !s.trim().is_empty() => Ok(s.trim().to_string()),
-                _ => Err(field_error(field, "must be a list of non-empty strings")),
-            })
-            .collect(),
-        Some(_) => Err(field_error(field, "must be a list of strings")),
     }
 }
 
@@ -408,6 +491,50 @@ mod tests {
             "lipsync"
         );
         assert_eq!(err(json!([])).field, "body");
+    }
+
+    #[test]
+    fn field_errors_keep_the_messages_the_api_documents() {
+        let message = |v: Value| err(v).to_string();
+        assert_eq!(message(json!({})), "artist_account_id: is required");
+        assert_eq!(
+            message(json!({ "artist_account_id": null })),
+            "artist_account_id: must be a UUID"
+        );
+        assert_eq!(
+            message(json!({ "artist_account_id": ID, "batch": "2" })),
+            "batch: must be an integer from 1 to 30"
+        );
+        assert_eq!(
+            message(json!({ "artist_account_id": ID, "songs": ["a", ""] })),
+            "songs: must be a list of non-empty strings"
+        );
+        assert_eq!(
+            message(json!({ "artist_account_id": ID, "songs": ["a/b"] })),
+            r#"songs: "a/b" is neither a song slug nor an http(s) URL"#
+        );
+        assert_eq!(
+            message(json!({ "artist_account_id": ID, "language": 3 })),
+            "language: must be a string: auto or a language code such as es"
+        );
+        assert_eq!(message(json!("body")), "body: expected a JSON object");
+        // Nulls are defaults, not errors; unknown fields are ignored by the API.
+        let r = CreateRequest::from_json(
+            &json!({ "artist_account_id": ID, "template": null, "batch": null, "songs": null,
+                     "caption_length": null, "extra": 1 }),
+            None,
+        )
+        .unwrap();
+        assert_eq!((r.template, r.batch, r.songs.len()), (None, 1, 0));
+    }
+
+    #[test]
+    fn the_field_list_a_manifest_checks_is_the_request_the_body_reads() {
+        let r = CreateRequest::from_json(&json!({ "artist_account_id": ID }), None).unwrap();
+        let keys: Vec<String> = r.to_json().as_object().unwrap().keys().cloned().collect();
+        let mut known: Vec<String> = REQUEST_FIELDS.iter().map(|k| k.to_string()).collect();
+        known.sort();
+        assert_eq!(keys, known);
     }
 
     #[test]
