@@ -1,8 +1,10 @@
 //! The callback body (the seed's POST /api/content-agent/callback): what the poller sends when a
-//! batch is done, its validation, and the plan of what gets posted into the Slack thread.
+//! batch is done, read with serde (every failure named by its path, such as
+//! `results[2].status`), and the plan of what gets posted into the Slack thread.
 
-use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde::de::{self, Error as _, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::Value;
 
 use crate::job::FieldError;
 
@@ -69,46 +71,66 @@ fn field_error(field: &str, message: impl Into<String>) -> FieldError {
 
 const STATUS_VALUES: &str = "must be one of completed, failed, timeout";
 
+/// The callback body as sent. Each field's reader checks its own value with the message the
+/// API documents; a failure is named by its path (`results[2].status`).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Body {
+    #[serde(default, deserialize_with = "thread_id")]
+    thread_id: Option<String>,
+    #[serde(default, deserialize_with = "outcome")]
+    status: Option<Outcome>,
+    #[serde(default, deserialize_with = "results")]
+    results: Vec<Item>,
+    #[serde(default, deserialize_with = "optional_string")]
+    message: Option<String>,
+}
+
+/// One run's result as sent.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Item {
+    #[serde(default, deserialize_with = "run_id")]
+    run_id: Option<String>,
+    #[serde(default, deserialize_with = "outcome")]
+    status: Option<Outcome>,
+    #[serde(default, deserialize_with = "optional_string")]
+    video_url: Option<String>,
+    #[serde(default, deserialize_with = "optional_string")]
+    caption_text: Option<String>,
+    #[serde(default, deserialize_with = "optional_string")]
+    error: Option<String>,
+}
+
 impl CallbackPayload {
     /// Parses and validates a request body; every error names the offending field.
     pub fn from_json(bytes: &[u8]) -> Result<CallbackPayload, FieldError> {
         let value: Value =
             serde_json::from_slice(bytes).map_err(|_| field_error("body", "is not valid JSON"))?;
-        let obj = value
-            .as_object()
-            .ok_or_else(|| field_error("body", "expected a JSON object"))?;
-
-        let thread_id = match obj.get("threadId") {
-            None | Some(Value::Null) => return Err(field_error("threadId", "is required")),
-            Some(Value::String(s)) => s.clone(),
-            Some(_) => return Err(field_error("threadId", "must be a string")),
-        };
+        // serde would also read a struct from an array, by position.
+        if !value.is_object() {
+            return Err(field_error("body", "expected a JSON object"));
+        }
+        let body: Body = serde_path_to_error::deserialize(&value)
+            .map_err(|e| field_error(&e.path().to_string(), e.inner().to_string()))?;
+        let thread_id = body
+            .thread_id
+            .ok_or_else(|| field_error("threadId", "is required"))?;
         SlackThread::parse(&thread_id)?;
-
-        let status = outcome(obj, "status", "status")?;
-
-        let results = match obj.get("results") {
-            None => Vec::new(),
-            Some(Value::Array(items)) => items
-                .iter()
-                .enumerate()
-                .map(|(i, item)| result_item(i, item))
-                .collect::<Result<_, _>>()?,
-            Some(_) => {
-                return Err(field_error(
-                    "results",
-                    "must be an array (omit it when there are none)",
-                ))
-            }
-        };
-
-        let message = optional_string(obj, "message", "message")?;
-
+        let status = body
+            .status
+            .ok_or_else(|| field_error("status", "is required"))?;
+        let results = body
+            .results
+            .into_iter()
+            .enumerate()
+            .map(|(i, item)| item.checked(i))
+            .collect::<Result<_, _>>()?;
         Ok(CallbackPayload {
             thread_id,
             status,
             results,
-            message,
+            message: body.message,
         })
     }
 
@@ -118,55 +140,149 @@ impl CallbackPayload {
     }
 }
 
-fn outcome(obj: &Map<String, Value>, key: &str, field: &str) -> Result<Outcome, FieldError> {
-    match obj.get(key) {
-        None | Some(Value::Null) => Err(field_error(field, "is required")),
-        Some(Value::String(s)) => {
-            Outcome::parse(s).ok_or_else(|| field_error(field, STATUS_VALUES))
+impl Item {
+    /// The `i`th result, with the fields that are required, and a video when completed.
+    fn checked(self, i: usize) -> Result<CallbackResult, FieldError> {
+        let at = |key: &str| format!("results[{i}].{key}");
+        let run_id = self
+            .run_id
+            .ok_or_else(|| field_error(&at("runId"), "is required"))?;
+        let status = self
+            .status
+            .ok_or_else(|| field_error(&at("status"), "is required"))?;
+        if status == Outcome::Completed
+            && self
+                .video_url
+                .as_deref()
+                .is_none_or(|u| u.trim().is_empty())
+        {
+            return Err(field_error(
+                &at("videoUrl"),
+                "is required when status is completed",
+            ));
         }
-        Some(_) => Err(field_error(field, STATUS_VALUES)),
+        Ok(CallbackResult {
+            run_id,
+            status,
+            video_url: self.video_url,
+            caption_text: self.caption_text,
+            error: self.error,
+        })
     }
 }
 
-fn optional_string(
-    obj: &Map<String, Value>,
-    key: &str,
-    field: &str,
-) -> Result<Option<String>, FieldError> {
-    match obj.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(_) => Err(field_error(field, "must be a string")),
-    }
+/// A field's JSON value, turned into `T` by `check` or refused with its message.
+fn checked<'de, D: Deserializer<'de>, T>(
+    d: D,
+    check: impl FnOnce(Value) -> Result<T, &'static str>,
+) -> Result<T, D::Error> {
+    check(Value::deserialize(d)?).map_err(D::Error::custom)
 }
 
-fn result_item(i: usize, item: &Value) -> Result<CallbackResult, FieldError> {
-    let at = |key: &str| format!("results[{i}].{key}");
-    let obj = item
-        .as_object()
-        .ok_or_else(|| field_error(&format!("results[{i}]"), "must be an object"))?;
-    let run_id = match obj.get("runId") {
-        None | Some(Value::Null) => return Err(field_error(&at("runId"), "is required")),
-        Some(Value::String(s)) if !s.trim().is_empty() => s.clone(),
-        Some(_) => return Err(field_error(&at("runId"), "must be a non-empty string")),
-    };
-    let status = outcome(obj, "status", &at("status"))?;
-    let video_url = optional_string(obj, "videoUrl", &at("videoUrl"))?;
-    let caption_text = optional_string(obj, "captionText", &at("captionText"))?;
-    let error = optional_string(obj, "error", &at("error"))?;
-    if status == Outcome::Completed && video_url.as_deref().is_none_or(|u| u.trim().is_empty()) {
-        return Err(field_error(
-            &at("videoUrl"),
-            "is required when status is completed",
-        ));
-    }
-    Ok(CallbackResult {
-        run_id,
-        status,
-        video_url,
-        caption_text,
-        error,
+fn thread_id<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    checked(d, |v| match v {
+        Value::Null => Ok(None),
+        Value::String(s) => Ok(Some(s)),
+        _ => Err("must be a string"),
     })
+}
+
+fn run_id<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    checked(d, |v| match v {
+        Value::Null => Ok(None),
+        Value::String(s) if !s.trim().is_empty() => Ok(Some(s)),
+        _ => Err("must be a non-empty string"),
+    })
+}
+
+fn outcome<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Outcome>, D::Error> {
+    checked(d, |v| match v {
+        Value::Null => Ok(None),
+        Value::String(s) => Outcome::parse(&s).map(Some).ok_or(STATUS_VALUES),
+        _ => Err(STATUS_VALUES),
+    })
+}
+
+fn optional_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    checked(d, |v| match v {
+        Value::Null => Ok(None),
+        Value::String(s) => Ok(Some(s)),
+        _ => Err("must be a string"),
+    })
+}
+
+/// The results: an array of objects. Read through the deserializer itself (not a copied
+/// value), so that a failure inside an item keeps its path.
+fn results<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Item>, D::Error> {
+    d.deserialize_any(ResultsVisitor)
+}
+
+/// Visitor methods that refuse every JSON kind but the one the visitor reads, with `$message`.
+macro_rules! refuse {
+    ($message:expr; $($method:ident($t:ty)),*) => {
+        $(fn $method<E: de::Error>(self, _: $t) -> Result<Self::Value, E> {
+            Err(E::custom($message))
+        })*
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Err(E::custom($message))
+        }
+    };
+}
+
+struct ResultsVisitor;
+
+impl<'de> Visitor<'de> for ResultsVisitor {
+    type Value = Vec<Item>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an array of results")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<Item>, A::Error> {
+        let mut items = Vec::new();
+        while let Some(ItemField(item)) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(items)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, _: A) -> Result<Vec<Item>, A::Error> {
+        Err(A::Error::custom(NOT_AN_ARRAY))
+    }
+
+    refuse!(NOT_AN_ARRAY; visit_bool(bool), visit_i64(i64), visit_u64(u64), visit_f64(f64), visit_str(&str));
+}
+
+const NOT_AN_ARRAY: &str = "must be an array (omit it when there are none)";
+const NOT_AN_OBJECT: &str = "must be an object";
+
+/// One element of the results: an object, read as an [`Item`].
+struct ItemField(Item);
+
+impl<'de> Deserialize<'de> for ItemField {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<ItemField, D::Error> {
+        d.deserialize_any(ItemVisitor)
+    }
+}
+
+struct ItemVisitor;
+
+impl<'de> Visitor<'de> for ItemVisitor {
+    type Value = ItemField;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a result object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<ItemField, A::Error> {
+        Item::deserialize(de::value::MapAccessDeserializer::new(map)).map(ItemField)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> Result<ItemField, A::Error> {
+        Err(A::Error::custom(NOT_AN_OBJECT))
+    }
+
+    refuse!(NOT_AN_OBJECT; visit_bool(bool), visit_i64(i64), visit_u64(u64), visit_f64(f64), visit_str(&str));
 }
 
 /// A Slack thread, from a thread id of the form "slack:CHANNEL:TS".
@@ -513,6 +629,20 @@ mod tests {
         );
         let e = CallbackPayload::from_json(b"{").unwrap_err();
         assert_eq!(e.to_string(), "body: is not valid JSON");
+        let message = |v: Value| parse(v).unwrap_err().to_string();
+        assert_eq!(
+            message(json!({"threadId": THREAD, "status": "failed", "results": null})),
+            "results: must be an array (omit it when there are none)"
+        );
+        assert_eq!(
+            message(json!({"threadId": THREAD, "status": "failed", "results": [[]]})),
+            "results[0]: must be an object"
+        );
+        assert_eq!(
+            message(json!({"threadId": THREAD, "status": "failed",
+                "results": [{"runId": "a", "status": "failed"}, {"runId": "", "status": "failed"}]})),
+            "results[1].runId: must be a non-empty string"
+        );
     }
 
     #[test]
