@@ -173,9 +173,9 @@ fn read<'a, T: Deserialize<'a>>(value: &'a Value) -> Result<T, FieldError> {
 }
 
 /// A field's JSON value, turned into `T` by `check` or refused with its message.
-fn checked<'de, D: Deserializer<'de>, T>(
+pub(crate) fn checked<'de, D: Deserializer<'de>, T, M: std::fmt::Display>(
     d: D,
-    check: impl FnOnce(Value) -> Result<T, String>,
+    check: impl FnOnce(Value) -> Result<T, M>,
 ) -> Result<T, D::Error> {
     check(Value::deserialize(d)?).map_err(D::Error::custom)
 }
@@ -183,7 +183,7 @@ fn checked<'de, D: Deserializer<'de>, T>(
 fn artist_account_id<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
     checked(d, |v| match v {
         Value::String(s) if uuid::Uuid::parse_str(&s).is_ok() => Ok(Some(s.to_ascii_lowercase())),
-        _ => Err("must be a UUID".into()),
+        _ => Err("must be a UUID".to_string()),
     })
 }
 
@@ -191,7 +191,7 @@ fn template<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error>
     checked(d, |v| match v {
         Value::Null => Ok(None),
         Value::String(s) if !s.trim().is_empty() => Ok(Some(s.trim().to_string())),
-        _ => Err("must be a non-empty string".into()),
+        _ => Err("must be a non-empty string".to_string()),
     })
 }
 
@@ -199,7 +199,7 @@ fn flag<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
     checked(d, |v| match v {
         Value::Null => Ok(None),
         Value::Bool(b) => Ok(Some(b)),
-        _ => Err("must be true or false".into()),
+        _ => Err("must be true or false".to_string()),
     })
 }
 
@@ -210,7 +210,7 @@ fn caption_length<'de, D: Deserializer<'de>>(d: D) -> Result<CaptionLength, D::E
             Value::String(s) => s.parse().ok(),
             _ => None,
         }
-        .ok_or_else(|| "must be one of none, short, medium, long".into())
+        .ok_or_else(|| "must be one of none, short, medium, long".to_string())
     })
 }
 
@@ -221,7 +221,7 @@ fn language<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Language>, D::Erro
             .parse()
             .map(Some)
             .map_err(|e: UnknownLanguage| e.to_string()),
-        _ => Err("must be a string: auto or a language code such as es".into()),
+        _ => Err("must be a string: auto or a language code such as es".to_string()),
     })
 }
 
@@ -258,7 +258,7 @@ fn strings<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
                 _ => Err("must be a list of non-empty strings".to_string()),
             })
             .collect(),
-        _ => Err("must be a list of strings".into()),
+        _ => Err("must be a list of strings".to_string()),
     })
 }
 
@@ -284,7 +284,7 @@ fn songs<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<SongRef>, D::Error> {
 fn path<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
     checked(d, |v| match v {
         Value::String(s) if !s.is_empty() => Ok(Some(s)),
-        _ => Err("must be a non-empty path".into()),
+        _ => Err("must be a non-empty path".to_string()),
     })
 }
 
@@ -293,7 +293,7 @@ fn seed<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
         Value::Null => Ok(0),
         v => v
             .as_u64()
-            .ok_or_else(|| "must be a non-negative integer".into()),
+            .ok_or_else(|| "must be a non-negative integer".to_string()),
     })
 }
 

@@ -6,6 +6,7 @@ use serde::de::{self, Error as _, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
+use crate::job::request::checked;
 use crate::job::FieldError;
 
 /// How a batch, or one run of it, ended.
@@ -169,14 +170,6 @@ impl Item {
             error: self.error,
         })
     }
-}
-
-/// A field's JSON value, turned into `T` by `check` or refused with its message.
-fn checked<'de, D: Deserializer<'de>, T>(
-    d: D,
-    check: impl FnOnce(Value) -> Result<T, &'static str>,
-) -> Result<T, D::Error> {
-    check(Value::deserialize(d)?).map_err(D::Error::custom)
 }
 
 fn thread_id<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
