@@ -160,16 +160,14 @@ impl CreateRequest {
     }
 }
 
-/// `T` read from the object `value`; a failure is told as the top-level field it is in.
-fn read<'a, T: Deserialize<'a>>(value: &'a Value) -> Result<T, FieldError> {
+/// `T` read from the object `value`; a failure names its field by path (`results[2].status`).
+pub(crate) fn read<'a, T: Deserialize<'a>>(value: &'a Value) -> Result<T, FieldError> {
     // serde would also read a struct from an array, by position.
     if !value.is_object() {
         return Err(field_error("body", "expected a JSON object"));
     }
-    serde_path_to_error::deserialize(value).map_err(|e| match e.path().iter().next() {
-        Some(serde_path_to_error::Segment::Map { key }) => field_error(key, e.inner().to_string()),
-        _ => field_error("body", e.inner().to_string()),
-    })
+    serde_path_to_error::deserialize(value)
+        .map_err(|e| field_error(&e.path().to_string(), e.inner().to_string()))
 }
 
 /// A field's JSON value, turned into `T` by `check` or refused with its message.

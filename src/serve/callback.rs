@@ -6,7 +6,7 @@ use serde::de::{self, Error as _, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
-use crate::job::request::checked;
+use crate::job::request::{checked, read};
 use crate::job::FieldError;
 
 /// How a batch, or one run of it, ended.
@@ -108,12 +108,7 @@ impl CallbackPayload {
     pub fn from_json(bytes: &[u8]) -> Result<CallbackPayload, FieldError> {
         let value: Value =
             serde_json::from_slice(bytes).map_err(|_| field_error("body", "is not valid JSON"))?;
-        // serde would also read a struct from an array, by position.
-        if !value.is_object() {
-            return Err(field_error("body", "expected a JSON object"));
-        }
-        let body: Body = serde_path_to_error::deserialize(&value)
-            .map_err(|e| field_error(&e.path().to_string(), e.inner().to_string()))?;
+        let body: Body = read(&value)?;
         let thread_id = body
             .thread_id
             .ok_or_else(|| field_error("threadId", "is required"))?;
