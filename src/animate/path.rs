@@ -5,11 +5,62 @@
 //! the jitter this avoids).
 
 use std::f32::consts::TAU;
+use std::fmt;
 
-pub use crate::template::MovementKind as Move;
+use serde::{Deserialize, Serialize};
 
 /// The background canvas is this much larger than the frame, giving the camera room to pan.
 pub const CANVAS_MARGIN: f32 = 1.15;
+
+/// The kinds of camera motion the animator knows; templates name them in snake_case.
+#[derive(Deserialize, Serialize, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum Move {
+    PushIn,
+    PullOut,
+    PanLeft,
+    PanRight,
+    PanUp,
+    PanDown,
+    Drift,
+    Sway,
+    Breathing,
+}
+
+impl Move {
+    pub const ALL: [Move; 9] = [
+        Move::PushIn,
+        Move::PullOut,
+        Move::PanLeft,
+        Move::PanRight,
+        Move::PanUp,
+        Move::PanDown,
+        Move::Drift,
+        Move::Sway,
+        Move::Breathing,
+    ];
+
+    /// The name used in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Move::PushIn => "push_in",
+            Move::PullOut => "pull_out",
+            Move::PanLeft => "pan_left",
+            Move::PanRight => "pan_right",
+            Move::PanUp => "pan_up",
+            Move::PanDown => "pan_down",
+            Move::Drift => "drift",
+            Move::Sway => "sway",
+            Move::Breathing => "breathing",
+        }
+    }
+}
+
+impl fmt::Display for Move {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 /// What the camera sees: `zoom` 1 shows the frame at the canvas's own pixel scale; `x`, `y` in
 /// −1..1 place the view's centre across the room the zoom leaves for panning.

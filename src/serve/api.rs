@@ -13,71 +13,16 @@ use serde_json::{json, Value};
 
 use super::auth::AuthError;
 use super::callback::SlackThread;
+pub use super::error::ApiError;
 use super::store::{Database, NewBatch, RunRow, StoreError};
 use super::App;
 use crate::job::PrepareError;
 use crate::job::{self, ArtistError, CreateRequest, FieldError};
 
-/// An error answer: {status:"error", error, field?}.
-#[derive(Debug)]
-pub struct ApiError {
-    pub status: StatusCode,
-    pub error: String,
-    pub field: Option<String>,
-}
-
-impl ApiError {
-    pub fn new(status: StatusCode, error: impl Into<String>) -> ApiError {
-        ApiError {
-            status,
-            error: error.into(),
-            field: None,
-        }
-    }
-
-    pub fn internal(error: impl std::fmt::Display) -> ApiError {
-        tracing::error!("internal error: {error}");
-        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error")
-    }
-}
-
 /// The disk is full or nearly so: 503, with sizes but no paths.
 fn out_of_space(message: String) -> ApiError {
     tracing::warn!("refusing a batch: {message}");
-    ApiError::new(StatusCode::SERVICE_UNAVAILABLE, message)
-}
-
-/// A store failure inside a request: logged in full, answered 500 without details.
-impl From<StoreError> for ApiError {
-    fn from(e: StoreError) -> ApiError {
-        ApiError::internal(e)
-    }
-}
-
-impl From<FieldError> for ApiError {
-    fn from(e: FieldError) -> ApiError {
-        ApiError {
-            status: StatusCode::BAD_REQUEST,
-            error: format!("{}: {}", e.field, e.message),
-            field: Some(e.field),
-        }
-    }
-}
-
-impl From<AuthError> for ApiError {
-    fn from(e: AuthError) -> ApiError {
-        ApiError::new(StatusCode::UNAUTHORIZED, e.to_string())
-    }
-}
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let mut body = json!({ "status": "error", "error": self.error });
-        if let Some(field) = self.field {
-            body["field"] = Value::String(field);
-        }
-        (self.status, Json(body)).into_response()
-    }
+    ApiError::Unavailable(message)
 }
 
 pub type ApiResult = Result<Response, ApiError>;
@@ -102,12 +47,9 @@ pub fn account(app: &App, headers: &HeaderMap) -> Result<String, ApiError> {
 /// A body that could not be read: over the limit is 413, anything else 400.
 pub fn body_error(e: BytesRejection, limit: usize) -> ApiError {
     if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            format!("Request body is larger than the {limit}-byte limit"),
-        )
+        ApiError::TooLarge { limit }
     } else {
-        ApiError::new(StatusCode::BAD_REQUEST, e.body_text())
+        ApiError::BadRequest(e.body_text())
     }
 }
 
@@ -129,7 +71,7 @@ fn prepare_error(e: PrepareError, account_id: &str) -> ApiError {
         PrepareError::Artist(ArtistError::BadRoot(_) | ArtistError::BadArtistFile { .. }) => {
             ApiError::internal(e)
         }
-        other => ApiError::new(StatusCode::BAD_REQUEST, other.to_string()),
+        other => ApiError::BadRequest(other.to_string()),
     }
 }
 
@@ -143,19 +85,15 @@ fn entitled_artist(
     let artist = job::Artist::find(root, artist_id)
         .map_err(|e| prepare_error(PrepareError::Artist(e), artist_id))?;
     if !artist.allows(account) {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            format!("This API key's account may not act for artist {artist_id}"),
-        ));
+        return Err(ApiError::Forbidden(format!(
+            "This API key's account may not act for artist {artist_id}"
+        )));
     }
     Ok(artist)
 }
 
 fn artist_not_found(account_id: &str) -> ApiError {
-    ApiError::new(
-        StatusCode::NOT_FOUND,
-        format!("Artist not found: {account_id}"),
-    )
+    ApiError::NotFound(format!("Artist not found: {account_id}"))
 }
 
 /// A new batch id: "batch_" and 16 random lowercase letters and digits.
@@ -250,11 +188,10 @@ pub async fn create(
     match stored {
         Ok(()) => {}
         Err(e @ StoreError::ThreadInUse(_)) => {
-            return Err(ApiError {
-                status: StatusCode::CONFLICT,
-                error: format!("callback_thread_id: {e}"),
-                field: Some("callback_thread_id".into()),
-            })
+            return Err(ApiError::Conflict(FieldError {
+                field: "callback_thread_id".into(),
+                message: e.to_string(),
+            }))
         }
         Err(e) if e.is_disk_full() => {
             tracing::error!("storing a batch: {e}");
@@ -351,9 +288,8 @@ pub async fn runs(
             .into());
         }
         if !asked.eq_ignore_ascii_case(&own) {
-            return Err(ApiError::new(
-                StatusCode::FORBIDDEN,
-                "account_id is not the account of this API key",
+            return Err(ApiError::Forbidden(
+                "account_id is not the account of this API key".into(),
             ));
         }
     }
@@ -364,7 +300,7 @@ pub async fn runs(
             // Another account's run is as unknown as a missing one.
             match run.filter(|r| r.account_id == own) {
                 Some(r) => vec![r],
-                None => return Err(ApiError::new(StatusCode::NOT_FOUND, "Task run not found")),
+                None => return Err(ApiError::NotFound("Task run not found".into())),
             }
         }
         None => app.db(move |s| s.runs_of_account(&own, limit)).await?,
@@ -394,7 +330,7 @@ pub async fn template(
     let t = app
         .templates
         .get(&id)
-        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "Template not found"))?;
+        .ok_or_else(|| ApiError::NotFound("Template not found".into()))?;
     let value = crate::template::to_json(t).map_err(ApiError::internal)?;
     Ok(Json(json!({ "status": "success", "template": value })).into_response())
 }
@@ -521,10 +457,10 @@ pub async fn openapi() -> Response {
 
 /// Anything else.
 pub async fn not_found() -> ApiError {
-    ApiError::new(StatusCode::NOT_FOUND, "Not found")
+    ApiError::NotFound("Not found".into())
 }
 
 /// A known path with the wrong method: the error shape, like every other answer.
 pub async fn method_not_allowed() -> ApiError {
-    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "Method not allowed")
+    ApiError::MethodNotAllowed
 }

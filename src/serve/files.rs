@@ -47,9 +47,8 @@ pub async fn file(
             Ok(None) => api::not_found().await.into_response(),
             Err(e) => {
                 tracing::error!("signing a URL for {name}: {e}");
-                api::ApiError::new(
-                    axum::http::StatusCode::SERVICE_UNAVAILABLE,
-                    "the video storage cannot be reached; try again later",
+                api::ApiError::Unavailable(
+                    "the video storage cannot be reached; try again later".into(),
                 )
                 .into_response()
             }
@@ -60,6 +59,9 @@ pub async fn file(
         Err(never) => match never {},
     }
 }
+
+/// Where published files are served: `/files/<name>`.
+pub const PREFIX: &str = "/files/";
 
 /// A published file's URL as callers see it: the stored `/files/…` path under this node's
 /// public URL (older runs stored it absolute already).

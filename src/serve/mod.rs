@@ -11,6 +11,7 @@ pub mod callback;
 pub mod config;
 mod connections;
 pub(crate) mod disk;
+mod error;
 mod files;
 mod notify;
 pub(crate) mod poller;
@@ -328,7 +329,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/api/content-agent/callback", post(notify::callback))
         .route("/health", get(api::health))
         .route("/openapi.json", get(api::openapi))
-        .route("/files/{name}", get(files::file))
+        .route(&format!("{}{{name}}", files::PREFIX), get(files::file))
         .fallback(api::not_found)
         .method_not_allowed_fallback(api::method_not_allowed)
         .layer(DefaultBodyLimit::max(limit))

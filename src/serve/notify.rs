@@ -6,7 +6,7 @@ use std::sync::Arc;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::IntoResponse;
 use axum::Json;
 use secrecy::ExposeSecret;
@@ -34,9 +34,8 @@ pub async fn callback(
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult {
     let Some(secret) = &app.config.callback_secret else {
-        return Err(ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "The callback endpoint is not configured (no callback secret)",
+        return Err(ApiError::Unavailable(
+            "The callback endpoint is not configured (no callback secret)".into(),
         ));
     };
     let given = headers
@@ -44,9 +43,8 @@ pub async fn callback(
         .map(|v| v.as_bytes())
         .unwrap_or_default();
     if given.is_empty() || !secret_matches(given, secret.expose_secret().as_bytes()) {
-        return Err(ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "Missing or invalid callback secret",
+        return Err(ApiError::Unauthorized(
+            "Missing or invalid callback secret".into(),
         ));
     }
     let bytes = body.map_err(|e| super::api::body_error(e, app.config.body_limit))?;
@@ -91,9 +89,8 @@ async fn report(
         return Ok(Reported::Before);
     }
     let Some(client) = &app.slack else {
-        return Err(ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "Slack is not configured (no bot token)",
+        return Err(ApiError::Unavailable(
+            "Slack is not configured (no bot token)".into(),
         ));
     };
     // Several API nodes may take callbacks: one posts a thread at a time. The claim outlasts
@@ -108,9 +105,8 @@ async fn report(
         if app.db(move |s| s.thread_reported(&id)).await? {
             return Ok(Reported::Before);
         }
-        return Err(ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "another node is posting this thread now; try again shortly",
+        return Err(ApiError::Unavailable(
+            "another node is posting this thread now; try again shortly".into(),
         ));
     }
     let posts = plan_posts(&payload);
@@ -130,10 +126,7 @@ async fn report(
     let delivered = slack::deliver(client, &thread, &posts, start, fetch, progress).await;
     if let Err(e) = delivered {
         tracing::warn!(thread = %payload.thread_id, "Slack delivery failed: {e}");
-        return Err(ApiError::new(
-            StatusCode::BAD_GATEWAY,
-            format!("Slack: {e}"),
-        ));
+        return Err(ApiError::BadGateway(format!("Slack: {e}")));
     }
     let id = payload.thread_id.clone();
     let (status, n) = (payload.status.as_str().to_string(), posts.len());
@@ -148,7 +141,7 @@ async fn report(
 /// A video's file name and bytes: read from /files when the URL is this server's own,
 /// downloaded (within the URL policy) otherwise.
 async fn video_bytes(app: &Arc<App>, url: &str) -> Result<(String, Vec<u8>), VideoSourceError> {
-    let own = format!("{}/files/", app.public_url);
+    let own = format!("{}{}", app.public_url, super::files::PREFIX);
     if let Some(name) = url.strip_prefix(&own) {
         if name.is_empty() || name.contains(['/', '\\']) || name.starts_with('.') {
             return Err(VideoSourceError::NotPublished);

@@ -75,6 +75,13 @@ impl StorageError {
     }
 }
 
+/// Where a run's files were published, as `/files/…` paths.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublishedRun {
+    pub video_url: String,
+    pub lyrics_url: String,
+}
+
 /// The published videos' home, open.
 #[derive(Debug)]
 pub struct Storage {
@@ -197,6 +204,28 @@ impl Storage {
         }
     }
 
+    /// Publishes a finished run's lyrics, then its video, so that a published video always has
+    /// its lyrics beside it; on failure nothing of the run stays published. Answers the files'
+    /// URLs relative to whichever API node serves them ([`super::files::absolute`]).
+    pub async fn publish_run(
+        &self,
+        work_dir: &Path,
+        run_id: &str,
+    ) -> Result<PublishedRun, StorageError> {
+        let lyrics = format!("{run_id}.vtt");
+        let video = format!("{run_id}.mp4");
+        for name in [&lyrics, &video] {
+            if let Err(e) = self.publish(&work_dir.join(name), name).await {
+                self.remove(&lyrics).await;
+                return Err(e);
+            }
+        }
+        Ok(PublishedRun {
+            video_url: format!("{}{video}", super::files::PREFIX),
+            lyrics_url: format!("{}{lyrics}", super::files::PREFIX),
+        })
+    }
+
     /// Removes a published file (what a failed publish left half done); a missing one is fine.
     pub async fn remove(&self, name: &str) {
         match (&self.s3, self.folder()) {
@@ -298,5 +327,27 @@ mod tests {
         storage.check().await.unwrap();
         storage.remove("run_a.mp4").await;
         assert!(storage.read("run_a.mp4").await.is_err());
+    }
+
+    #[tokio::test]
+    async fn a_run_without_its_video_leaves_nothing_published() {
+        let dir = tempfile::tempdir().unwrap();
+        let storage =
+            Storage::open(&StorageLocation::Folder(dir.path().join("store")), &[]).unwrap();
+        let work = dir.path().join("work");
+        std::fs::create_dir_all(&work).unwrap();
+        std::fs::write(work.join("run_a.vtt"), b"WEBVTT").unwrap();
+        assert!(storage.publish_run(&work, "run_a").await.is_err());
+        assert!(
+            storage.read("run_a.vtt").await.is_err(),
+            "lyrics left behind"
+        );
+
+        std::fs::write(work.join("run_b.vtt"), b"WEBVTT").unwrap();
+        std::fs::write(work.join("run_b.mp4"), b"video").unwrap();
+        let published = storage.publish_run(&work, "run_b").await.unwrap();
+        assert_eq!(published.video_url, "/files/run_b.mp4");
+        assert_eq!(published.lyrics_url, "/files/run_b.vtt");
+        assert_eq!(storage.read("run_b.mp4").await.unwrap(), b"video");
     }
 }

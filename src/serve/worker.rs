@@ -343,12 +343,12 @@ async fn record(app: &App, claimed: &Claimed, work_dir: &Path, ended: Ended) -> 
         ));
     };
     if result.status == RunStatus::Completed {
-        // The lyrics first: a published video always has its lyrics beside it.
-        let lyrics = format!("{}.vtt", claimed.run.id);
-        let video = format!("{}.mp4", claimed.run.id);
-        for name in [&lyrics, &video] {
-            if let Err(e) = app.storage.publish(&work_dir.join(name), name).await {
-                app.storage.remove(&lyrics).await;
+        match app.storage.publish_run(work_dir, &claimed.run.id).await {
+            Ok(published) => {
+                result.video_url = Some(published.video_url);
+                result.lyrics_url = Some(published.lyrics_url);
+            }
+            Err(e) => {
                 let code = match e.io() {
                     Some(io) => FailureCode::PublishFailed.unless_full(io),
                     None => FailureCode::PublishFailed,
@@ -363,9 +363,6 @@ async fn record(app: &App, claimed: &Claimed, work_dir: &Path, ended: Ended) -> 
                 ));
             }
         }
-        // Relative: the API node that answers makes them absolute with its public URL.
-        result.video_url = Some(format!("/files/{video}"));
-        result.lyrics_url = Some(format!("/files/{lyrics}"));
     }
     let state = match result.status {
         RunStatus::Completed => RunState::Completed,

@@ -2,18 +2,17 @@
 //! with its scene images beside it, so adding or tuning one needs no code change.
 
 use std::collections::BTreeMap;
-use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+
+use crate::animate::Move;
 
 mod json;
 pub use json::to_json;
 
-pub use crate::compose::grade::Grade;
+use crate::compose::Grade;
 
 /// Why templates could not be loaded or one could not be found.
 #[derive(Debug, thiserror::Error)]
@@ -120,62 +119,12 @@ pub struct Mood {
     pub grade: Grade,
 }
 
-/// The kinds of camera motion the animator knows.
-#[derive(Deserialize, Serialize, Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[serde(rename_all = "snake_case")]
-pub enum MovementKind {
-    PushIn,
-    PullOut,
-    PanLeft,
-    PanRight,
-    PanUp,
-    PanDown,
-    Drift,
-    Sway,
-    Breathing,
-}
-
-impl MovementKind {
-    pub const ALL: [MovementKind; 9] = [
-        MovementKind::PushIn,
-        MovementKind::PullOut,
-        MovementKind::PanLeft,
-        MovementKind::PanRight,
-        MovementKind::PanUp,
-        MovementKind::PanDown,
-        MovementKind::Drift,
-        MovementKind::Sway,
-        MovementKind::Breathing,
-    ];
-
-    /// The name used in JSON.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MovementKind::PushIn => "push_in",
-            MovementKind::PullOut => "pull_out",
-            MovementKind::PanLeft => "pan_left",
-            MovementKind::PanRight => "pan_right",
-            MovementKind::PanUp => "pan_up",
-            MovementKind::PanDown => "pan_down",
-            MovementKind::Drift => "drift",
-            MovementKind::Sway => "sway",
-            MovementKind::Breathing => "breathing",
-        }
-    }
-}
-
-impl fmt::Display for MovementKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// A named camera motion; each video of a batch draws one.
 #[derive(Deserialize, Serialize, Clone, Debug, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Movement {
     pub name: String,
-    pub kind: MovementKind,
+    pub kind: Move,
     /// 0 = barely moving, 1 = the strongest motion the animator allows.
     pub strength: f32,
 }
@@ -286,10 +235,10 @@ impl Template {
                 ),
             ],
             movements: vec![
-                movement("slow push in", MovementKind::PushIn, 0.4),
-                movement("gentle drift", MovementKind::Drift, 0.35),
-                movement("breathing", MovementKind::Breathing, 0.3),
-                movement("slow pull out", MovementKind::PullOut, 0.35),
+                movement("slow push in", Move::PushIn, 0.4),
+                movement("gentle drift", Move::Drift, 0.35),
+                movement("breathing", Move::Breathing, 0.3),
+                movement("slow pull out", Move::PullOut, 0.35),
             ],
             caption_guide: CaptionGuide {
                 voice: crate::caption::Voice::Soft,
@@ -501,121 +450,20 @@ fn check_grade(g: &Grade) -> Result<(), &'static str> {
     }
 }
 
-/// Parses template.json. On a schema error, finds which field is at fault so the message can
-/// name it (serde's own message only names missing or unknown fields).
+/// Parses template.json; a schema error is named by the failing field's path, e.g.
+/// `movements[1].kind` (empty when the document itself is at fault, or is not JSON: the
+/// message then gives the line and column).
 fn parse(path: &Path, text: &str) -> Result<Template, TemplateError> {
-    let json_error = |field: String, e: serde_json::Error| TemplateError::Json {
-        path: path.to_path_buf(),
-        field,
-        message: e.to_string(),
-    };
-    let value: Value = serde_json::from_str(text).map_err(|e| json_error(String::new(), e))?;
-    match Template::deserialize(&value) {
-        Ok(t) => Ok(t),
-        Err(e) => {
-            let field = locate_error(&value).unwrap_or_default();
-            Err(json_error(field, e))
+    let de = &mut serde_json::Deserializer::from_str(text);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let field = e.path().to_string();
+        let inner = e.into_inner();
+        let named = field != "." && inner.is_data();
+        TemplateError::Json {
+            path: path.to_path_buf(),
+            field: if named { field } else { String::new() },
+            message: inner.to_string(),
         }
-    }
-}
-
-/// Path of the first field whose value does not deserialise, e.g. `movements[1].kind`.
-fn locate_error(value: &Value) -> Option<String> {
-    let obj = value.as_object()?;
-    fn bad<T: DeserializeOwned>(v: &Value) -> bool {
-        T::deserialize(v).is_err()
-    }
-    // Fields inside one object, each with a checker for its own type.
-    type Checks = &'static [(&'static str, fn(&Value) -> bool)];
-    fn in_object(v: &Value, checks: Checks, prefix: &str) -> Option<String> {
-        let obj = v.as_object()?;
-        checks.iter().find_map(|(name, check)| {
-            obj.get(*name).filter(|v| check(v)).map(|v| {
-                // Grades are one level deeper.
-                if name.ends_with("grade") || *name == "style" {
-                    in_object(v, GRADE, &format!("{prefix}{name}."))
-                        .unwrap_or_else(|| format!("{prefix}{name}"))
-                } else if *name == "face" {
-                    in_object(v, FACE, &format!("{prefix}{name}."))
-                        .unwrap_or_else(|| format!("{prefix}{name}"))
-                } else {
-                    format!("{prefix}{name}")
-                }
-            })
-        })
-    }
-    const GRADE: Checks = &[
-        ("exposure", bad::<f32>),
-        ("contrast", bad::<f32>),
-        ("saturation", bad::<f32>),
-        ("temperature", bad::<f32>),
-        ("tint", bad::<f32>),
-        ("vignette", bad::<f32>),
-        ("fade", bad::<f32>),
-    ];
-    const FACE: Checks = &[("center", bad::<[f32; 2]>), ("size", bad::<f32>)];
-    const SCENE: Checks = &[
-        ("file", bad::<String>),
-        ("face", bad::<Option<FacePlacement>>),
-        ("sleeve", bad::<Option<[[f32; 2]; 4]>>),
-    ];
-    const MOOD: Checks = &[("name", bad::<String>), ("grade", bad::<Grade>)];
-    const MOVEMENT: Checks = &[
-        ("name", bad::<String>),
-        ("kind", bad::<MovementKind>),
-        ("strength", bad::<f32>),
-    ];
-    const GUIDE: Checks = &[
-        ("voice", bad::<crate::caption::Voice>),
-        ("tone", bad::<String>),
-        ("rules", bad::<Vec<String>>),
-        ("formats", bad::<Vec<String>>),
-        ("examples", bad::<Vec<String>>),
-    ];
-    fn in_list(
-        v: &Value,
-        name: &str,
-        checks: Checks,
-        check_item: fn(&Value) -> bool,
-    ) -> Option<String> {
-        let Some(items) = v.as_array() else {
-            return Some(name.to_string());
-        };
-        items.iter().enumerate().find_map(|(i, item)| {
-            check_item(item).then(|| {
-                in_object(item, checks, &format!("{name}[{i}]."))
-                    .unwrap_or_else(|| format!("{name}[{i}]"))
-            })
-        })
-    }
-    let scalar: Checks = &[
-        ("id", bad::<String>),
-        ("description", bad::<String>),
-        ("style", bad::<Grade>),
-        ("uses_face_guide", bad::<bool>),
-        ("uses_image_overlay", bad::<bool>),
-        ("default_duration_seconds", bad::<f32>),
-        ("scene_blur", bad::<f32>),
-        ("uses_artist_scenes", bad::<bool>),
-        ("lyrics", bad::<LyricsDisplay>),
-    ];
-    if let Some(found) = in_object(value, scalar, "") {
-        return Some(found);
-    }
-    if let Some(v) = obj.get("caption_guide").filter(|v| bad::<CaptionGuide>(v)) {
-        return Some(
-            in_object(v, GUIDE, "caption_guide.").unwrap_or_else(|| "caption_guide".into()),
-        );
-    }
-    type List = (&'static str, Checks, fn(&Value) -> bool);
-    let lists: [List; 3] = [
-        ("scenes", SCENE, bad::<Scene>),
-        ("moods", MOOD, bad::<Mood>),
-        ("movements", MOVEMENT, bad::<Movement>),
-    ];
-    lists.iter().find_map(|(name, checks, check_item)| {
-        obj.get(*name)
-            .and_then(|v| in_list(v, name, checks, *check_item))
     })
 }
 
@@ -707,6 +555,7 @@ pub fn bundled_assets_dir() -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Value;
 
     const IDS: [&str; 5] = [
         "album-record-store",
@@ -886,10 +735,10 @@ mod tests {
 
     #[test]
     fn movement_kinds_round_trip() {
-        for kind in MovementKind::ALL {
+        for kind in Move::ALL {
             let json = serde_json::to_string(&kind).unwrap();
             assert_eq!(json, format!("\"{kind}\""));
-            assert_eq!(serde_json::from_str::<MovementKind>(&json).unwrap(), kind);
+            assert_eq!(serde_json::from_str::<Move>(&json).unwrap(), kind);
         }
     }
 }

@@ -5,9 +5,9 @@ use std::sync::OnceLock;
 
 use clap::builder::PossibleValue;
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use reelforge::animate::Move;
 use reelforge::serve::config::defaults;
 use reelforge::serve::storage::StorageLocation;
-use reelforge::template::MovementKind;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -505,14 +505,14 @@ pub struct MomentsArgs {
 
 /// A number of seconds above zero and below a year.
 /// A number from 0 to 1.
-/// A camera move, by the names templates use ([`MovementKind::ALL`]).
+/// A camera move, by the names templates use ([`Move::ALL`]).
 #[derive(Debug, Clone, Copy)]
-pub struct Movement(pub MovementKind);
+pub struct Movement(pub Move);
 
 impl ValueEnum for Movement {
     fn value_variants<'a>() -> &'a [Self] {
         static ALL: OnceLock<Vec<Movement>> = OnceLock::new();
-        ALL.get_or_init(|| MovementKind::ALL.map(Movement).to_vec())
+        ALL.get_or_init(|| Move::ALL.map(Movement).to_vec())
     }
 
     fn to_possible_value(&self) -> Option<PossibleValue> {
