@@ -7,11 +7,12 @@ use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use image::{Rgba, RgbaImage};
-use reelforge::animate::{CameraPath, FrameScratch, Move};
+use reelforge::animate::{FrameScratch, Move};
+use reelforge::audio::Audio;
 use reelforge::caption::{self, CaptionFont};
 use reelforge::compose::{FaceSpot, Grade};
 use reelforge::encode::{encode_mp4, EncodeSettings};
-use reelforge::render::{self, Layers};
+use reelforge::render::{self, Camera, Layers, Picture, Timing};
 use reelforge::subject::{FaceBox, Subject};
 
 const FRAMES: usize = 90;
@@ -59,6 +60,12 @@ fn bench_frame_path(c: &mut Criterion) {
         ..Grade::default()
     };
     let font = CaptionFont::bundled();
+    // The camera does not pulse here, so the picture never listens to this.
+    let silence = Audio {
+        sample_rate: 48_000,
+        channels: 2,
+        samples: Vec::new(),
+    };
     let mut group = c.benchmark_group("frame_path");
     group.sample_size(10);
     group.throughput(Throughput::Elements(FRAMES as u64));
@@ -76,13 +83,6 @@ fn bench_frame_path(c: &mut Criterion) {
                 height,
             );
             let caption = caption::render_caption(&layout, &font).image;
-            let path = CameraPath {
-                movement: Move::PushIn,
-                strength: 1.0,
-                duration: FRAMES as f32 / 30.0,
-                pulse: None,
-                fps: 30.0,
-            };
             let layers = Layers {
                 scene: Some(&scene),
                 subject: Some((
@@ -97,12 +97,16 @@ fn bench_frame_path(c: &mut Criterion) {
                 sleeve: None,
                 grade: &grade,
             };
-            let stage = render::stage(&layers, width, height);
-            render::animate(
-                &stage,
-                (&[], Some(&caption), None),
-                (width, height, 30),
-                path,
+            let camera = Camera {
+                movement: Move::PushIn,
+                strength: 1.0,
+                pulse: false,
+            };
+            let timing = Timing::new(FRAMES as f64 / 30.0, 30);
+            Picture::new(&layers, camera, &silence, timing, (width, height)).finish(
+                &[],
+                Some(&caption),
+                None,
                 None,
             )
         };

@@ -14,7 +14,8 @@
 //!    and the model), and aligned to the artist's `lyrics.txt` when there is one. [`Analyzer`]
 //!    does the three at once.
 //! 3. **The moment** ([`moment`]): the stretch of the song a video uses, opening just before a
-//!    sung line and ending between lines, with its mood from the music.
+//!    sung line and ending between lines, with its mood from the music; a batch takes a song's
+//!    distinct moments in turn ([`moment::nth`]).
 //! 4. **The look** ([`template`]): templates are data (`assets/templates/<id>/`): scenes, face
 //!    spot, grade, caption style, camera moves.
 //! 5. **The subject** ([`subject`]): the artist cut out of the face guide by a person matte,
@@ -22,13 +23,16 @@
 //! 6. **Compositing and captions** ([`compose`], [`caption`]): the scene with depth of field,
 //!    the subject framed on the template's face spot, colour-matched and light-wrapped on its
 //!    own layer, the caption written and placed clear of the face.
-//! 7. **Animation** ([`animate`]): the camera over the scene, the subject moving more
-//!    (parallax) with idle motion and mouth animation, lyrics in time; frames drawn in YUV.
+//! 7. **Animation** ([`animate`]): the camera moves (the kinds templates name) over the
+//!    scene, the subject moving more (parallax) with idle motion and mouth animation, lyrics in
+//!    time; frames drawn in YUV. [`render::Picture`] is the one builder from a resolved video
+//!    (layers, camera, timing) to its animation.
 //! 8. **Encoding** ([`encode`], [`render`]): frames and audio into an MP4 written whole or not
-//!    at all; [`render_clip`] makes one video from a [`ClipSpec`].
+//!    at all; [`render_clip`] makes one video from a [`ClipSpec`] through the same builder.
 //!
 //! [`batch`] runs a prepared job's videos in parallel, each failing alone, and reports them.
-//! [`serve`] is the HTTP API and the render nodes over a shared run queue.
+//! [`serve`] is the HTTP API and the render nodes over a shared run queue; a refused request
+//! gets its HTTP status from one match, and a finished run is published by one storage call.
 //!
 //! # Around the stages
 //!

@@ -330,7 +330,7 @@ fn a_rendered_video_shows_nothing_of_the_portraits_old_background() {
 #[test]
 fn captions_never_cover_the_head_of_a_real_portrait() {
     use reelforge::animate::CameraPath;
-    use reelforge::compose::{FaceSpot, Grade};
+    use reelforge::compose::Grade;
     use reelforge::render::{self, Layers};
     use reelforge::template::Templates;
     let vision = vision();
@@ -347,11 +347,7 @@ fn captions_never_cover_the_head_of_a_real_portrait() {
             .unwrap();
         for t in templates.list().filter(|t| t.uses_face_guide) {
             for s in t.scenes.iter().filter_map(|s| s.face.as_ref()) {
-                let spot = FaceSpot {
-                    center_x: s.center[0],
-                    center_y: s.center[1],
-                    face_height: s.size,
-                };
+                let spot = s.spot();
                 let layers = Layers {
                     scene: Some(&scene),
                     subject: Some((&subject, spot)),

@@ -2,14 +2,13 @@
 
 use std::path::PathBuf;
 
-use crate::animate::{self, CameraPath};
+use crate::animate;
 use crate::caption::{self, CaptionContext, CaptionFont};
-use crate::compose::FaceSpot;
 use crate::encode::EncodeSettings;
 use crate::job::plan::Choice;
 use crate::lyrics::vtt::webvtt;
 use crate::moment::{self, Moment};
-use crate::render::{self, Layers};
+use crate::render::{self, Camera, Layers, Picture, Timing};
 use crate::song::Song;
 use crate::subject::Subject;
 use crate::template::LyricsStyle;
@@ -31,9 +30,6 @@ fn union(a: Option<[f32; 4]>, b: Option<[f32; 4]>) -> Option<[f32; 4]> {
         (None, b) => b,
     }
 }
-
-/// The most distinct moments of a song a batch cycles through.
-const MOMENTS_PER_SONG: usize = 12;
 
 /// Frame sizes: 720×1280, or 1080×1920 upscaled.
 pub fn frame_size(upscale: bool) -> (u32, u32) {
@@ -141,26 +137,17 @@ pub fn compose(job: &VideoJob) -> Result<Composed, VideoError> {
         },
         lipsync: job.lipsync,
     };
-    let moments = moment::choose(
+    let moment = moment::nth(
         &job.song.transcript,
         &job.song.audio,
         options,
-        MOMENTS_PER_SONG,
-    );
-    let moment = moments
-        .get(job.choice.song_use % moments.len().max(1))
-        .cloned()
-        .ok_or_else(|| {
-            VideoError::new(FailureCode::SongUnusable, "the song has no usable moment")
-        })?;
+        job.choice.song_use,
+    )
+    .ok_or_else(|| VideoError::new(FailureCode::SongUnusable, "the song has no usable moment"))?;
     let duration = moment.duration_seconds;
-    let fps = job.encode.fps;
-    let frames = (duration * f64::from(fps)).round().max(1.0) as usize;
-    let mut clip = job
-        .song
-        .audio
-        .slice_seconds(moment.start_seconds, frames as f64 / f64::from(fps));
-    clip.fade(moment::FADE_IN_SECONDS, moment::FADE_OUT_SECONDS);
+    let timing = Timing::new(duration, job.encode.fps);
+    let fps = timing.fps;
+    let clip = moment.sound(&job.song.audio, timing.seconds());
 
     let mood = &t.moods[job.choice.mood % t.moods.len()];
     let movement = &t.movements[job.choice.movement % t.movements.len()];
@@ -197,22 +184,14 @@ pub fn compose(job: &VideoJob) -> Result<Composed, VideoError> {
             .scenes
             .iter()
             .find_map(|s| s.face.as_ref())
-            .map(|f| FaceSpot {
-                center_x: f.center[0],
-                center_y: f.center[1],
-                face_height: f.size,
-            });
+            .map(|f| f.spot());
         (Some(&scene_image), spot)
     } else {
         let i = job.choice.scene % t.scenes.len();
         scene_image =
             crate::compose::load_image(&t.scene_path(i), crate::compose::ImageLimits::default())
                 .map_err(|e| VideoError::new(FailureCode::RenderFailed, e.to_string()))?;
-        let spot = t.scenes[i].face.as_ref().map(|f| FaceSpot {
-            center_x: f.center[0],
-            center_y: f.center[1],
-            face_height: f.size,
-        });
+        let spot = t.scenes[i].face.as_ref().map(|f| f.spot());
         (Some(&scene_image), spot)
     };
     let grade = t.style.then(&mood.grade);
@@ -230,11 +209,25 @@ pub fn compose(job: &VideoJob) -> Result<Composed, VideoError> {
         }
         _ => None,
     };
-    let pulse = job
-        .lipsync
-        .then(|| animate::vocal_envelope(&clip, fps as f32, frames));
+    let placed = match (job.subject, spot) {
+        (Some(subject), Some(spot)) if t.uses_face_guide => Some((subject, spot)),
+        _ => None,
+    };
+    let layers = Layers {
+        scene,
+        subject: placed,
+        scene_blur: t.scene_blur,
+        sleeve,
+        grade: &grade,
+    };
+    let camera = Camera {
+        movement: movement.kind,
+        strength: movement.strength,
+        pulse: job.lipsync,
+    };
+    let picture = Picture::new(&layers, camera, &clip, timing, (width, height));
     // Lipsync: the mouth opens with the vocals while Whisper's words are sung.
-    let openings = pulse.as_ref().map(|envelope| {
+    let openings = picture.vocals().map(|envelope| {
         let start = moment.start_seconds;
         let words: Vec<(f32, f32)> = job
             .song
@@ -246,29 +239,7 @@ pub fn compose(job: &VideoJob) -> Result<Composed, VideoError> {
             .collect();
         animate::mouth_openings(envelope, &words, fps as f32)
     });
-    let path = CameraPath {
-        movement: movement.kind,
-        strength: movement.strength,
-        duration: frames as f32 / fps as f32,
-        pulse,
-        fps: fps as f32,
-    };
-    let placed = match (job.subject, spot) {
-        (Some(subject), Some(spot)) if t.uses_face_guide => Some((subject, spot)),
-        _ => None,
-    };
-    let stage = render::stage(
-        &Layers {
-            scene,
-            subject: placed,
-            scene_blur: t.scene_blur,
-            sleeve,
-            grade: &grade,
-        },
-        width,
-        height,
-    );
-    let head = stage.head_in_frame(&path, width, height);
+    let head = picture.head_in_frame();
     // Lyrics in time, where the template shows them: clear of the face, and the written
     // caption (when it stays on screen) clear of both.
     let lyrics = t.lyrics.map(|display| {
@@ -278,7 +249,7 @@ pub fn compose(job: &VideoJob) -> Result<Composed, VideoError> {
             job.font,
             (width, height),
             head,
-            frames as f32 / fps as f32,
+            timing.seconds() as f32,
         );
         (display, built)
     });
@@ -295,15 +266,10 @@ pub fn compose(job: &VideoJob) -> Result<Composed, VideoError> {
         });
         (!covers_lyrics).then(|| caption::render_caption(&layout, job.font).image)
     };
-    let anim = render::animate(
-        &stage,
-        (
-            overlays,
-            caption_layer.as_ref(),
-            lyrics.map(|(_, b)| b.track),
-        ),
-        (width, height, fps),
-        path,
+    let anim = picture.finish(
+        overlays,
+        caption_layer.as_ref(),
+        lyrics.map(|(_, b)| b.track),
         openings,
     );
     let subject = placed.map(|(s, _)| SubjectReport {
@@ -317,7 +283,7 @@ pub fn compose(job: &VideoJob) -> Result<Composed, VideoError> {
 
     Ok(Composed {
         anim,
-        frames,
+        frames: timing.frames,
         clip,
         made: Made {
             path: job.out.clone(),
@@ -325,7 +291,7 @@ pub fn compose(job: &VideoJob) -> Result<Composed, VideoError> {
             language: job.song.transcript.language.clone(),
             caption: caption_text,
             moment,
-            duration: frames as f64 / f64::from(fps),
+            duration: timing.seconds(),
             mood: mood.name.clone(),
             subject,
         },

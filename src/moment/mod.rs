@@ -75,6 +75,16 @@ impl Default for Options {
     }
 }
 
+impl Moment {
+    /// The moment's sound: `seconds` of `song` from the moment's start (the video's length in
+    /// whole frames), faded in and out so that it neither clicks on nor cuts off.
+    pub fn sound(&self, song: &Audio, seconds: f64) -> Audio {
+        let mut clip = song.slice_seconds(self.start_seconds, seconds);
+        clip.fade(FADE_IN_SECONDS, FADE_OUT_SECONDS);
+        clip
+    }
+}
+
 /// One window, measured and scored.
 fn score_window(
     t: &Transcript,
@@ -164,6 +174,16 @@ pub fn rank(transcript: &Transcript, audio: &Audio, options: Options) -> Vec<Mom
             .then(a.start_seconds.total_cmp(&b.start_seconds))
     });
     moments
+}
+
+/// The most distinct moments of a song a batch cycles through.
+pub const DISTINCT_PER_SONG: usize = 12;
+
+/// A batch's `nth` use of a song: its [`DISTINCT_PER_SONG`] most distinct moments in turn, best
+/// first, then round again. None when the song has no window at all.
+pub fn nth(transcript: &Transcript, audio: &Audio, options: Options, nth: usize) -> Option<Moment> {
+    let moments = choose(transcript, audio, options, DISTINCT_PER_SONG);
+    moments.get(nth % moments.len().max(1)).cloned()
 }
 
 /// Up to `count` distinct moments, best first. Windows that cut a line are left out whenever

@@ -4,13 +4,13 @@
 
 use std::path::PathBuf;
 
-use crate::animate::{CameraPath, Move};
+use crate::animate::Move;
 use crate::audio::{self, AudioError, DecodeLimits};
 use crate::caption::{self, CaptionFont};
 use crate::compose::{self, ComposeError, Grade, ImageLimits};
 use crate::encode::{EncodeError, EncodeSettings, EncodeStats};
 
-use super::{animate, encode_video, stage, Layers};
+use super::{encode_video, Camera, Layers, Picture, Timing};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ClipError {
@@ -72,45 +72,35 @@ pub fn render_clip(spec: &ClipSpec) -> Result<EncodeStats, ClipError> {
             song.duration_seconds()
         )));
     }
-    let fps = spec.encode.fps.max(1);
-    let frames = (spec.duration * f64::from(fps)).round().max(1.0) as usize;
-    let clip = song.slice_seconds(spec.start, frames as f64 / f64::from(fps));
+    let timing = Timing::new(spec.duration, spec.encode.fps);
+    let clip = song.slice_seconds(spec.start, timing.seconds());
     let (width, height) = (spec.encode.width, spec.encode.height);
     let caption = caption::clean_text(&spec.caption);
     let caption_layer = (!caption.is_empty()).then(|| {
         let layout = caption::layout(&caption, width, height);
         caption::render_caption(&layout, &CaptionFont::bundled()).image
     });
-    let path = CameraPath {
+    let layers = Layers {
+        scene: Some(&image),
+        subject: None,
+        scene_blur: 0.0,
+        sleeve: None,
+        grade: &Grade::identity(),
+    };
+    let camera = Camera {
         movement: spec.movement,
         strength: spec.strength,
-        duration: frames as f32 / fps as f32,
-        pulse: spec
-            .pulse
-            .then(|| crate::animate::vocal_envelope(&clip, fps as f32, frames)),
-        fps: fps as f32,
+        pulse: spec.pulse,
     };
-    let stage = stage(
-        &Layers {
-            scene: Some(&image),
-            subject: None,
-            scene_blur: 0.0,
-            sleeve: None,
-            grade: &Grade::identity(),
-        },
-        width,
-        height,
-    );
-    let anim = animate(
-        &stage,
-        (&[], caption_layer.as_ref(), None),
-        (width, height, fps),
-        path,
+    let anim = Picture::new(&layers, camera, &clip, timing, (width, height)).finish(
+        &[],
+        caption_layer.as_ref(),
+        None,
         None,
     );
     Ok(encode_video(
         &anim,
-        frames,
+        timing.frames,
         Some(&clip),
         &spec.out,
         &spec.encode,

@@ -3,9 +3,11 @@
 
 mod clip;
 mod lyrics;
+mod picture;
 
 pub use clip::{render_clip, ClipError, ClipSpec};
 pub use lyrics::{lyric_track, BuiltTrack};
+pub use picture::{Camera, Picture, Timing};
 
 use std::path::Path;
 use std::sync::mpsc;

@@ -206,7 +206,7 @@ impl Storage {
 
     /// Publishes a finished run's lyrics, then its video, so that a published video always has
     /// its lyrics beside it; on failure nothing of the run stays published. Answers the files'
-    /// URLs relative to whichever API node serves them ([`super::files::absolute`]).
+    /// URLs relative to whichever API node serves them.
     pub async fn publish_run(
         &self,
         work_dir: &Path,

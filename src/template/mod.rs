@@ -74,6 +74,17 @@ pub struct FacePlacement {
     pub size: f32,
 }
 
+impl FacePlacement {
+    /// Where the compositor puts the face.
+    pub fn spot(&self) -> crate::compose::FaceSpot {
+        crate::compose::FaceSpot {
+            center_x: self.center[0],
+            center_y: self.center[1],
+            face_height: self.size,
+        }
+    }
+}
+
 /// How a template shows the song's lyrics on screen, line by line in time.
 #[derive(Deserialize, Serialize, Clone, Copy, Debug, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
