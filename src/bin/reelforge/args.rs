@@ -230,15 +230,17 @@ pub struct WorkerArgs {
     pub node: NodeArgs,
 }
 
-fn storage(s: &str) -> Result<StorageLocation, String> {
-    StorageLocation::parse(s).map_err(|e| e.to_string())
+fn storage(s: &str) -> anyhow::Result<StorageLocation> {
+    Ok(StorageLocation::parse(s)?)
 }
 
 /// A lease long enough to renew over a loaded network, short enough to notice a dead node.
-fn lease_seconds(s: &str) -> Result<f64, String> {
+fn lease_seconds(s: &str) -> anyhow::Result<f64> {
     match s.parse::<f64>() {
         Ok(v) if (1.0..=3600.0).contains(&v) => Ok(v),
-        _ => Err(format!("{s:?} is not a number of seconds from 1 to 3600")),
+        _ => Err(anyhow::anyhow!(
+            "{s:?} is not a number of seconds from 1 to 3600"
+        )),
     }
 }
 
@@ -573,24 +575,24 @@ impl From<TimingArg> for reelforge::transcribe::Timing {
     }
 }
 
-fn unit_fraction(s: &str) -> Result<f32, String> {
+fn unit_fraction(s: &str) -> anyhow::Result<f32> {
     match s.trim().parse::<f32>() {
         Ok(v) if (0.0..=1.0).contains(&v) => Ok(v),
-        _ => Err(format!("{s:?} is not a number from 0 to 1")),
+        _ => Err(anyhow::anyhow!("{s:?} is not a number from 0 to 1")),
     }
 }
 
 /// An account id: a UUID, written in lower case.
-fn account_uuid(s: &str) -> Result<String, String> {
+fn account_uuid(s: &str) -> anyhow::Result<String> {
     uuid::Uuid::parse_str(s)
         .map(|u| u.to_string())
-        .map_err(|_| format!("{s:?} is not an account UUID"))
+        .map_err(|_| anyhow::anyhow!("{s:?} is not an account UUID"))
 }
 
-fn positive_seconds(s: &str) -> Result<f64, String> {
+fn positive_seconds(s: &str) -> anyhow::Result<f64> {
     match s.parse::<f64>() {
         Ok(v) if v.is_finite() && v > 0.0 && v < 365.0 * 86400.0 => Ok(v),
-        _ => Err(format!(
+        _ => Err(anyhow::anyhow!(
             "expected a positive number of seconds (less than a year), got {s:?}"
         )),
     }
