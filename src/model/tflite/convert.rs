@@ -561,3 +561,4 @@ impl Graph<'_, '_, '_> {
 }
 
 mod ops;
+mod upsample;

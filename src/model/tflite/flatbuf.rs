@@ -237,6 +237,8 @@ pub struct Operator<'r, 'a> {
     /// BuiltinOptions union tag, checked before `options` is interpreted.
     pub options_type: u8,
     pub options: Option<Table<'r, 'a>>,
+    /// A custom operator's options, in the operator's own format.
+    pub custom_options: &'a [u8],
 }
 
 pub struct Model<'r, 'a> {
@@ -311,13 +313,14 @@ impl<'r, 'a> Model<'r, 'a> {
             .iter()
             .map(|o| {
                 // Operator: opcode_index, inputs, outputs, builtin_options_type,
-                // builtin_options (the union takes slots 3 and 4).
+                // builtin_options (the union takes slots 3 and 4), custom_options.
                 Ok(Operator {
                     opcode_index: o.u32(0, 0)?,
                     inputs: o.i32s(1)?,
                     outputs: o.i32s(2)?,
                     options_type: o.u8(3, 0)?,
                     options: o.table(4)?,
+                    custom_options: o.bytes(5)?,
                 })
             })
             .collect::<Result<Vec<_>, TfliteError>>()?;

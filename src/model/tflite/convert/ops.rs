@@ -140,6 +140,18 @@ impl Graph<'_, '_, '_> {
                 arity(1, 1)?;
                 self.dequantize(op.inputs[0], out)
             }
+            117 => {
+                arity(1, 1)?;
+                self.hard_swish(op.inputs[0], out)
+            }
+            23 => {
+                arity(2, 1)?;
+                self.resize_bilinear(op)
+            }
+            32 if code.custom.as_deref() == Some("Convolution2DTransposeBias") => {
+                arity(3, 1)?;
+                self.transpose_conv_bias(op)
+            }
             _ => Err(TfliteError::UnsupportedOp {
                 name: self.op.clone(),
             }),
@@ -160,7 +172,7 @@ impl Graph<'_, '_, '_> {
     }
 
     /// Spatial input dims [H, W] of a 4-D NHWC operand.
-    fn spatial(&self, x: i32) -> Result<[usize; 2], TfliteError> {
+    pub(super) fn spatial(&self, x: i32) -> Result<[usize; 2], TfliteError> {
         let s = self.shape(x)?;
         if s.len() != 4 || s[1] == 0 || s[2] == 0 {
             return Err(self.unsup(format!(
