@@ -31,6 +31,16 @@ fn half_pixel_resizes(proto: &mut tract_onnx::pb::ModelProto) {
     }
 }
 
+/// A tract executor on every core (one thread on a single core).
+pub fn all_cores() -> tract_linalg::multithread::Executor {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if cores > 1 {
+        tract_linalg::multithread::Executor::multithread(cores)
+    } else {
+        tract_linalg::multithread::Executor::SingleThread
+    }
+}
+
 /// A loaded matte model.
 pub struct MatteModel {
     plan: Plan,
@@ -59,13 +69,10 @@ impl MatteModel {
             .map_err(load)?
             .into_runnable()
             .map_err(load)?;
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let executor = if cores > 1 {
-            tract_linalg::multithread::Executor::multithread(cores)
-        } else {
-            tract_linalg::multithread::Executor::SingleThread
-        };
-        Ok(MatteModel { plan, executor })
+        Ok(MatteModel {
+            plan,
+            executor: all_cores(),
+        })
     }
 
     /// The raw matte of `img` at `SIDE`×`SIDE`, 0 (background) to 255 (subject).

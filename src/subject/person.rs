@@ -12,13 +12,18 @@ pub const SIDE: usize = 256;
 
 pub struct PersonModel {
     plan: std::sync::Arc<TypedSimplePlan>,
+    /// Like the matte, it runs before any video of a batch, so it may use every core.
+    executor: tract_linalg::multithread::Executor,
 }
 
 impl PersonModel {
     /// Converts and loads the model from the bytes of its `.tflite` file (already checked).
     pub fn from_tflite(bytes: &[u8]) -> Result<PersonModel, VisionModelError> {
         let plan = super::models::tflite_plan(bytes, &PERSON, [1, SIDE, SIDE, 3])?;
-        Ok(PersonModel { plan })
+        Ok(PersonModel {
+            plan,
+            executor: super::matte::all_cores(),
+        })
     }
 
     /// Each pixel's chance of being a person, 0..255, at `SIDE`×`SIDE` over the whole image.
@@ -34,7 +39,10 @@ impl PersonModel {
             reason: format!("inference failed: {e:#}"),
         };
         let tensor = Tensor::from_shape(&[1, SIDE, SIDE, 3], &input).map_err(fail)?;
-        let out = self.plan.run(tvec!(tensor.into())).map_err(fail)?;
+        let out = tract_linalg::multithread::multithread_tract_scope(self.executor.clone(), || {
+            self.plan.run(tvec!(tensor.into()))
+        })
+        .map_err(fail)?;
         let values = out[0].to_plain_array_view::<f32>().map_err(fail)?;
         if values.len() != SIDE * SIDE {
             return Err(VisionModelError::Load {
