@@ -191,17 +191,7 @@ mod tests {
     #[test]
     fn every_move_is_smooth_from_frame_to_frame() {
         // No jumps: consecutive frames differ by a small fraction of the move.
-        for m in [
-            Move::PushIn,
-            Move::PullOut,
-            Move::PanLeft,
-            Move::PanRight,
-            Move::PanUp,
-            Move::PanDown,
-            Move::Drift,
-            Move::Sway,
-            Move::Breathing,
-        ] {
+        for m in Move::ALL {
             let p = path(m);
             let mut prev = p.view_at(0.0);
             for f in 1..240 {

@@ -74,12 +74,7 @@ impl FaceMesh {
         // The crop, black outside the image, straight to the model's input size.
         let mut crop = RgbaImage::from_pixel(side as u32, side as u32, image::Rgba([0, 0, 0, 255]));
         image::imageops::overlay(&mut crop, img, -(x0 as i64), -(y0 as i64));
-        let small = crate::compose::resize(&crop, SIDE as u32, SIDE as u32);
-        let input: Vec<f32> = small
-            .pixels()
-            .flat_map(|p| [p.0[0], p.0[1], p.0[2]])
-            .map(|v| f32::from(v) / 255.0)
-            .collect();
+        let input = super::models::unit_nhwc(&crop, SIDE as u32);
         let fail = |e: TractError| VisionModelError::Load {
             name: FACE_MESH.name,
             reason: format!("inference failed: {e:#}"),

@@ -120,6 +120,15 @@ pub fn tflite_plan(
         .map_err(tract)
 }
 
+/// `img` scaled to `side`², as the NHWC 0..1 floats MediaPipe's models take.
+pub fn unit_nhwc(img: &image::RgbaImage, side: u32) -> Vec<f32> {
+    crate::compose::resize(img, side, side)
+        .pixels()
+        .flat_map(|p| [p.0[0], p.0[1], p.0[2]])
+        .map(|v| f32::from(v) / 255.0)
+        .collect()
+}
+
 /// Reads `file` from `dir` and checks its size and checksum.
 pub fn read_checked(dir: &Path, file: &ModelFile) -> Result<Vec<u8>, VisionModelError> {
     let path = dir.join(file.name);

@@ -28,12 +28,7 @@ impl PersonModel {
 
     /// Each pixel's chance of being a person, 0..255, at `SIDE`×`SIDE` over the whole image.
     pub fn run(&self, img: &RgbaImage) -> Result<GrayImage, VisionModelError> {
-        let small = crate::compose::resize(img, SIDE as u32, SIDE as u32);
-        let input: Vec<f32> = small
-            .pixels()
-            .flat_map(|p| [p.0[0], p.0[1], p.0[2]])
-            .map(|v| f32::from(v) / 255.0)
-            .collect();
+        let input = super::models::unit_nhwc(img, SIDE as u32);
         let fail = |e: TractError| VisionModelError::Load {
             name: PERSON.name,
             reason: format!("inference failed: {e:#}"),
