@@ -104,6 +104,7 @@ impl Graph<'_, '_, '_> {
         let &[fo, kh, kw, fi] = filt.shape.as_slice() else {
             return Err(bad(format!("filter of {} must be 4-D", self.op)));
         };
+        self.spatial(x)?;
         let cin = self.shape(x)?[3];
         if fi != cin || fo == 0 || kh == 0 || kw == 0 {
             return Err(bad(format!(
