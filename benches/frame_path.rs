@@ -132,6 +132,8 @@ fn bench_frame_path(c: &mut Criterion) {
                 BatchSize::PerIteration,
             )
         });
+        // Building the still layers alone: the part of `full` before the first frame.
+        group.bench_function(format!("build_only/{width}x{height}"), |b| b.iter(build));
         // Drawing alone, on one thread: the part of `full` that competes with the encoder.
         group.bench_function(format!("draw_only/{width}x{height}"), |b| {
             let mut out = reelforge::frame::Yuv420::zeroed(width, height);

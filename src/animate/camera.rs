@@ -1,15 +1,15 @@
 //! The camera: renders a view of the background canvas straight into a YUV 4:2:0 frame.
 //!
 //! The canvas is converted to YUV once per video; each frame is then a bilinear resample of
-//! each plane with fixed-point weights. The mapping has no rotation, so it is separable: one
-//! vertical blend of two source rows into a scratch row (contiguous, vectorises), then one
-//! horizontal pass through a per-frame column table.
+//! each plane with fixed-point weights. The mapping has no rotation, so it is separable
+//! (`resample`).
 
 use std::ops::Range;
 
 use image::RgbaImage;
 
 use super::path::View;
+use super::resample::{lerp_pairs, resample_row, Columns, PAIR_PADDING};
 use crate::frame::{rgb_to_yuv, Yuv420};
 
 /// One plane of 8-bit samples.
@@ -177,8 +177,8 @@ pub fn view_mapping(view: View, canvas: (f32, f32), frame: (f32, f32)) -> Mappin
 /// Buffers reused from frame to frame.
 #[derive(Debug, Default)]
 pub struct Scratch {
-    columns: Vec<(u32, u16)>,
-    row: Vec<u16>,
+    columns: Columns,
+    pairs: Vec<u32>,
 }
 
 /// Bilinear resample: destination (x, y) reads source (step·x + bx, step·y + by), except in
@@ -186,13 +186,10 @@ pub struct Scratch {
 fn sample(src: &Plane, dst: Target, step: f32, bx: f32, by: f32, scratch: &mut Scratch) {
     let max_x = src.width.saturating_sub(2) as f32;
     let max_y = src.height.saturating_sub(2) as f32;
-    scratch.columns.clear();
-    scratch
-        .columns
-        .extend((0..dst.width).map(|x| source_column(step, bx, x, max_x)));
+    let columns = &mut scratch.columns;
+    columns.fill(0..dst.width, step, bx, max_x);
     let last = src.width - 1;
-    scratch.row.resize(src.width, 0);
-    let columns = &scratch.columns;
+    scratch.pairs.resize(src.width + PAIR_PADDING, 0);
     for y in 0..dst.height {
         let sy = (step * y as f32 + by).clamp(0.0, max_y + 0.999);
         let y0 = sy.floor() as usize;
@@ -203,60 +200,16 @@ fn sample(src: &Plane, dst: Target, step: f32, bx: f32, by: f32, scratch: &mut S
         let out = &mut dst.data[y * dst.width..(y + 1) * dst.width];
         let (left, rest) = out.split_at_mut(hole.start);
         let right = &mut rest[hole.end - hole.start..];
-        for (part, cols) in [
-            (left, &columns[..hole.start]),
-            (right, &columns[hole.end..]),
-        ] {
-            let (Some(a), Some(b)) = (cols.first(), cols.last()) else {
+        for (part, cols) in [(left, 0..hole.start), (right, hole.end..dst.width)] {
+            if cols.is_empty() {
                 continue;
-            };
-            let (lo, hi) = (a.0 as usize, (b.0 as usize + 1).min(last));
-            let row = &mut scratch.row[lo..=hi];
-            let (wa, wb) = (256 - fy, fy);
-            for ((o, &a), &b) in row.iter_mut().zip(&r0[lo..=hi]).zip(&r1[lo..=hi]) {
-                *o = u16::from(a) * wa + u16::from(b) * wb;
             }
-            resample_row(part, cols, &scratch.row);
+            let lo = columns.source(cols.start);
+            let hi = (columns.source(cols.end - 1) + 1).min(last);
+            lerp_pairs(&r0[lo..=hi], &r1[lo..=hi], fy, &mut scratch.pairs[lo..hi]);
+            resample_row(part, columns.run(cols), &scratch.pairs);
         }
     }
-}
-
-/// One destination row from a vertically blended source `row` (samples × 256) through a
-/// column table: the horizontal half of a separable bilinear resample.
-pub(super) fn resample_row(out: &mut [u8], columns: &[(u32, u16)], row: &[u16]) {
-    let one = |&(i, fx): &(u32, u16)| {
-        let (i, fx) = (i as usize, u32::from(fx));
-        let (a, b) = (u32::from(row[i]), u32::from(row[i + 1]));
-        ((a * (256 - fx) + b * fx + 32768) >> 16) as u8
-    };
-    // Eight at a time: the loads stay scalar, the arithmetic vectorises.
-    let mut outs = out.chunks_exact_mut(8);
-    let mut cols = columns.chunks_exact(8);
-    for (o, c) in (&mut outs).zip(&mut cols) {
-        let mut a = [0u32; 8];
-        let mut b = [0u32; 8];
-        let mut w = [0u32; 8];
-        for k in 0..8 {
-            let i = c[k].0 as usize;
-            a[k] = u32::from(row[i]);
-            b[k] = u32::from(row[i + 1]);
-            w[k] = u32::from(c[k].1);
-        }
-        for k in 0..8 {
-            o[k] = ((a[k] * (256 - w[k]) + b[k] * w[k] + 32768) >> 16) as u8;
-        }
-    }
-    for (o, c) in outs.into_remainder().iter_mut().zip(cols.remainder()) {
-        *o = one(c);
-    }
-}
-
-/// Destination column `x`'s source column under the map `step·x + b` and the weight of the
-/// next one (of 256), kept on the source's columns `0..=max_i + 1`.
-pub(super) fn source_column(step: f32, b: f32, x: usize, max_i: f32) -> (u32, u16) {
-    let s = (step * x as f32 + b).clamp(0.0, max_i + 0.999);
-    let i = s.floor();
-    (i as u32, ((s - i) * 256.0) as u16)
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ mod lyrics;
 mod mouth;
 mod path;
 mod pulse;
+mod resample;
 mod sprite;
 
 pub use camera::{view_mapping, Canvas, Cover, Mapping, Scratch};

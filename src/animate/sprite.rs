@@ -7,9 +7,10 @@ use std::ops::Range;
 
 use image::RgbaImage;
 
-use super::camera::{resample_row, source_column, view_mapping, Cover};
+use super::camera::{view_mapping, Cover};
 use super::mouth::MouthRig;
 use super::path::View;
+use super::resample::{lerp_pairs, resample_row, Columns, PAIR_PADDING};
 use crate::frame::{rgb_to_yuv, Yuv420};
 
 /// Breathing: relative scale about the anchor, and its period in seconds.
@@ -66,9 +67,13 @@ struct Placement {
 
 #[derive(Debug, Default)]
 pub struct SpriteScratch {
-    columns: Vec<(u32, u16)>,
-    row: Vec<u16>,
-    row_a: Vec<u16>,
+    columns: Columns,
+    /// A row's value and alpha pairs (`resample::lerp_pairs`).
+    pairs: Vec<u32>,
+    pairs_a: Vec<u32>,
+    /// Value and alpha resampled at the layer's soft edges, before the blend.
+    edge: Vec<u8>,
+    edge_a: Vec<u8>,
 }
 
 impl Sprite {
@@ -316,14 +321,14 @@ impl Map {
         (y0, ((sy - y0 as f32) * 256.0) as u16)
     }
 
-    /// Fills `columns` with each covered destination column's source column and weight of
-    /// the next (of 256); returns the covered columns and rows, `None` when nothing is.
+    /// Fills `columns` with each covered destination column's source column and tap
+    /// weights; returns the covered columns and rows, `None` when nothing is.
     fn columns(
         &self,
         src: &Planes,
         dw: usize,
         dh: usize,
-        columns: &mut Vec<(u32, u16)>,
+        columns: &mut Columns,
     ) -> Option<(std::ops::Range<usize>, std::ops::Range<usize>)> {
         if src.width < 2 || src.height < 2 {
             return None;
@@ -334,25 +339,21 @@ impl Map {
             return None;
         }
         let max_x = (src.width - 2) as f32;
-        columns.clear();
-        columns.extend(
-            xs.clone()
-                .map(|x| source_column(self.step, self.bx, x, max_x)),
-        );
+        columns.fill(xs.clone(), self.step, self.bx, max_x);
         Some((xs, ys))
     }
 }
 
 /// The entries of `columns` whose two source columns are both opaque in source rows `y0` and
 /// `y0 + 1`: there the blend gives the layer's own value.
-fn solid_columns(src: &Planes, columns: &[(u32, u16)], y0: usize) -> Range<usize> {
+fn solid_columns(src: &Planes, columns: &Columns, y0: usize) -> Range<usize> {
     let (a, b) = (&src.solid[y0], &src.solid[y0 + 1]);
     let (s, e) = (a.start.max(b.start), a.end.min(b.end));
     if e < s + 2 {
         return 0..0;
     }
-    let c0 = columns.partition_point(|c| (c.0 as usize) < s);
-    let c1 = columns.partition_point(|c| (c.0 as usize) + 2 <= e);
+    let c0 = columns.partition_point(|&c| (c as usize) < s);
+    let c1 = columns.partition_point(|&c| (c as usize) + 2 <= e);
     c0..c1.max(c0)
 }
 
@@ -362,7 +363,7 @@ fn solid_rows(
     map: Map,
     dw: usize,
     dh: usize,
-    columns: &mut Vec<(u32, u16)>,
+    columns: &mut Columns,
     rows: &mut Vec<Range<usize>>,
 ) {
     rows.clear();
@@ -388,18 +389,13 @@ fn blend(
     let Some((xs, ys)) = map.columns(src, dw, dh, &mut scratch.columns) else {
         return;
     };
-    let first = scratch.columns.first().map_or(0, |c| c.0 as usize);
-    let last = scratch
-        .columns
-        .last()
-        .map_or(0, |c| c.0 as usize + 1)
-        .min(src.width - 1);
-    scratch.row.resize(src.width, 0);
-    scratch.row_a.resize(src.width, 0);
     let columns = &scratch.columns;
+    let first = columns.source(0);
+    let last = (columns.source(columns.len() - 1) + 1).min(src.width - 1);
+    scratch.pairs.resize(src.width + PAIR_PADDING, 0);
+    scratch.pairs_a.resize(src.width + PAIR_PADDING, 0);
     for y in ys {
         let (y0, fy) = map.source_row(src, y);
-        let (wa, wb) = (256 - fy, fy);
         // Only the columns where either source row has coverage: most rows beside a head
         // are empty.
         let (s0, s1) = (src.spans[y0], src.spans[y0 + 1]);
@@ -408,45 +404,48 @@ fn blend(
             continue;
         }
         // Destination columns whose two source columns touch lo..=hi.
-        let c0 = columns.partition_point(|c| (c.0 as usize) + 1 < lo);
-        let c1 = columns.partition_point(|c| (c.0 as usize) <= hi);
+        let c0 = columns.partition_point(|&c| (c as usize) + 1 < lo);
+        let c1 = columns.partition_point(|&c| (c as usize) <= hi);
         if c0 >= c1 {
             continue;
         }
-        let (r_lo, r_hi) = (
-            columns[c0].0 as usize,
-            (columns[c1 - 1].0 as usize + 1).min(last),
-        );
-        let lerp_rows = |plane: &[u8], row: &mut [u16]| {
-            let r0 = &plane[y0 * src.width..][r_lo..=r_hi];
-            let r1 = &plane[(y0 + 1) * src.width..][r_lo..=r_hi];
-            for ((o, &a), &b) in row[r_lo..=r_hi].iter_mut().zip(r0).zip(r1) {
-                *o = u16::from(a) * wa + u16::from(b) * wb;
-            }
+        let (r_lo, r_hi) = (columns.source(c0), (columns.source(c1 - 1) + 1).min(last));
+        // Source columns lo..=hi of both rows, blended into pairs.
+        let lerp = |plane: &[u8], pairs: &mut [u32], lo: usize, hi: usize| {
+            let r0 = &plane[y0 * src.width..][lo..=hi];
+            let r1 = &plane[(y0 + 1) * src.width..][lo..=hi];
+            lerp_pairs(r0, r1, fy, &mut pairs[lo..hi]);
         };
-        lerp_rows(&src.alpha, &mut scratch.row_a);
-        lerp_rows(&src.value, &mut scratch.row);
-        let (row, row_a) = (scratch.row.as_slice(), scratch.row_a.as_slice());
-        // Inside the opaque run the layer's value is the result; only the edges mix.
+        lerp(&src.value, &mut scratch.pairs, r_lo, r_hi);
+        // Inside the opaque run the layer's value is the result; only the edges mix, so only
+        // they need the alpha.
         let solid = solid_columns(src, columns, y0);
         let solid = solid.start.clamp(c0, c1)..solid.end.clamp(c0, c1);
         let out = &mut dst[y * dw + xs.start..][..columns.len()];
-        for x in (c0..solid.start).chain(solid.end..c1) {
-            let (i, fx) = (columns[x].0 as usize, u32::from(columns[x].1));
-            let a = (u32::from(row_a[i]) * (256 - fx) + u32::from(row_a[i + 1]) * fx + 32768) >> 16;
-            if a == 0 {
+        for edge in [c0..solid.start, solid.end..c1] {
+            if edge.is_empty() {
                 continue;
             }
-            let v = (u32::from(row[i]) * (256 - fx) + u32::from(row[i + 1]) * fx + 32768) >> 16;
-            let o = &mut out[x];
-            *o = if a >= 255 {
-                v.min(255) as u8
-            } else {
-                let mixed = v * 255 + u32::from(*o) * (255 - a);
-                ((mixed + 127) / 255).min(255) as u8
-            };
+            let lo = columns.source(edge.start);
+            let hi = (columns.source(edge.end - 1) + 1).min(last);
+            lerp(&src.alpha, &mut scratch.pairs_a, lo, hi);
+            let (value, alpha) = (&mut scratch.edge, &mut scratch.edge_a);
+            value.resize(edge.len(), 0);
+            alpha.resize(edge.len(), 0);
+            resample_row(value, columns.run(edge.clone()), &scratch.pairs);
+            resample_row(alpha, columns.run(edge.clone()), &scratch.pairs_a);
+            over(&mut out[edge], value, alpha);
         }
-        resample_row(&mut out[solid.clone()], &columns[solid], row);
+        resample_row(&mut out[solid.clone()], columns.run(solid), &scratch.pairs);
+    }
+}
+
+/// Premultiplied `value` with `alpha` over `dst`. Without branches, so it vectorises: alpha 0
+/// (value 0) leaves `dst` as it was, alpha 255 gives `value`.
+fn over(dst: &mut [u8], value: &[u8], alpha: &[u8]) {
+    for ((o, &v), &a) in dst.iter_mut().zip(value).zip(alpha) {
+        let mixed = u32::from(v) * 255 + u32::from(*o) * (255 - u32::from(a));
+        *o = ((mixed + 127) / 255).min(255) as u8;
     }
 }
 

@@ -6,6 +6,7 @@
 //! at different speeds.
 
 use image::{Rgba, RgbaImage};
+use rayon::prelude::*;
 
 use crate::subject::{refine::soft_blur, Subject};
 
@@ -212,8 +213,14 @@ pub fn place_subject(
     let backdrop = crop(scene, x0, y0, lw as u32, lh as u32);
     colour_match(&mut layer, &backdrop);
     let alpha: Vec<f32> = layer.pixels().map(|p| f32::from(p.0[3]) / 255.0).collect();
-    light_wrap(&mut layer, &backdrop, &alpha, unit);
-    cast_shadow(&mut layer, &alpha, unit);
+    // The wide blurs behind the light wrap and the shadow are independent: run them on
+    // every core, before the encoder wants any.
+    let (glow, shadow) = rayon::join(
+        || wrap_glow(&backdrop, &alpha, unit),
+        || shadow_of(&alpha, (lw, lh), unit),
+    );
+    light_wrap(&mut layer, &alpha, &glow);
+    cast_shadow(&mut layer, &alpha, &shadow);
 
     let head = subject.face.map(|f| {
         let s = framing.scale;
@@ -268,46 +275,60 @@ fn colour_match(layer: &mut RgbaImage, backdrop: &RgbaImage) {
     }
 }
 
-/// The blurred scene bleeds onto the subject's edge, as light does around a real person.
-fn light_wrap(layer: &mut RgbaImage, backdrop: &RgbaImage, alpha: &[f32], unit: f32) {
-    let (w, h) = (layer.width() as usize, layer.height() as usize);
+/// What the light wrap needs: how far inside the subject each pixel is (1 deep inside, less
+/// within the wrap's reach of the edge), and the scene's colour blurred over that reach.
+struct Glow {
+    inside: Vec<f32>,
+    colour: [Vec<f32>; 3],
+}
+
+fn wrap_glow(backdrop: &RgbaImage, alpha: &[f32], unit: f32) -> Glow {
+    let (w, h) = (backdrop.width() as usize, backdrop.height() as usize);
     let r = (10.0 * unit).round().max(1.0) as usize;
-    let inside = soft_blur(alpha, w, h, r, 2);
-    let glow: Vec<[f32; 3]> = {
-        let chans: Vec<Vec<f32>> = (0..3)
-            .map(|c| {
+    let mut planes: Vec<Vec<f32>> = (0..4)
+        .into_par_iter()
+        .map(|c| match c {
+            3 => soft_blur(alpha, w, h, r, 2),
+            c => {
                 let plane: Vec<f32> = backdrop.pixels().map(|p| f32::from(p.0[c])).collect();
                 soft_blur(&plane, w, h, r, 1)
-            })
-            .collect();
-        (0..w * h)
-            .map(|i| [chans[0][i], chans[1][i], chans[2][i]])
-            .collect()
-    };
+            }
+        })
+        .collect();
+    let inside = planes.pop().unwrap_or_default();
+    let colour = std::array::from_fn(|c| std::mem::take(&mut planes[c]));
+    Glow { inside, colour }
+}
+
+/// The blurred scene bleeds onto the subject's edge, as light does around a real person.
+fn light_wrap(layer: &mut RgbaImage, alpha: &[f32], glow: &Glow) {
     for (i, p) in layer.pixels_mut().enumerate() {
         if alpha[i] <= 0.0 {
             continue;
         }
-        // Strongest right at the edge, fading over `r` pixels inward.
-        let k = (LIGHT_WRAP * (1.0 - inside[i]) * 2.0).clamp(0.0, LIGHT_WRAP);
-        for (v, g) in p.0.iter_mut().zip(glow[i]) {
+        // Strongest right at the edge, fading over the wrap's reach inward.
+        let k = (LIGHT_WRAP * (1.0 - glow.inside[i]) * 2.0).clamp(0.0, LIGHT_WRAP);
+        for (v, g) in p.0.iter_mut().zip(&glow.colour) {
             // Screen-like: light adds, never darkens.
-            let lit = f32::from(*v) + (g - f32::from(*v)).max(0.0) * k;
+            let lit = f32::from(*v) + (g[i] - f32::from(*v)).max(0.0) * k;
             *v = lit.round().clamp(0.0, 255.0) as u8;
         }
     }
 }
 
-/// A soft dark halo behind the subject, a little below it, where it meets the scene.
-fn cast_shadow(layer: &mut RgbaImage, alpha: &[f32], unit: f32) {
-    let (w, h) = (layer.width() as usize, layer.height() as usize);
+/// The subject's outline dropped a little and blurred: where its shadow falls.
+fn shadow_of(alpha: &[f32], (w, h): (usize, usize), unit: f32) -> Vec<f32> {
     let drop = (6.0 * unit).round() as usize;
     let mut shifted = vec![0f32; w * h];
     for y in drop..h {
         shifted[y * w..(y + 1) * w].copy_from_slice(&alpha[(y - drop) * w..(y - drop + 1) * w]);
     }
     let r = (9.0 * unit).round().max(1.0) as usize;
-    let shadow = soft_blur(&shifted, w, h, r, 2);
+    soft_blur(&shifted, w, h, r, 2)
+}
+
+/// A soft dark halo behind the subject, a little below it, where it meets the scene.
+fn cast_shadow(layer: &mut RgbaImage, alpha: &[f32], shadow: &[f32]) {
     for (i, p) in layer.pixels_mut().enumerate() {
         let a = alpha[i];
         let s = shadow[i] * SHADOW;

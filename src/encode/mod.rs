@@ -14,6 +14,7 @@ mod video;
 #[cfg(test)]
 mod tests;
 
+use std::borrow::Borrow;
 use std::path::Path;
 use std::sync::Once;
 
@@ -115,7 +116,7 @@ pub fn encode_mp4(
     out: &Path,
     settings: &EncodeSettings,
     frame_count: usize,
-    frames: impl Iterator<Item = Yuv420>,
+    frames: impl Iterator<Item = impl Borrow<Yuv420>>,
     audio: Option<&Audio>,
     progress: &mut dyn FnMut(usize),
 ) -> Result<EncodeStats, EncodeError> {
@@ -229,7 +230,7 @@ fn write(
     out: &Path,
     settings: &EncodeSettings,
     frame_count: usize,
-    mut frames: impl Iterator<Item = Yuv420>,
+    mut frames: impl Iterator<Item = impl Borrow<Yuv420>>,
     pcm: Option<Stereo>,
     progress: &mut dyn FnMut(usize),
 ) -> Result<f64, EncodeError> {
@@ -256,8 +257,9 @@ fn write(
             expected: frame_count,
             got: index,
         })?;
-        video.check(index, &frame, out)?;
-        video.send(&frame, &mut octx, out)?;
+        video.check(index, frame.borrow(), out)?;
+        video.send(frame.borrow(), &mut octx, out)?;
+        // Gives the frame back (a pooled frame returns to its drawer) before the audio.
         drop(frame);
         if let Some(a) = audio.as_mut() {
             let end = a.samples_for(index + 1, settings.fps);

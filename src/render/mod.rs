@@ -67,12 +67,16 @@ pub fn stage(layers: &Layers, width: u32, height: u32) -> Stage {
         compose::depth_of_field(&mut background, radius);
         subject = compose::place_subject(&background, person, spot, (width, height));
     }
-    layers.grade.apply(&mut background);
-    if let Some(s) = &mut subject {
-        layers
-            .grade
-            .apply_region(&mut s.image, (s.left, s.top), (cw, ch));
-    }
+    rayon::join(
+        || layers.grade.apply(&mut background),
+        || {
+            if let Some(s) = &mut subject {
+                layers
+                    .grade
+                    .apply_region(&mut s.image, (s.left, s.top), (cw, ch));
+            }
+        },
+    );
     Stage {
         background,
         subject,
@@ -114,14 +118,16 @@ pub fn animate(
     path: CameraPath,
     mouth_openings: Option<Vec<f32>>,
 ) -> Animation {
-    let mut fg = RgbaImage::new(width, height);
-    compose::overlay_squares(&mut fg, overlays);
-    if let Some(caption) = caption {
-        compose::paint_over(&mut fg, caption);
-    }
-    Animation {
-        canvas: Canvas::from_rgba(&stage.background),
-        subject: stage.subject.as_ref().map(|s| {
+    let foreground = || {
+        let mut fg = RgbaImage::new(width, height);
+        compose::overlay_squares(&mut fg, overlays);
+        if let Some(caption) = caption {
+            compose::paint_over(&mut fg, caption);
+        }
+        Foreground::from_rgba(&fg)
+    };
+    let subject = || {
+        stage.subject.as_ref().map(|s| {
             let sprite = Sprite::from_rgba(&s.image, s.left, s.top, s.anchor, width);
             let rig = match (&s.mouth, mouth_openings) {
                 (Some(mouth), Some(openings)) => {
@@ -133,8 +139,17 @@ pub fn animate(
                 Some(rig) => sprite.with_mouth(rig),
                 None => sprite,
             }
-        }),
-        foreground: Foreground::from_rgba(&fg),
+        })
+    };
+    // Three conversions to YUV that do not depend on each other.
+    let (canvas, (subject, foreground)) = rayon::join(
+        || Canvas::from_rgba(&stage.background),
+        || rayon::join(subject, foreground),
+    );
+    Animation {
+        canvas,
+        subject,
+        foreground,
         lyrics,
         path,
         width,
@@ -158,18 +173,55 @@ pub fn encode_video(
     progress: &mut dyn FnMut(usize),
 ) -> Result<EncodeStats, EncodeError> {
     std::thread::scope(|s| {
-        let (tx, rx) = mpsc::sync_channel::<Yuv420>(FRAME_QUEUE);
+        let (tx, rx) = mpsc::sync_channel::<Pooled>(FRAME_QUEUE);
+        // Frames the encoder is done with come back to be drawn over: a fresh 1080×1920
+        // frame costs hundreds of page faults.
+        let (give_back, returned) = mpsc::channel::<Yuv420>();
         s.spawn(move || {
             let mut scratch = FrameScratch::default();
             for i in 0..frames {
+                let mut frame = returned
+                    .try_recv()
+                    .unwrap_or_else(|_| Yuv420::zeroed(anim.width, anim.height));
+                anim.draw(i, &mut frame, &mut scratch);
+                let pooled = Pooled {
+                    frame,
+                    home: give_back.clone(),
+                };
                 // A closed channel means the encoder stopped (an error): stop drawing.
-                if tx.send(anim.frame(i, &mut scratch)).is_err() {
+                if tx.send(pooled).is_err() {
                     break;
                 }
             }
         });
         encode::encode_mp4(out, settings, frames, rx.into_iter(), audio, progress)
     })
+}
+
+/// A drawn frame that returns to its drawer's pool when the encoder drops it.
+struct Pooled {
+    frame: Yuv420,
+    home: mpsc::Sender<Yuv420>,
+}
+
+impl std::borrow::Borrow<Yuv420> for Pooled {
+    fn borrow(&self) -> &Yuv420 {
+        &self.frame
+    }
+}
+
+impl Drop for Pooled {
+    fn drop(&mut self) {
+        let empty = Yuv420 {
+            width: 0,
+            height: 0,
+            y: Vec::new(),
+            u: Vec::new(),
+            v: Vec::new(),
+        };
+        // The drawer may have finished already; then the frame is simply freed.
+        let _ = self.home.send(std::mem::replace(&mut self.frame, empty));
+    }
 }
 
 /// Frame `index` as an RGB image, for stills and checks.
