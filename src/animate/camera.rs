@@ -7,6 +7,7 @@
 use std::ops::Range;
 
 use image::RgbaImage;
+use rayon::prelude::*;
 
 use super::path::View;
 use super::resample::{lerp_pairs, resample_row, Columns, PAIR_PADDING};
@@ -40,21 +41,26 @@ impl Canvas {
         let mut v = vec![0u8; cw * ch];
         let raw = img.as_raw();
         let stride = img.width() as usize * 4;
-        for cy in 0..ch {
-            for cx in 0..cw {
-                let (mut su, mut sv) = (0u32, 0u32);
-                for (dy, dx) in [(0, 0), (0, 1), (1, 0), (1, 1)] {
-                    let (px, py) = (2 * cx + dx, 2 * cy + dy);
-                    let i = py * stride + px * 4;
-                    let (ly, lu, lv) = rgb_to_yuv(raw[i], raw[i + 1], raw[i + 2]);
-                    y[py * w + px] = ly;
-                    su += u32::from(lu);
-                    sv += u32::from(lv);
+        // One chroma row (two luma rows) per task.
+        y.par_chunks_exact_mut(2 * w.max(1))
+            .zip(u.par_chunks_exact_mut(cw))
+            .zip(v.par_chunks_exact_mut(cw))
+            .enumerate()
+            .for_each(|(cy, ((y, u), v))| {
+                for cx in 0..cw {
+                    let (mut su, mut sv) = (0u32, 0u32);
+                    for (dy, dx) in [(0, 0), (0, 1), (1, 0), (1, 1)] {
+                        let (px, py) = (2 * cx + dx, 2 * cy + dy);
+                        let i = py * stride + px * 4;
+                        let (ly, lu, lv) = rgb_to_yuv(raw[i], raw[i + 1], raw[i + 2]);
+                        y[dy * w + px] = ly;
+                        su += u32::from(lu);
+                        sv += u32::from(lv);
+                    }
+                    u[cx] = ((su + 2) / 4) as u8;
+                    v[cx] = ((sv + 2) / 4) as u8;
                 }
-                u[cy * cw + cx] = ((su + 2) / 4) as u8;
-                v[cy * cw + cx] = ((sv + 2) / 4) as u8;
-            }
-        }
+            });
         Canvas {
             y: Plane {
                 width: w,

@@ -6,6 +6,7 @@ use std::f32::consts::TAU;
 use std::ops::Range;
 
 use image::RgbaImage;
+use rayon::prelude::*;
 
 use super::camera::{view_mapping, Cover};
 use super::mouth::MouthRig;
@@ -159,35 +160,44 @@ impl Layer {
         let mut v = Planes::new(cw, ch);
         let raw = img.as_raw();
         let stride = img.width() as usize * 4;
-        for cy in 0..ch {
-            for cx in 0..cw {
-                let (mut su, mut sv, mut sa) = (0u32, 0u32, 0u32);
-                for (dy, dx) in [(0, 0), (0, 1), (1, 0), (1, 1)] {
-                    let (lx, ly) = (2 * cx + dx, 2 * cy + dy);
-                    let (ix, iy) = (lx as isize - px as isize, ly as isize - py as isize);
-                    if ix < 0 || iy < 0 || ix >= img.width() as isize || iy >= img.height() as isize
-                    {
-                        continue;
+        // One chroma row (two luma rows) per task.
+        let rows = (y.value.par_chunks_exact_mut(2 * w))
+            .zip(y.alpha.par_chunks_exact_mut(2 * w))
+            .zip(u.value.par_chunks_exact_mut(cw))
+            .zip(v.value.par_chunks_exact_mut(cw))
+            .zip(u.alpha.par_chunks_exact_mut(cw));
+        rows.enumerate()
+            .for_each(|(cy, ((((yv, ya), uv), vv), ca))| {
+                for cx in 0..cw {
+                    let (mut su, mut sv, mut sa) = (0u32, 0u32, 0u32);
+                    for (dy, dx) in [(0, 0), (0, 1), (1, 0), (1, 1)] {
+                        let (lx, ly) = (2 * cx + dx, 2 * cy + dy);
+                        let (ix, iy) = (lx as isize - px as isize, ly as isize - py as isize);
+                        if ix < 0
+                            || iy < 0
+                            || ix >= img.width() as isize
+                            || iy >= img.height() as isize
+                        {
+                            continue;
+                        }
+                        let i = iy as usize * stride + ix as usize * 4;
+                        let a = u32::from(raw[i + 3]);
+                        if a == 0 {
+                            continue;
+                        }
+                        let (ly_, lu, lv) = rgb_to_yuv(raw[i], raw[i + 1], raw[i + 2]);
+                        yv[dy * w + lx] = ((u32::from(ly_) * a + 127) / 255) as u8;
+                        ya[dy * w + lx] = a as u8;
+                        su += u32::from(lu) * a;
+                        sv += u32::from(lv) * a;
+                        sa += a;
                     }
-                    let i = iy as usize * stride + ix as usize * 4;
-                    let a = u32::from(raw[i + 3]);
-                    if a == 0 {
-                        continue;
-                    }
-                    let (ly_, lu, lv) = rgb_to_yuv(raw[i], raw[i + 1], raw[i + 2]);
-                    y.value[ly * w + lx] = ((u32::from(ly_) * a + 127) / 255) as u8;
-                    y.alpha[ly * w + lx] = a as u8;
-                    su += u32::from(lu) * a;
-                    sv += u32::from(lv) * a;
-                    sa += a;
+                    uv[cx] = ((su + 510) / 1020) as u8;
+                    vv[cx] = ((sv + 510) / 1020) as u8;
+                    ca[cx] = ((sa + 2) / 4) as u8;
                 }
-                let ci = cy * cw + cx;
-                u.value[ci] = ((su + 510) / 1020) as u8;
-                v.value[ci] = ((sv + 510) / 1020) as u8;
-                u.alpha[ci] = ((sa + 2) / 4) as u8;
-                v.alpha[ci] = u.alpha[ci];
-            }
-        }
+            });
+        v.alpha.copy_from_slice(&u.alpha);
         Layer {
             left: (left - px as i64) as f32,
             top: (top - py as i64) as f32,

@@ -5,6 +5,7 @@
 //! two run per pixel (and are skipped when they are neutral).
 
 use image::RgbaImage;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 /// A colour grade. Every field defaults to its neutral value, so a JSON object only names what
@@ -137,41 +138,44 @@ impl Grade {
             .collect();
 
         let raw: &mut [u8] = img.as_mut();
-        for (y, row) in raw.chunks_exact_mut(width * 4).enumerate() {
-            let dy = (y as f32 + oy + 0.5 - half_h) / half_h;
-            let dy2 = dy * dy / 2.0;
-            for (px, dx2) in row.chunks_exact_mut(4).zip(&dx2) {
-                let (mut r, mut g, mut b) = if mix {
-                    let (r, g, b) = (
-                        pre[0][px[0] as usize] as i32,
-                        pre[1][px[1] as usize] as i32,
-                        pre[2][px[2] as usize] as i32,
-                    );
-                    // Rec. 709 luma in 8.8 fixed point; channels move away from (or towards) it.
-                    let luma = (54 * r + 183 * g + 19 * b + 128) >> 8;
-                    let sat =
-                        |c: i32| post[(luma + (((c - luma) * sat_fx) >> 8)).clamp(0, 255) as usize];
-                    (sat(r) as u32, sat(g) as u32, sat(b) as u32)
-                } else {
-                    (
-                        folded[0][px[0] as usize] as u32,
-                        folded[1][px[1] as usize] as u32,
-                        folded[2][px[2] as usize] as u32,
-                    )
-                };
-                if let Some(table) = &vignette {
-                    // d² is 0 at the centre and 1 at a corner.
-                    let d2 = (dx2 + dy2).min(1.0);
-                    let scale = table[(d2 * (VIGNETTE_STEPS - 1) as f32) as usize] as u32;
-                    r = (r * scale + 128) >> 8;
-                    g = (g * scale + 128) >> 8;
-                    b = (b * scale + 128) >> 8;
+        raw.par_chunks_exact_mut(width * 4)
+            .enumerate()
+            .for_each(|(y, row)| {
+                let dy = (y as f32 + oy + 0.5 - half_h) / half_h;
+                let dy2 = dy * dy / 2.0;
+                for (px, dx2) in row.chunks_exact_mut(4).zip(&dx2) {
+                    let (mut r, mut g, mut b) = if mix {
+                        let (r, g, b) = (
+                            pre[0][px[0] as usize] as i32,
+                            pre[1][px[1] as usize] as i32,
+                            pre[2][px[2] as usize] as i32,
+                        );
+                        // Rec. 709 luma in 8.8 fixed point; channels move away from (or towards) it.
+                        let luma = (54 * r + 183 * g + 19 * b + 128) >> 8;
+                        let sat = |c: i32| {
+                            post[(luma + (((c - luma) * sat_fx) >> 8)).clamp(0, 255) as usize]
+                        };
+                        (sat(r) as u32, sat(g) as u32, sat(b) as u32)
+                    } else {
+                        (
+                            folded[0][px[0] as usize] as u32,
+                            folded[1][px[1] as usize] as u32,
+                            folded[2][px[2] as usize] as u32,
+                        )
+                    };
+                    if let Some(table) = &vignette {
+                        // d² is 0 at the centre and 1 at a corner.
+                        let d2 = (dx2 + dy2).min(1.0);
+                        let scale = table[(d2 * (VIGNETTE_STEPS - 1) as f32) as usize] as u32;
+                        r = (r * scale + 128) >> 8;
+                        g = (g * scale + 128) >> 8;
+                        b = (b * scale + 128) >> 8;
+                    }
+                    px[0] = r as u8;
+                    px[1] = g as u8;
+                    px[2] = b as u8;
                 }
-                px[0] = r as u8;
-                px[1] = g as u8;
-                px[2] = b as u8;
-            }
-        }
+            });
     }
 
     /// Exposure, white balance and contrast for each channel, as 0..255 floats.
