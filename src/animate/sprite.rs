@@ -507,7 +507,7 @@ mod tests {
     }
 
     #[test]
-    fn skipping_the_scene_under_the_opaque_body_changes_no_pixel() {
+    fn skipping_the_scene_under_the_opaque_body_changes_no_pixel_even_over_a_used_frame() {
         use super::super::camera::Canvas;
         let scene = RgbaImage::from_fn(130, 220, |x, y| {
             Rgba([(x * 2) as u8, (y + x) as u8, (y * 3 % 256) as u8, 255])
@@ -550,7 +550,12 @@ mod tests {
             let mut full = Yuv420::new(100, 180);
             canvas.render(view, &mut full, &mut camera);
             plain.draw(view, (130.0, 220.0), t, &mut full, &mut scratch);
+            // Drawn over a used frame, as the encoder's frame pool hands them back: every
+            // sample must be written again.
             let mut skipping = Yuv420::new(100, 180);
+            skipping.y.fill(0xab);
+            skipping.u.fill(0x3c);
+            skipping.v.fill(0xd1);
             sprite.cover(
                 view,
                 (130.0, 220.0),
