@@ -48,7 +48,7 @@ CANVAS_MARGIN = 1.15
 ZOOM_TRAVEL = 0.18
 BEGIN, END = "<!-- peers -->", "<!-- /peers -->"
 # Goals at 720x1280 veryfast: reelforge's wall-time speed-up over each peer.
-GOALS = {"ffmpeg CLI": 1.5, "MoviePy": 5.0}
+GOALS = {"ffmpeg CLI": 1.2, "MoviePy": 5.0}
 
 DEFAULT_IMAGE = "fixtures/artists/lumen-vale/context/images/face-guide.png"
 DEFAULT_SONG = "fixtures/artists/lumen-vale/songs/paper-lanterns/paper-lanterns.mp3"
@@ -479,7 +479,7 @@ PLACEHOLDER = "_reason to be written_"
 
 def goals(results, args, reasons):
     out = ["### Goals", "",
-           "At 720×1280, preset veryfast: reelforge at least 1.5× the ffmpeg CLI equivalent and at "
+           "At 720×1280, preset veryfast: reelforge at least 1.2× the ffmpeg CLI equivalent and at "
            "least 5× MoviePy (ratio = the peer's median wall time ÷ reelforge's).", ""]
     rows = results.get("720x1280")
     if args.preset != "veryfast" or rows is None:
