@@ -10,7 +10,7 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use reelforge::audio::{self, DecodeLimits};
 use reelforge::batch::{self, Settings, Silent, ThreadBudget};
 use reelforge::template::Templates;
-use reelforge::transcribe::{self, Transcriber};
+use reelforge::transcribe::{self, Pass, Transcriber};
 
 fn fixtures() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures")
@@ -65,9 +65,16 @@ fn bench_transcribe(c: &mut Criterion) {
             ..transcribe::Options::default()
         };
         let whisper = Transcriber::load(&model, options).expect("model loads");
-        group.bench_function(format!("15s/{threads}-threads"), |b| {
-            b.iter(|| whisper.transcribe(&samples, "bench").expect("transcribe"))
-        });
+        // The timing pass alone serves songs with known lyrics; both serve those without.
+        for (name, pass) in [("timing", Pass::Timing), ("words", Pass::Words)] {
+            group.bench_function(format!("15s/{name}/{threads}-threads"), |b| {
+                b.iter(|| {
+                    whisper
+                        .transcribe(&samples, "bench", pass)
+                        .expect("transcribe")
+                })
+            });
+        }
     }
     group.finish();
 }

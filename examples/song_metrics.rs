@@ -19,9 +19,9 @@ use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 use reelforge::audio::{self, DecodeLimits};
-use reelforge::lyrics::align_detailed;
+use reelforge::lyrics::{align_detailed, retime};
 use reelforge::text::word_error_rate;
-use reelforge::transcribe::{Options, Timing, Transcriber};
+use reelforge::transcribe::{Options, Pass, Timing, Transcriber};
 
 #[derive(serde::Deserialize)]
 struct Line {
@@ -112,13 +112,17 @@ fn main() -> Result<()> {
         let samples = audio::whisper_input(&decoded)?;
 
         let started = Instant::now();
-        let heard = transcriber.transcribe(&samples, &song.display().to_string())?;
+        // As the product does: with known lyrics only the timing pass, without them both.
+        let name = song.display().to_string();
+        let timed = transcriber.transcribe(&samples, &name, Pass::Timing)?;
+        let words = transcriber.transcribe(&samples, &name, Pass::Words)?;
+        let heard = retime(&words, &timed);
         let busy = started.elapsed().as_secs_f64();
         let seconds = decoded.duration_seconds();
         audio_total += seconds;
         busy_total += busy;
 
-        let aligned = align_detailed(&heard, &lyrics);
+        let aligned = align_detailed(&timed, &lyrics);
         let wer_raw = word_error_rate(&lyrics, &heard.full_lyrics).rate();
         let wer_aligned = word_error_rate(&lyrics, &aligned.transcript.full_lyrics).rate();
 

@@ -8,7 +8,7 @@ use crate::audio::{self, Audio, AudioError, DecodeLimits};
 use crate::lyrics::{self, AlignmentReport};
 use crate::model::{self, ModelError};
 use crate::transcribe::cache::{self, TranscriptCache};
-use crate::transcribe::{self, TranscribeError, Transcriber, Transcript};
+use crate::transcribe::{self, Pass, TranscribeError, Transcriber, Transcript};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SongError {
@@ -46,7 +46,8 @@ pub struct Song {
     pub tagged_title: Option<String>,
     /// Full-quality decoded audio, for the video's soundtrack and the loudness measure.
     pub audio: Audio,
-    /// What Whisper heard.
+    /// What Whisper heard: its words timed by DTW (see [`Pass`]); with known lyrics, the
+    /// timing pass's words alone.
     pub heard: Transcript,
     /// The lyrics to use: `heard` aligned to lyrics.txt when there is one, else `heard`.
     pub transcript: Transcript,
@@ -119,17 +120,6 @@ impl Analyzer {
         let ext = path.extension().and_then(|e| e.to_str());
         let tagged_title = audio::tags::title(&bytes, ext);
         let audio = audio::decode_bytes(bytes, ext, name, &self.limits)?;
-        let key = cache::key(
-            &audio_sha256,
-            &self.model_sha256,
-            self.options.timing,
-            self.options.language.as_ref(),
-        );
-        let (heard, cache_hit) = self.cache.get_or_insert_with(&key, || {
-            let samples = audio::whisper_input(&audio)?;
-            Ok::<_, SongError>(self.transcriber()?.transcribe(&samples, name)?)
-        })?;
-
         let file_lyrics;
         let lyrics = match lyrics {
             Some(l) => Some(l),
@@ -141,13 +131,41 @@ impl Analyzer {
                 }
                 None => None,
             },
+        }
+        .filter(|text| !text.trim().is_empty());
+        let mut samples: Option<Vec<f32>> = None;
+        let mut cache_hit = true;
+        let mut pass = |pass: Pass| {
+            let key = cache::key(
+                &audio_sha256,
+                &self.model_sha256,
+                self.options.timing,
+                self.options.language.as_ref(),
+                pass,
+            );
+            let (t, hit) = self.cache.get_or_insert_with(&key, || {
+                // Decoded for Whisper once, and only when a pass is not cached.
+                let samples = match &mut samples {
+                    Some(s) => s,
+                    slot => slot.insert(audio::whisper_input(&audio)?),
+                };
+                Ok::<_, SongError>(self.transcriber()?.transcribe(samples, name, pass)?)
+            })?;
+            cache_hit &= hit;
+            Ok::<_, SongError>(t)
+        };
+        let timed = pass(Pass::Timing)?;
+        // Known lyrics replace the words, so only their times are needed from Whisper.
+        let heard = match lyrics {
+            Some(_) => timed,
+            None => lyrics::retime(&pass(Pass::Words)?, &timed),
         };
         let (transcript, alignment) = match lyrics {
-            Some(text) if !text.trim().is_empty() => {
+            Some(text) => {
                 let (t, report) = lyrics::align(&heard, text);
                 (t, Some(report))
             }
-            _ => (heard.clone(), None),
+            None => (heard.clone(), None),
         };
         Ok(Song {
             path: path.to_path_buf(),

@@ -13,7 +13,7 @@ use rand_chacha::ChaCha8Rng;
 use reelforge::lyrics::align_detailed;
 use reelforge::text::word_error_rate;
 use reelforge::transcribe::cache::{self, TranscriptCache};
-use reelforge::transcribe::{Timing, Transcript, Word};
+use reelforge::transcribe::{Pass, Timing, Transcript, Word};
 
 /// Measured WER per fixture song with tiny.en is at most 0.08 (README); the bound leaves margin.
 const MAX_WER: f64 = 0.25;
@@ -361,8 +361,9 @@ fn the_cache_transcribes_once_rebuilds_corrupt_entries_and_keys_by_content() {
     assert!(stderr(&first).contains("transcribed"), "{}", stderr(&first));
     let first = json_of(&first, "first run");
     assert!(first["words"].as_array().unwrap().len() >= 15, "{first}");
+    // One entry per pass: the words as heard, and their times.
     let entries = cache_entries(&cache);
-    assert_eq!(entries.len(), 1, "{entries:?}");
+    assert_eq!(entries.len(), 2, "{entries:?}");
 
     // Second run: served from the cache, same output.
     let second = song_command("transcribe", &song, &cache, &["--json"]);
@@ -381,16 +382,21 @@ fn the_cache_transcribes_once_rebuilds_corrupt_entries_and_keys_by_content() {
     assert_eq!(json_of(&o, "copy"), first);
 
     // A corrupt entry is ignored and rebuilt.
+    let intact = std::fs::read(&entries[0]).unwrap();
     std::fs::write(&entries[0], b"{\"fullLyrics\": \"trunc").unwrap();
     let o = song_command("transcribe", &song, &cache, &["--json"]);
     assert!(stderr(&o).contains("transcribed"), "{}", stderr(&o));
     assert_eq!(json_of(&o, "rebuilt"), first);
     let stored: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&entries[0]).unwrap()).expect("entry rewritten");
-    assert_eq!(stored["words"], first["words"]);
+    assert_eq!(
+        stored,
+        serde_json::from_slice::<serde_json::Value>(&intact).unwrap()
+    );
 
-    // Other parameters are another entry; --no-cache neither reads nor writes. The thread
-    // count is not part of the key: it does not change the transcript.
+    // Other timing is another timing entry (the words pass is shared); --no-cache neither
+    // reads nor writes. The thread count is not part of the key: it does not change the
+    // transcript.
     let o = song_command(
         "transcribe",
         &song,
@@ -398,7 +404,7 @@ fn the_cache_transcribes_once_rebuilds_corrupt_entries_and_keys_by_content() {
         &["--json", "--timing", "tokens"],
     );
     assert!(stderr(&o).contains("transcribed"), "{}", stderr(&o));
-    assert_eq!(cache_entries(&cache).len(), 2);
+    assert_eq!(cache_entries(&cache).len(), 3);
     let o = {
         let _turn = whisper_turn();
         run(reelforge()
@@ -409,7 +415,7 @@ fn the_cache_transcribes_once_rebuilds_corrupt_entries_and_keys_by_content() {
     };
     assert!(stderr(&o).contains("transcribed"), "{}", stderr(&o));
     assert_eq!(json_of(&o, "two threads, no cache"), first);
-    assert_eq!(cache_entries(&cache).len(), 2);
+    assert_eq!(cache_entries(&cache).len(), 3);
 }
 
 #[test]
@@ -440,12 +446,14 @@ fn concurrent_runs_share_one_cache_safely() {
     for (i, o) in outputs.iter().enumerate() {
         assert_eq!(json_of(o, &format!("run {i}")), first);
     }
-    // One complete entry and no temporary files left behind.
+    // One complete entry per pass and no temporary files left behind.
     let entries = cache_entries(&cache);
-    assert_eq!(entries.len(), 1, "{entries:?}");
-    let stored: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&entries[0]).unwrap()).unwrap();
-    assert_eq!(stored["words"], first["words"]);
+    assert_eq!(entries.len(), 2, "{entries:?}");
+    for entry in &entries {
+        let stored: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(entry).unwrap()).unwrap();
+        assert!(!stored["words"].as_array().unwrap().is_empty(), "{entry:?}");
+    }
     drop(_turn);
     let o = song_command("transcribe", &song, &cache, &["--json"]);
     assert!(stderr(&o).contains("cached transcript"), "{}", stderr(&o));
@@ -567,12 +575,15 @@ fn lipsync_puts_sung_windows_before_a_louder_instrumental() {
     };
     let model_sha = reelforge::model::import::sha256_file(&model()).unwrap();
     let audio_sha = cache::content_hash(&std::fs::read(&song).unwrap());
-    TranscriptCache::new(&cache)
-        .put(
-            &cache::key(&audio_sha, &model_sha, Timing::Dtw, None),
-            &transcript,
-        )
-        .unwrap();
+    // Both passes: the words as heard and their times.
+    for pass in [Pass::Timing, Pass::Words] {
+        TranscriptCache::new(&cache)
+            .put(
+                &cache::key(&audio_sha, &model_sha, Timing::Dtw, None, pass),
+                &transcript,
+            )
+            .unwrap();
+    }
 
     let plain = song_command("moments", &song, &cache, &["--json"]);
     assert!(

@@ -259,6 +259,19 @@ pub fn align_detailed(transcript: &Transcript, lyrics: &str) -> Alignment {
     }
 }
 
+/// The words of one decoding (`words`, decoded for accuracy) with the times of another
+/// (`timed`, decoded for DTW times): `words`' segments are aligned to `timed` like known
+/// lyrics. Where `words` heard nothing, or nothing aligns, `timed` stands.
+pub fn retime(words: &Transcript, timed: &Transcript) -> Transcript {
+    if words.words.is_empty() {
+        return timed.clone();
+    }
+    let lines: Vec<&str> = words.segments.iter().map(|s| s.text.as_str()).collect();
+    let mut out = align(timed, &lines.join("\n")).0;
+    out.language = timed.language.clone().or_else(|| words.language.clone());
+    out
+}
+
 /// Evenly spaces untimed words between the timed words around them.
 fn fill_gaps(times: &mut [Option<(f64, f64)>]) {
     let n = times.len();
@@ -352,6 +365,58 @@ mod tests {
         let (out, r) = align(&t, "la la la");
         assert_eq!(out, t);
         assert_eq!(r.aligned_fraction(), 0.0);
+    }
+
+    #[test]
+    fn retimed_words_keep_their_spelling_and_lines_and_take_the_timed_times() {
+        let timed = heard(&[
+            ("my", 1.0),
+            ("favourite", 1.4),
+            ("song", 2.0),
+            ("night", 3.4),
+        ]);
+        let mut words = heard(&[
+            ("My", 9.0),
+            ("favorite", 9.0),
+            ("song,", 9.0),
+            ("at", 9.0),
+            ("night", 9.0),
+        ]);
+        words.segments = ["My favorite song,", "at night"]
+            .map(|text| Segment {
+                start: 9.0,
+                end: 9.0,
+                text: text.into(),
+            })
+            .to_vec();
+        let out = retime(&words, &timed);
+        let got: Vec<(&str, f64)> = out
+            .words
+            .iter()
+            .map(|w| (w.text.as_str(), w.start))
+            .collect();
+        assert_eq!(
+            [got[0], got[1], got[2], got[4]],
+            [
+                ("My", 1.0),
+                ("favorite", 1.4),
+                ("song,", 2.0),
+                ("night", 3.4)
+            ]
+        );
+        assert_eq!(got[3].0, "at");
+        assert!(
+            (2.3..3.4).contains(&got[3].1),
+            "an unheard word sits between its timed neighbours: {got:?}"
+        );
+        let lines: Vec<&str> = out.segments.iter().map(|s| s.text.as_str()).collect();
+        assert_eq!(lines, ["My favorite song,", "at night"]);
+    }
+
+    #[test]
+    fn retiming_nothing_heard_keeps_the_timed_transcript() {
+        let timed = heard(&[("la", 1.0)]);
+        assert_eq!(retime(&heard(&[]), &timed), timed);
     }
 
     #[test]

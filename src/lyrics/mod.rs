@@ -6,7 +6,7 @@ pub(crate) mod vtt;
 use std::io;
 use std::path::{Path, PathBuf};
 
-pub use align::{align, align_detailed, Alignment, AlignmentReport, LyricWordSource};
+pub use align::{align, align_detailed, retime, Alignment, AlignmentReport, LyricWordSource};
 
 /// The lyrics file for a song laid out as `songs/<slug>/<slug>.<ext>`: `songs/<slug>/lyrics.txt`.
 /// Songs stored flat (`songs/<slug>.<ext>`) have none.

@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 
 use sha2::{Digest, Sha256};
 
-use super::{Language, Timing, Transcript};
+use super::{Language, Pass, Timing, Transcript};
 
 /// Bumped whenever what we store for a key changes (decoding, post-processing, fields).
 const FORMAT: u32 = 4;
@@ -23,18 +23,24 @@ pub fn content_hash(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
-/// The cache key for one transcription.
-/// `language` is the one asked for (None: the model's default).
+/// The cache key for one transcription pass.
+/// `language` is the one asked for (None: the model's default). `timing` only changes the
+/// timing pass: the words pass is shared between timing modes.
 pub fn key(
     audio_sha256: &str,
     model_sha256: &str,
     timing: Timing,
     language: Option<&Language>,
+    pass: Pass,
 ) -> String {
     let language = language.map_or("default".to_string(), Language::to_string);
+    let timing = match pass {
+        Pass::Timing => format!("{timing:?}"),
+        Pass::Words => "none".to_string(),
+    };
     let mut h = Sha256::new();
     h.update(format!(
-        "v{FORMAT}\n{audio_sha256}\n{model_sha256}\n{timing:?}\n{language}\n"
+        "v{FORMAT}\n{audio_sha256}\n{model_sha256}\n{timing}\n{language}\n{pass:?}\n"
     ));
     hex::encode(h.finalize())
 }
@@ -207,16 +213,27 @@ mod tests {
     }
 
     #[test]
-    fn key_depends_on_every_input() {
-        let base = key("a", "m", Timing::Dtw, None);
-        assert_ne!(base, key("b", "m", Timing::Dtw, None));
-        assert_ne!(base, key("a", "n", Timing::Dtw, None));
-        assert_ne!(base, key("a", "m", Timing::Tokens, None));
-        assert_ne!(base, key("a", "m", Timing::Dtw, Some(&Language::Detect)));
+    fn key_depends_on_every_input_of_its_pass() {
+        const W: Pass = Pass::Words;
+        let base = key("a", "m", Timing::Dtw, None, W);
+        assert_ne!(base, key("b", "m", Timing::Dtw, None, W));
+        assert_ne!(base, key("a", "n", Timing::Dtw, None, W));
+        assert_ne!(base, key("a", "m", Timing::Tokens, None, Pass::Timing));
+        assert_ne!(base, key("a", "m", Timing::Dtw, Some(&Language::Detect), W));
         assert_ne!(
-            key("a", "m", Timing::Dtw, Some(&Language::Code("es"))),
-            key("a", "m", Timing::Dtw, Some(&Language::Code("de")))
+            key("a", "m", Timing::Dtw, Some(&Language::Code("es")), W),
+            key("a", "m", Timing::Dtw, Some(&Language::Code("de")), W)
         );
-        assert_eq!(base, key("a", "m", Timing::Dtw, None));
+        assert_ne!(base, key("a", "m", Timing::Dtw, None, Pass::Timing));
+        assert_eq!(base, key("a", "m", Timing::Dtw, None, W));
+        assert_ne!(
+            key("a", "m", Timing::Dtw, None, Pass::Timing),
+            key("a", "m", Timing::Tokens, None, Pass::Timing)
+        );
+        assert_eq!(
+            base,
+            key("a", "m", Timing::Tokens, None, W),
+            "the words pass does not depend on how words are timed"
+        );
     }
 }

@@ -126,9 +126,25 @@ fn likely_invented(no_speech: f32, token_probs: &[f32]) -> bool {
     mean < 0.45 || (mean < 0.6 && no_speech > 0.45)
 }
 
+/// Which of the two decodings to run. whisper.cpp cannot time words by DTW with flash
+/// attention on, and flash attention changes which words come out, so a song whose words are
+/// shown as heard is decoded twice: once for its words, once for their times.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pass {
+    /// Word times ([`Options::timing`]), non-speech tokens suppressed: allowing them moved
+    /// DTW's first word of a song 1.4 s before the sung onset.
+    Timing,
+    /// The words, decoded exactly as whisper-cli decodes them by default (flash attention,
+    /// non-speech tokens allowed); its token times are coarse.
+    Words,
+}
+
 /// A loaded model, ready to transcribe. Cheap to share across threads.
 pub struct Transcriber {
+    /// Without flash attention, with DTW when [`Options::timing`] asks for it.
     ctx: WhisperContext,
+    /// With flash attention, for [`Pass::Words`]; loaded the first time it is needed.
+    words_ctx: std::sync::OnceLock<Result<WhisperContext, String>>,
     path: PathBuf,
     options: Options,
 }
@@ -181,30 +197,19 @@ impl Transcriber {
                 .into());
             }
         }
-        let mut params = WhisperContextParameters::default();
-        if options.timing == Timing::Dtw {
-            let mode = match dtw_preset(&summary.hparams) {
-                Some(model_preset) => DtwMode::ModelPreset { model_preset },
-                None => DtwMode::TopMost {
-                    n_top: summary.hparams.n_text_layer.max(1),
-                },
-            };
-            params.dtw_parameters(DtwParameters {
-                mode,
-                ..DtwParameters::default()
-            });
-        }
-        let path_str = path.to_str().ok_or_else(|| ModelError::Load {
+        let dtw = (options.timing == Timing::Dtw).then(|| match dtw_preset(&summary.hparams) {
+            Some(model_preset) => DtwMode::ModelPreset { model_preset },
+            None => DtwMode::TopMost {
+                n_top: summary.hparams.n_text_layer.max(1),
+            },
+        });
+        let ctx = context(path, dtw, false).map_err(|reason| ModelError::Load {
             path: path.to_path_buf(),
-            reason: "path is not UTF-8".into(),
+            reason,
         })?;
-        let ctx =
-            WhisperContext::new_with_params(path_str, params).map_err(|e| ModelError::Load {
-                path: path.to_path_buf(),
-                reason: e.to_string(),
-            })?;
         Ok(Transcriber {
             ctx,
+            words_ctx: std::sync::OnceLock::new(),
             path: path.to_path_buf(),
             options,
         })
@@ -218,8 +223,13 @@ impl Transcriber {
         &self.options
     }
 
-    /// Transcribes 16 kHz mono samples. `what` names the audio in errors.
-    pub fn transcribe(&self, samples: &[f32], what: &str) -> Result<Transcript, TranscribeError> {
+    /// Transcribes 16 kHz mono samples with one [`Pass`]. `what` names the audio in errors.
+    pub fn transcribe(
+        &self,
+        samples: &[f32],
+        what: &str,
+        pass: Pass,
+    ) -> Result<Transcript, TranscribeError> {
         let fail = |reason: String| TranscribeError::Whisper {
             what: what.to_string(),
             reason,
@@ -228,7 +238,18 @@ impl Transcriber {
         if samples.len() < WHISPER_SAMPLE_RATE as usize {
             return Ok(Transcript::default());
         }
-        let mut state = self.ctx.create_state().map_err(|e| fail(e.to_string()))?;
+        let ctx = match pass {
+            Pass::Timing => &self.ctx,
+            Pass::Words => self
+                .words_ctx
+                .get_or_init(|| context(&self.path, None, true))
+                .as_ref()
+                .map_err(|reason| ModelError::Load {
+                    path: self.path.clone(),
+                    reason: reason.clone(),
+                })?,
+        };
+        let mut state = ctx.create_state().map_err(|e| fail(e.to_string()))?;
         // whisper-cli's default decoding: beam search over 5 (with whisper.cpp's temperature
         // fallback). On the fixture and synthesised songs it made 16 word errors in 273 where
         // greedy made 18, for about 30 % more time (scripts/compare-whisper-cli.sh).
@@ -237,11 +258,11 @@ impl Transcriber {
             patience: -1.0,
         });
         p.set_n_threads(self.options.threads.max(1) as i32);
-        let language = self.options.language_for(self.ctx.is_multilingual());
+        let language = self.options.language_for(ctx.is_multilingual());
         p.set_language(Some(language.whisper_code()));
         p.set_no_context(true);
         p.set_token_timestamps(true);
-        p.set_suppress_nst(true);
+        p.set_suppress_nst(pass == Pass::Timing);
         p.set_print_progress(false);
         p.set_print_realtime(false);
         p.set_print_special(false);
@@ -252,8 +273,8 @@ impl Transcriber {
             Language::Code(c) => Some(c),
             Language::Detect => whisper_rs::get_lang_str(state.full_lang_id_from_state()),
         };
-        let eot = self.ctx.token_eot();
-        let use_dtw = self.options.timing == Timing::Dtw;
+        let eot = ctx.token_eot();
+        let use_dtw = pass == Pass::Timing && self.options.timing == Timing::Dtw;
         let mut transcript = Transcript {
             language: code.map(str::to_string),
             ..Transcript::default()
@@ -313,6 +334,20 @@ impl Transcriber {
             .join(" ");
         Ok(transcript)
     }
+}
+
+/// Loads a model into whisper.cpp, timing words by `dtw` when given.
+fn context(path: &Path, dtw: Option<DtwMode>, flash_attn: bool) -> Result<WhisperContext, String> {
+    let mut params = WhisperContextParameters::default();
+    params.flash_attn(flash_attn);
+    if let Some(mode) = dtw {
+        params.dtw_parameters(DtwParameters {
+            mode,
+            ..DtwParameters::default()
+        });
+    }
+    let path = path.to_str().ok_or("path is not UTF-8")?;
+    WhisperContext::new_with_params(path, params).map_err(|e| e.to_string())
 }
 
 #[cfg(test)]
