@@ -250,8 +250,8 @@ impl Transcriber {
                 })?,
         };
         let mut state = ctx.create_state().map_err(|e| fail(e.to_string()))?;
-        // whisper-cli's default decoding: beam search over 5 (with whisper.cpp's temperature
-        // fallback). On the fixture and synthesised songs it made 16 word errors in 273 where
+        // whisper-cli's default decoding, both passes: beam search over 5 (with whisper.cpp's
+        // temperature fallback). Before the words pass it made 16 word errors in 273 where
         // greedy made 18, for about 30 % more time (scripts/compare-whisper-cli.sh).
         let mut p = FullParams::new(SamplingStrategy::BeamSearch {
             beam_size: 5,
