@@ -112,7 +112,8 @@ fn main() -> Result<()> {
         let samples = audio::whisper_input(&decoded)?;
 
         let started = Instant::now();
-        // As the product does: with known lyrics only the timing pass, without them both.
+        // What the product hears in a song without lyrics (words pass, retimed), and the timing
+        // pass that lyrics.txt is aligned to.
         let name = song.display().to_string();
         let timed = transcriber.transcribe(&samples, &name, Pass::Timing)?;
         let words = transcriber.transcribe(&samples, &name, Pass::Words)?;

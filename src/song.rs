@@ -156,16 +156,15 @@ impl Analyzer {
         };
         let timed = pass(Pass::Timing)?;
         // Known lyrics replace the words, so only their times are needed from Whisper.
-        let heard = match lyrics {
-            Some(_) => timed,
-            None => lyrics::retime(&pass(Pass::Words)?, &timed),
-        };
-        let (transcript, alignment) = match lyrics {
+        let (heard, transcript, alignment) = match lyrics {
             Some(text) => {
-                let (t, report) = lyrics::align(&heard, text);
-                (t, Some(report))
+                let (t, report) = lyrics::align(&timed, text);
+                (timed, t, Some(report))
             }
-            None => (heard.clone(), None),
+            None => {
+                let heard = lyrics::retime(&pass(Pass::Words)?, &timed);
+                (heard.clone(), heard, None)
+            }
         };
         Ok(Song {
             path: path.to_path_buf(),
