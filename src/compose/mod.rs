@@ -2,6 +2,7 @@
 //! images, made once per video into still layers — a scene that the camera moves over, the
 //! subject in front of it, and a screen-fixed foreground (overlays, caption) on top.
 
+mod blur;
 pub(crate) mod grade;
 mod load;
 mod overlay;

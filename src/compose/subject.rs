@@ -8,7 +8,8 @@
 use image::{Rgba, RgbaImage};
 use rayon::prelude::*;
 
-use crate::subject::{refine::soft_blur, Subject};
+use super::blur::SoftPlane;
+use crate::subject::Subject;
 
 /// Where the face goes, in fractions of the frame.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -210,17 +211,20 @@ pub fn place_subject(
     let (lw, lh) = ((x1 - x0) as usize, (y1 - y0) as usize);
     let mut layer = RgbaImage::new(lw as u32, lh as u32);
     image::imageops::replace(&mut layer, &scaled, left - x0, top - y0);
-    let backdrop = crop(scene, x0, y0, lw as u32, lh as u32);
+    let backdrop = Region {
+        scene,
+        left: x0 as usize,
+        top: y0 as usize,
+    };
     colour_match(&mut layer, &backdrop);
-    let alpha: Vec<f32> = layer.pixels().map(|p| f32::from(p.0[3]) / 255.0).collect();
     // The wide blurs behind the light wrap and the shadow are independent: run them on
     // every core, before the encoder wants any.
     let (glow, shadow) = rayon::join(
-        || wrap_glow(&backdrop, &alpha, unit),
-        || shadow_of(&alpha, (lw, lh), unit),
+        || wrap_glow(&backdrop, &layer, unit),
+        || shadow_of(&layer, unit),
     );
-    light_wrap(&mut layer, &alpha, &glow);
-    cast_shadow(&mut layer, &alpha, &shadow);
+    light_wrap(&mut layer, &glow);
+    cast_shadow(&mut layer, &shadow);
 
     let head = subject.face.map(|f| {
         let s = framing.scale;
@@ -254,23 +258,45 @@ pub fn place_subject(
     })
 }
 
-fn crop(img: &RgbaImage, x: i64, y: i64, w: u32, h: u32) -> RgbaImage {
-    image::imageops::crop_imm(img, x as u32, y as u32, w, h).to_image()
+/// The part of the scene behind the subject's layer: the layer's pixel (x, y) lies over the
+/// scene's (left + x, top + y).
+struct Region<'a> {
+    scene: &'a RgbaImage,
+    left: usize,
+    top: usize,
+}
+
+impl Region<'_> {
+    fn channel(&self, x: usize, y: usize, c: usize) -> u8 {
+        let w = self.scene.width() as usize;
+        self.scene.as_raw()[((self.top + y) * w + self.left + x) * 4 + c]
+    }
+}
+
+/// A float in 0..=255 (after clamping) as the nearest byte.
+fn to_byte(v: f32) -> u8 {
+    (v.clamp(0.0, 255.0) + 0.5) as u8
 }
 
 /// Moves the subject's colour statistics part of the way to the scene's behind it.
-fn colour_match(layer: &mut RgbaImage, backdrop: &RgbaImage) {
-    let subject = Stats::of(layer, |p| f32::from(p[3]) / 255.0);
-    let scene = Stats::of(backdrop, |_| 1.0);
+fn colour_match(layer: &mut RgbaImage, backdrop: &Region) {
+    let (w, h) = (layer.width() as usize, layer.height() as usize);
+    let subject = Stats::of((w, h), |x, y| {
+        let p = layer.get_pixel(x as u32, y as u32).0;
+        (f32::from(p[3]) / 255.0, [p[0], p[1], p[2]])
+    });
+    let scene = Stats::of((w, h), |x, y| {
+        (1.0, std::array::from_fn(|c| backdrop.channel(x, y, c)))
+    });
     let (gain, offset) = subject.transfer_to(&scene, COLOUR_MATCH);
+    let lut: [[u8; 256]; 3] =
+        std::array::from_fn(|c| std::array::from_fn(|v| to_byte(v as f32 * gain[c] + offset[c])));
     for p in layer.pixels_mut() {
         if p.0[3] == 0 {
             continue;
         }
         for c in 0..3 {
-            p.0[c] = (f32::from(p.0[c]) * gain[c] + offset[c])
-                .round()
-                .clamp(0.0, 255.0) as u8;
+            p.0[c] = lut[c][usize::from(p.0[c])];
         }
     }
 }
@@ -278,71 +304,85 @@ fn colour_match(layer: &mut RgbaImage, backdrop: &RgbaImage) {
 /// What the light wrap needs: how far inside the subject each pixel is (1 deep inside, less
 /// within the wrap's reach of the edge), and the scene's colour blurred over that reach.
 struct Glow {
-    inside: Vec<f32>,
-    colour: [Vec<f32>; 3],
+    inside: SoftPlane,
+    colour: [SoftPlane; 3],
 }
 
-fn wrap_glow(backdrop: &RgbaImage, alpha: &[f32], unit: f32) -> Glow {
-    let (w, h) = (backdrop.width() as usize, backdrop.height() as usize);
+fn wrap_glow(backdrop: &Region, layer: &RgbaImage, unit: f32) -> Glow {
+    let size = (layer.width() as usize, layer.height() as usize);
     let r = (10.0 * unit).round().max(1.0) as usize;
-    let mut planes: Vec<Vec<f32>> = (0..4)
+    let mut planes: Vec<SoftPlane> = (0..4)
         .into_par_iter()
         .map(|c| match c {
-            3 => soft_blur(alpha, w, h, r, 2),
-            c => {
-                let plane: Vec<f32> = backdrop.pixels().map(|p| f32::from(p.0[c])).collect();
-                soft_blur(&plane, w, h, r, 1)
-            }
+            3 => SoftPlane::new(size, r, 2, |x, y| alpha_at(layer, x, y)),
+            c => SoftPlane::new(size, r, 1, |x, y| f32::from(backdrop.channel(x, y, c))),
         })
         .collect();
-    let inside = planes.pop().unwrap_or_default();
-    let colour = std::array::from_fn(|c| std::mem::take(&mut planes[c]));
+    let inside = planes.pop().expect("four planes");
+    let colour: [SoftPlane; 3] = planes.try_into().ok().expect("three planes");
     Glow { inside, colour }
 }
 
+fn alpha_at(layer: &RgbaImage, x: usize, y: usize) -> f32 {
+    f32::from(layer.as_raw()[(y * layer.width() as usize + x) * 4 + 3]) / 255.0
+}
+
 /// The blurred scene bleeds onto the subject's edge, as light does around a real person.
-fn light_wrap(layer: &mut RgbaImage, alpha: &[f32], glow: &Glow) {
+fn light_wrap(layer: &mut RgbaImage, glow: &Glow) {
+    let w = layer.width() as usize;
     for (i, p) in layer.pixels_mut().enumerate() {
-        if alpha[i] <= 0.0 {
+        if p.0[3] == 0 {
             continue;
         }
+        let (x, y) = (i % w, i / w);
         // Strongest right at the edge, fading over the wrap's reach inward.
-        let k = (LIGHT_WRAP * (1.0 - glow.inside[i]) * 2.0).clamp(0.0, LIGHT_WRAP);
+        let k = (LIGHT_WRAP * (1.0 - glow.inside.at(x, y)) * 2.0).clamp(0.0, LIGHT_WRAP);
+        // Deep inside, no channel could move by half a level.
+        if k * 255.0 < 0.5 {
+            continue;
+        }
         for (v, g) in p.0.iter_mut().zip(&glow.colour) {
             // Screen-like: light adds, never darkens.
-            let lit = f32::from(*v) + (g[i] - f32::from(*v)).max(0.0) * k;
-            *v = lit.round().clamp(0.0, 255.0) as u8;
+            let lit = f32::from(*v) + (g.at(x, y) - f32::from(*v)).max(0.0) * k;
+            *v = to_byte(lit);
         }
     }
 }
 
 /// The subject's outline dropped a little and blurred: where its shadow falls.
-fn shadow_of(alpha: &[f32], (w, h): (usize, usize), unit: f32) -> Vec<f32> {
+fn shadow_of(layer: &RgbaImage, unit: f32) -> SoftPlane {
+    let size = (layer.width() as usize, layer.height() as usize);
     let drop = (6.0 * unit).round() as usize;
-    let mut shifted = vec![0f32; w * h];
-    for y in drop..h {
-        shifted[y * w..(y + 1) * w].copy_from_slice(&alpha[(y - drop) * w..(y - drop + 1) * w]);
-    }
     let r = (9.0 * unit).round().max(1.0) as usize;
-    soft_blur(&shifted, w, h, r, 2)
+    SoftPlane::new(size, r, 2, |x, y| {
+        if y >= drop {
+            alpha_at(layer, x, y - drop)
+        } else {
+            0.0
+        }
+    })
 }
 
 /// A soft dark halo behind the subject, a little below it, where it meets the scene.
-fn cast_shadow(layer: &mut RgbaImage, alpha: &[f32], shadow: &[f32]) {
+fn cast_shadow(layer: &mut RgbaImage, shadow: &SoftPlane) {
+    let w = layer.width() as usize;
     for (i, p) in layer.pixels_mut().enumerate() {
-        let a = alpha[i];
-        let s = shadow[i] * SHADOW;
-        if a >= 1.0 || s <= 0.004 {
+        if p.0[3] == 255 {
+            continue;
+        }
+        let a = f32::from(p.0[3]) / 255.0;
+        let s = shadow.at(i % w, i / w) * SHADOW;
+        if s <= 0.004 {
             continue;
         }
         // Subject over shadow (black), straight alpha.
         let out_a = a + s * (1.0 - a);
         let keep = a / out_a;
         *p = Rgba([
-            (f32::from(p.0[0]) * keep).round() as u8,
-            (f32::from(p.0[1]) * keep).round() as u8,
-            (f32::from(p.0[2]) * keep).round() as u8,
-            (out_a * 255.0).round().clamp(0.0, 255.0) as u8,
+            to_byte(f32::from(p.0[0]) * keep),
+            to_byte(f32::from(p.0[1]) * keep),
+            to_byte(f32::from(p.0[2]) * keep),
+            to_byte(out_a * 255.0),
         ]);
     }
 }
@@ -354,25 +394,29 @@ struct Stats {
 }
 
 impl Stats {
-    fn of(img: &RgbaImage, weight: impl Fn(&[u8; 4]) -> f32) -> Stats {
+    /// Statistics of a `w`×`h` picture whose pixel (x, y) is `weight_and_colour(x, y)`.
+    fn of(
+        (w, h): (usize, usize),
+        weight_and_colour: impl Fn(usize, usize) -> (f32, [u8; 3]),
+    ) -> Stats {
         let mut sum = [0f64; 3];
         let mut sq = [0f64; 3];
         let mut total = 0f64;
         // Every other pixel of every other row is plenty for statistics.
-        for (i, p) in img.pixels().enumerate().step_by(2) {
-            if (i / img.width().max(1) as usize) % 2 == 1 {
-                continue;
+        for y in (0..h).step_by(2) {
+            for x in (0..w).step_by(2) {
+                let (wgt, colour) = weight_and_colour(x, y);
+                let wgt = f64::from(wgt);
+                if wgt <= 0.0 {
+                    continue;
+                }
+                for c in 0..3 {
+                    let v = f64::from(colour[c]);
+                    sum[c] += v * wgt;
+                    sq[c] += v * v * wgt;
+                }
+                total += wgt;
             }
-            let wgt = f64::from(weight(&p.0));
-            if wgt <= 0.0 {
-                continue;
-            }
-            for c in 0..3 {
-                let v = f64::from(p.0[c]);
-                sum[c] += v * wgt;
-                sq[c] += v * v * wgt;
-            }
-            total += wgt;
         }
         if total == 0.0 {
             return Stats {

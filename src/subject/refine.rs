@@ -365,53 +365,6 @@ fn soften(mask: &[u8], w: usize, h: usize, r: usize) -> Vec<u8> {
         .collect()
 }
 
-/// `passes` box blurs of radius `r` (near-Gaussian from three). Wide blurs run at half
-/// resolution and are scaled back up: the result is smooth anyway, at a quarter of the cost.
-pub(crate) fn soft_blur(src: &[f32], w: usize, h: usize, r: usize, passes: usize) -> Vec<f32> {
-    if r < 4 || w < 4 || h < 4 {
-        let mut v = src.to_vec();
-        for _ in 0..passes {
-            v = box_blur(&v, w, h, r);
-        }
-        return v;
-    }
-    let (hw, hh) = (w.div_ceil(2), h.div_ceil(2));
-    let mut half = vec![0f32; hw * hh];
-    for y in 0..hh {
-        for x in 0..hw {
-            let (x1, y1) = ((2 * x + 1).min(w - 1), (2 * y + 1).min(h - 1));
-            half[y * hw + x] = (src[2 * y * w + 2 * x]
-                + src[2 * y * w + x1]
-                + src[y1 * w + 2 * x]
-                + src[y1 * w + x1])
-                / 4.0;
-        }
-    }
-    for _ in 0..passes {
-        half = box_blur(&half, hw, hh, r / 2);
-    }
-    // Where each full-resolution row or column falls between two half-resolution ones.
-    let taps = |n: usize, half_n: usize| -> Vec<(usize, usize, f32)> {
-        (0..n)
-            .map(|i| {
-                let s = ((i as f32 + 0.5) / 2.0 - 0.5).clamp(0.0, (half_n - 1) as f32);
-                let i0 = s as usize;
-                (i0, (i0 + 1).min(half_n - 1), s - i0 as f32)
-            })
-            .collect()
-    };
-    let columns = taps(w, hw);
-    let mut out = vec![0f32; w * h];
-    for (y, (y0, y1, ty)) in taps(h, hh).into_iter().enumerate() {
-        for (x, &(x0, x1, tx)) in columns.iter().enumerate() {
-            let top = half[y0 * hw + x0] * (1.0 - tx) + half[y0 * hw + x1] * tx;
-            let bottom = half[y1 * hw + x0] * (1.0 - tx) + half[y1 * hw + x1] * tx;
-            out[y * w + x] = top * (1.0 - ty) + bottom * ty;
-        }
-    }
-    out
-}
-
 /// Separable box blur of radius `r`, edges clamped.
 pub(crate) fn box_blur(src: &[f32], w: usize, h: usize, r: usize) -> Vec<f32> {
     if r == 0 {
