@@ -428,6 +428,20 @@ fn a_face_guide_under_128_pixels_is_refused_by_name() {
 }
 
 #[test]
+fn a_face_guide_cut_short_is_refused_by_name_not_rendered_half_grey() {
+    let dir = tempfile::tempdir().unwrap();
+    let whole = std::fs::read(root().join("fixtures/portraits/grace-hopper.jpg")).unwrap();
+    let cut = dir.path().join("cut-face.jpg");
+    std::fs::write(&cut, &whole[..whole.len() / 3]).unwrap();
+    let out = common::run(
+        common::reelforge()
+            .arg("still")
+            .arg(still_job(dir.path(), &cut)),
+    );
+    common::assert_fails(&out, 2, &["cut-face.jpg", "cut short"]);
+}
+
+#[test]
 fn missing_vision_models_name_the_file_and_the_setup_command() {
     let dir = tempfile::tempdir().unwrap();
     let face = root().join("fixtures/portraits/grace-hopper.jpg");

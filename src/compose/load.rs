@@ -68,6 +68,14 @@ pub fn decode_image(
             reason: "not a PNG, JPEG or WebP image".into(),
         });
     }
+    // The JPEG decoder fills a file cut short (an interrupted upload or copy) with grey
+    // instead of failing, which would put a half-grey photo in every video.
+    if reader.format() == Some(image::ImageFormat::Jpeg) && !jpeg_reaches_its_end(bytes) {
+        return Err(ComposeError::NotAnImage {
+            name: name.to_string(),
+            reason: "the JPEG data stops before its end marker (the file is cut short)".into(),
+        });
+    }
     let mut image_limits = image::Limits::default();
     image_limits.max_image_width = Some(limits.max_side);
     image_limits.max_image_height = Some(limits.max_side);
@@ -87,6 +95,45 @@ pub fn decode_image(
     let mut img = DynamicImage::from_decoder(decoder).map_err(|e| limit_or(e, name, limits))?;
     img.apply_orientation(orientation);
     Ok(img.into_rgba8())
+}
+
+/// Whether a JPEG's markers run from its start to its end-of-image marker. Header segments
+/// are skipped by their lengths (so an embedded thumbnail's end marker does not count), and
+/// entropy-coded data up to the next marker; bytes after the end marker are allowed.
+fn jpeg_reaches_its_end(bytes: &[u8]) -> bool {
+    const EOI: u8 = 0xD9;
+    if !bytes.starts_with(&[0xFF, 0xD8]) {
+        return false;
+    }
+    let mut i = 2;
+    loop {
+        // Entropy-coded data (or stray bytes) up to the next 0xFF, then any fill bytes.
+        while i < bytes.len() && bytes[i] != 0xFF {
+            i += 1;
+        }
+        while i < bytes.len() && bytes[i] == 0xFF {
+            i += 1;
+        }
+        let Some(&marker) = bytes.get(i) else {
+            return false;
+        };
+        i += 1;
+        match marker {
+            EOI => return true,
+            // A stuffed 0xFF in entropy-coded data, a restart marker, TEM: no length follows.
+            0x00 | 0x01 | 0xD0..=0xD7 => {}
+            _ => {
+                let Some(len) = bytes.get(i..i + 2) else {
+                    return false;
+                };
+                let len = usize::from(u16::from_be_bytes([len[0], len[1]]));
+                if len < 2 || i + len > bytes.len() {
+                    return false;
+                }
+                i += len;
+            }
+        }
+    }
 }
 
 fn limit_or(e: image::ImageError, name: &str, limits: ImageLimits) -> ComposeError {
@@ -146,6 +193,46 @@ mod tests {
         let err =
             decode_image(&bytes[..bytes.len() / 2], "cut.png", ImageLimits::default()).unwrap_err();
         assert!(err.to_string().contains("cut.png"));
+    }
+
+    fn jpeg(w: u32, h: u32) -> Vec<u8> {
+        let img = image::RgbImage::from_fn(w, h, |x, y| image::Rgb([x as u8 * 3, y as u8 * 5, 90]));
+        let mut out = Vec::new();
+        img.write_to(&mut Cursor::new(&mut out), image::ImageFormat::Jpeg)
+            .unwrap();
+        out
+    }
+
+    #[test]
+    fn a_jpeg_cut_short_is_refused_by_name() {
+        let whole = jpeg(64, 48);
+        assert!(decode_image(&whole, "face.jpg", ImageLimits::default()).is_ok());
+        for keep in [whole.len() - 2, whole.len() * 2 / 3, whole.len() / 3] {
+            let err = decode_image(&whole[..keep], "face.jpg", ImageLimits::default())
+                .expect_err("a cut JPEG must not decode");
+            assert!(err.to_string().contains("face.jpg"), "{err}");
+            assert!(err.to_string().contains("cut short"), "{err}");
+        }
+    }
+
+    #[test]
+    fn a_jpeg_with_bytes_after_its_end_or_a_thumbnail_still_decodes() {
+        let whole = jpeg(64, 48);
+        // Phones append data (a motion photo's video) after the end marker.
+        let mut trailing = whole.clone();
+        trailing.extend_from_slice(b"trailer data after the image");
+        assert!(decode_image(&trailing, "t.jpg", ImageLimits::default()).is_ok());
+        // A thumbnail inside a header segment carries an end marker of its own; a cut after
+        // it must still be caught.
+        let thumb = jpeg(8, 8);
+        let mut with_thumb = whole[..2].to_vec();
+        with_thumb.extend_from_slice(&[0xFF, 0xE1]);
+        with_thumb.extend_from_slice(&((thumb.len() + 2) as u16).to_be_bytes());
+        with_thumb.extend_from_slice(&thumb);
+        with_thumb.extend_from_slice(&whole[2..]);
+        assert!(decode_image(&with_thumb, "t.jpg", ImageLimits::default()).is_ok());
+        let cut = &with_thumb[..with_thumb.len() / 2 + thumb.len() / 2];
+        assert!(decode_image(cut, "t.jpg", ImageLimits::default()).is_err());
     }
 
     #[test]
