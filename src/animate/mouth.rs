@@ -24,6 +24,12 @@ const SOFT: f32 = 0.045;
 const GRAIN: f32 = 0.7;
 /// Openings below this are drawn as closed (no patch at all).
 const CLOSED: f32 = 0.01;
+/// Openings are drawn in this many steps, so that a clip's frames share patches: one step
+/// moves the jaw by at most DROP / 64 of the mouth's width (0.4 px for a 100 px mouth).
+pub const OPENING_STEPS: usize = 64;
+
+/// Tells rigs apart, so that patches cached for one are never drawn for another.
+static NEXT_RIG: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 /// A mouth ready to animate, on the subject's layer.
 #[derive(Debug, Clone)]
@@ -43,6 +49,8 @@ pub struct MouthRig {
     /// The lower lip's inner edge from outer corner to outer corner, sorted by x: the mesh's
     /// inner contour stops short of the corners, and a jump there would show as a notch.
     lower_line: Vec<[f32; 2]>,
+    /// This rig's number (clones share it: they draw the same patches).
+    id: u64,
 }
 
 /// The inside of the mouth: a dark cavity, the upper teeth in the lip's shadow, the tongue.
@@ -158,6 +166,7 @@ impl MouthRig {
             mouth,
             openings,
             fps,
+            id: NEXT_RIG.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         })
     }
 
@@ -179,10 +188,20 @@ impl MouthRig {
         luma(y) - 0.5 * (luma(y.saturating_sub(2)) + luma(y + 2))
     }
 
-    /// The patch to draw at time `t` and its canvas position, or `None` while closed.
-    pub fn patch_at(&self, t: f32) -> Option<(RgbaImage, i64, i64)> {
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+
+    /// The opening at time `t` in steps of 1 / [`OPENING_STEPS`], or `None` while closed.
+    pub fn step_at(&self, t: f32) -> Option<usize> {
         let o = self.opening_at(t);
-        (o > CLOSED).then(|| (self.patch(o), self.left, self.top))
+        (o > CLOSED).then(|| ((o.min(1.0) * OPENING_STEPS as f32).round() as usize).max(1))
+    }
+
+    /// The patch for an opening `step` (from [`MouthRig::step_at`]) and its canvas position.
+    pub fn patch_at_step(&self, step: usize) -> (RgbaImage, i64, i64) {
+        let opening = step as f32 / OPENING_STEPS as f32;
+        (self.patch(opening), self.left, self.top)
     }
 
     /// The mouth region opened by `opening` (0..1).
@@ -249,7 +268,7 @@ impl MouthRig {
                             lip_px[3]
                         } else {
                             let inside = (inside[c] + grain).clamp(0.0, 255.0);
-                            (inside * cover + f32::from(edge[c]) * (1.0 - cover)).round() as u8
+                            (inside * cover + f32::from(edge[c]) * (1.0 - cover) + 0.5) as u8
                         }
                     }))
                 } else {
@@ -327,14 +346,17 @@ fn mean_colour(img: &RgbaImage) -> [f32; 3] {
     sum.map(|v| (v / n.max(1) as f64) as f32)
 }
 
-/// Bilinear sample down column `x` at row position `y` (clamped).
+/// Bilinear sample down column `x` at row position `y` (clamped). Runs for every moved
+/// pixel of every frame, so it truncates non-negative values instead of calling floor and
+/// round.
 fn sample_column(img: &RgbaImage, x: u32, y: f32) -> [u8; 4] {
     let h = img.height();
     let y = y.clamp(0.0, (h - 1) as f32);
-    let (y0, t) = (y.floor() as u32, y.fract());
+    let y0 = y as u32;
+    let t = y - y0 as f32;
     let a = img.get_pixel(x, y0).0;
     let b = img.get_pixel(x, (y0 + 1).min(h - 1)).0;
-    std::array::from_fn(|c| (f32::from(a[c]) * (1.0 - t) + f32::from(b[c]) * t).round() as u8)
+    std::array::from_fn(|c| (f32::from(a[c]) + (f32::from(b[c]) - f32::from(a[c])) * t + 0.5) as u8)
 }
 
 fn smoothstep(a: f32, b: f32, x: f32) -> f32 {
@@ -374,8 +396,10 @@ mod tests {
     #[test]
     fn a_closed_mouth_draws_nothing_and_an_open_one_shows_a_dark_gap() {
         let r = rig(vec![0.0, 1.0]);
-        assert!(r.patch_at(0.0).is_none());
-        let (patch, left, top) = r.patch_at(1.0 / 30.0).unwrap();
+        assert!(r.step_at(0.0).is_none());
+        let step = r.step_at(1.0 / 30.0).unwrap();
+        assert_eq!(step, OPENING_STEPS);
+        let (patch, left, top) = r.patch_at_step(step);
         // Just below the lower lip line at the centre: the inside of the mouth.
         let p = patch.get_pixel((100 - left) as u32, (64 - top) as u32).0;
         assert!(p[0] < 80, "dark interior {p:?}");

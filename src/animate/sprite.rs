@@ -75,6 +75,15 @@ pub struct SpriteScratch {
     /// Value and alpha resampled at the layer's soft edges, before the blend.
     edge: Vec<u8>,
     edge_a: Vec<u8>,
+    mouths: MouthCache,
+}
+
+/// The mouth patches drawn so far for one rig, by opening step: a clip's frames come back
+/// to the same openings again and again.
+#[derive(Debug, Default)]
+struct MouthCache {
+    rig: Option<u64>,
+    patches: std::collections::HashMap<usize, Layer>,
 }
 
 impl Sprite {
@@ -114,8 +123,18 @@ impl Sprite {
         let place = self.placement(view, canvas, t, (out.width, out.height));
         self.body.draw(&place, out, scratch);
         if let Some(rig) = &self.mouth {
-            if let Some((patch, left, top)) = rig.patch_at(t) {
-                Layer::from_rgba(&patch, left, top).draw(&place, out, scratch);
+            if let Some(step) = rig.step_at(t) {
+                let mut cache = std::mem::take(&mut scratch.mouths);
+                if cache.rig != Some(rig.id()) {
+                    cache.rig = Some(rig.id());
+                    cache.patches.clear();
+                }
+                let patch = cache.patches.entry(step).or_insert_with(|| {
+                    let (patch, left, top) = rig.patch_at_step(step);
+                    Layer::from_rgba(&patch, left, top)
+                });
+                patch.draw(&place, out, scratch);
+                scratch.mouths = cache;
             }
         }
     }
@@ -489,6 +508,41 @@ mod tests {
         assert_eq!(out.y[70 * 100 + 50], 235);
         assert_eq!(out.y[5 * 100 + 5], 16);
         assert_eq!(out.u[35 * 50 + 25], 128);
+    }
+
+    /// A face of one colour with a mouth across it at canvas y 100, opening on frame 1.
+    fn talking(colour: [u8; 3]) -> Sprite {
+        let [r, g, b] = colour;
+        let img = RgbaImage::from_pixel(100, 160, Rgba([r, g, b, 255]));
+        let line = |y: f32| (0..=8).map(|i| [30.0 + 5.0 * i as f32, y]).collect();
+        let mouth = crate::subject::Mouth {
+            corners: [[30.0, 100.0], [70.0, 100.0]],
+            upper: line(99.5),
+            lower: line(100.5),
+            chin: [50.0, 130.0],
+        };
+        let rig =
+            super::super::mouth::MouthRig::new(&img, (0, 0), &mouth, vec![0.0, 0.8], 30.0).unwrap();
+        Sprite::from_rgba(&img, 0, 0, [50.0, 160.0], 100).with_mouth(rig)
+    }
+
+    #[test]
+    fn mouth_patches_cached_for_one_face_are_never_drawn_for_another() {
+        let (red, blue) = (talking([220, 60, 50]), talking([40, 70, 230]));
+        let t = 1.0 / 30.0;
+        let draw = |sprite: &Sprite, scratch: &mut SpriteScratch| {
+            let mut out = Yuv420::new(100, 180);
+            sprite.draw(view(), (100.0, 180.0), t, &mut out, scratch);
+            out
+        };
+        let fresh = draw(&blue, &mut SpriteScratch::default());
+        let mut shared = SpriteScratch::default();
+        let red_frame = draw(&red, &mut shared);
+        let blue_after_red = draw(&blue, &mut shared);
+        let blue_again = draw(&blue, &mut shared);
+        assert!(red_frame.v != fresh.v, "the two faces differ");
+        assert!(blue_after_red.y == fresh.y && blue_after_red.v == fresh.v);
+        assert!(blue_again.y == fresh.y && blue_again.u == fresh.u && blue_again.v == fresh.v);
     }
 
     #[test]
