@@ -153,12 +153,20 @@ fn limit_or(e: image::ImageError, name: &str, limits: ImageLimits) -> ComposeErr
 mod tests {
     use super::*;
 
+    fn encoded(img: DynamicImage, format: image::ImageFormat) -> Vec<u8> {
+        let mut out = Vec::new();
+        img.write_to(&mut Cursor::new(&mut out), format).unwrap();
+        out
+    }
+
     fn png(w: u32, h: u32) -> Vec<u8> {
         let img = RgbaImage::from_pixel(w, h, image::Rgba([10, 20, 30, 255]));
-        let mut out = Vec::new();
-        img.write_to(&mut Cursor::new(&mut out), image::ImageFormat::Png)
-            .unwrap();
-        out
+        encoded(img.into(), image::ImageFormat::Png)
+    }
+
+    fn jpeg(w: u32, h: u32) -> Vec<u8> {
+        let img = image::RgbImage::from_fn(w, h, |x, y| image::Rgb([x as u8 * 3, y as u8 * 5, 90]));
+        encoded(img.into(), image::ImageFormat::Jpeg)
     }
 
     #[test]
@@ -193,14 +201,6 @@ mod tests {
         let err =
             decode_image(&bytes[..bytes.len() / 2], "cut.png", ImageLimits::default()).unwrap_err();
         assert!(err.to_string().contains("cut.png"));
-    }
-
-    fn jpeg(w: u32, h: u32) -> Vec<u8> {
-        let img = image::RgbImage::from_fn(w, h, |x, y| image::Rgb([x as u8 * 3, y as u8 * 5, 90]));
-        let mut out = Vec::new();
-        img.write_to(&mut Cursor::new(&mut out), image::ImageFormat::Jpeg)
-            .unwrap();
-        out
     }
 
     #[test]
@@ -238,11 +238,7 @@ mod tests {
     #[test]
     fn exif_orientation_is_applied() {
         // A 4×2 JPEG tagged "rotate 90° clockwise" must come out 2×4.
-        let img = image::RgbImage::from_pixel(4, 2, image::Rgb([200, 100, 50]));
-        let mut jpeg = Vec::new();
-        img.write_to(&mut Cursor::new(&mut jpeg), image::ImageFormat::Jpeg)
-            .unwrap();
-        let tagged = with_exif_orientation(&jpeg, 6);
+        let tagged = with_exif_orientation(&jpeg(4, 2), 6);
         let out = decode_image(&tagged, "rot.jpg", ImageLimits::default()).unwrap();
         assert_eq!(out.dimensions(), (2, 4));
     }
