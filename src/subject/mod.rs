@@ -140,9 +140,10 @@ impl Vision {
             None => None,
         };
         Ok(Analysis {
-            matte: person::add_person(
+            matte: person::combine(
                 &self.matte_model()?.run(img)?,
                 &self.person_model()?.run(img)?,
+                !faces.is_empty(),
             ),
             faces,
             mouth,

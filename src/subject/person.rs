@@ -1,6 +1,7 @@
 //! The person segmenter: MediaPipe's selfie segmentation, a model trained on people only. It
-//! sees a dark coat before a dark wall, which the salient-object matte loses; its edge is
-//! coarse (256² for the whole picture), so it adds body to the matte rather than replacing it.
+//! sees a dark coat before a dark wall, which the salient-object matte loses, and does not see
+//! a tripod or a prop, which that matte keeps. Its edge is coarse (256² for the whole picture),
+//! so it adds body to the salient matte and bounds it rather than replacing it.
 
 use image::{GrayImage, RgbaImage};
 use tract_onnx::prelude::*;
@@ -57,13 +58,97 @@ impl PersonModel {
     }
 }
 
-/// The salient-object `matte` with the person model's body added: wherever the person model
-/// is more than half sure, stretched so that only what it is sure of counts as subject.
-pub fn add_person(matte: &GrayImage, person: &GrayImage) -> GrayImage {
-    let person = super::refine::resize_gray(person, matte.width(), matte.height());
-    GrayImage::from_fn(matte.width(), matte.height(), |x, y| {
+/// How far past the person model's body (in its cells, 1/256 of the picture's side) the
+/// salient-object matte may still reach: hair and fingers it draws finer than that body.
+const REACH: usize = 4;
+
+/// Below this share of the picture the person model has found nobody to speak of, and it
+/// does not limit the salient object.
+const MIN_PERSON_SHARE: f64 = 0.02;
+
+/// The salient-object `matte` joined with the person model's: wherever the person model is
+/// more than half sure, its body is added (stretched, so that only what it is sure of counts).
+/// When `has_face`, what the salient matte keeps further than [`REACH`] from that body goes:
+/// a tripod on the floor or a prop beside the person is not the subject. Without a face (album
+/// art, a back view) or a body, the salient object is left whole.
+pub fn combine(matte: &GrayImage, person: &GrayImage, has_face: bool) -> GrayImage {
+    let (w, h) = matte.dimensions();
+    let body: Vec<u8> = person.pixels().map(|p| u8::from(p.0[0] >= 128)).collect();
+    let share = body.iter().map(|&b| usize::from(b)).sum::<usize>() as f64 / body.len() as f64;
+    let reach = (has_face && share >= MIN_PERSON_SHARE).then(|| {
+        let (pw, ph) = (person.width() as usize, person.height() as usize);
+        let near = super::refine::dilate(&body, pw, ph, REACH);
+        let near = GrayImage::from_raw(
+            person.width(),
+            person.height(),
+            near.iter().map(|&b| b * 255).collect(),
+        )
+        .expect("a cell per pixel");
+        super::refine::resize_gray(&near, w, h)
+    });
+    let person = super::refine::resize_gray(person, w, h);
+    GrayImage::from_fn(w, h, |x, y| {
         let p = i32::from(person.get_pixel(x, y).0[0]);
         let sure = ((p - 128) * 2).clamp(0, 255) as u8;
-        image::Luma([matte.get_pixel(x, y).0[0].max(sure)])
+        let salient = u32::from(matte.get_pixel(x, y).0[0]);
+        let salient = match &reach {
+            Some(r) => (salient * u32::from(r.get_pixel(x, y).0[0]) + 127) / 255,
+            None => salient,
+        } as u8;
+        image::Luma([salient.max(sure)])
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A 512² salient matte holding a person-sized block on the left and a prop on the right,
+    /// and a person model that sees only the block.
+    fn person_and_prop() -> (GrayImage, GrayImage) {
+        let salient = GrayImage::from_fn(512, 512, |x, y| {
+            let person = (64..224).contains(&x) && y >= 96;
+            let prop = (360..460).contains(&x) && y >= 300;
+            image::Luma([if person || prop { 255 } else { 0 }])
+        });
+        let body = GrayImage::from_fn(SIDE as u32, SIDE as u32, |x, y| {
+            image::Luma([if (32..112).contains(&x) && y >= 48 {
+                240
+            } else {
+                0
+            }])
+        });
+        (salient, body)
+    }
+
+    #[test]
+    fn a_prop_away_from_the_person_leaves_the_matte_when_a_face_was_found() {
+        let (salient, body) = person_and_prop();
+        let out = combine(&salient, &body, true);
+        assert_eq!(out.get_pixel(410, 400).0[0], 0, "the prop stays");
+        assert_eq!(out.get_pixel(140, 300).0[0], 255, "the person goes");
+        // Within reach of the body the salient matte is kept whole (hair, fingers).
+        let near = combine(
+            &GrayImage::from_fn(512, 512, |x, y| {
+                image::Luma([if x < 230 && y >= 96 { 255 } else { 0 }])
+            }),
+            &body,
+            true,
+        );
+        assert_eq!(
+            near.get_pixel(228, 300).0[0],
+            255,
+            "a fringe near the body goes"
+        );
+    }
+
+    #[test]
+    fn without_a_face_or_a_body_the_salient_object_is_left_whole() {
+        let (salient, body) = person_and_prop();
+        let out = combine(&salient, &body, false);
+        assert_eq!(out.get_pixel(410, 400).0[0], 255);
+        let nobody = GrayImage::new(SIDE as u32, SIDE as u32);
+        let out = combine(&salient, &nobody, true);
+        assert_eq!(out, salient, "no body: the salient matte as it is");
+    }
 }

@@ -193,7 +193,7 @@ fn mark_background_pockets(img: &RgbaImage, matte: &GrayImage, mask: &[u8], pock
 }
 
 /// Square maximum filter of radius `r` over a 0/1 mask.
-fn dilate(mask: &[u8], w: usize, h: usize, r: usize) -> Vec<u8> {
+pub(crate) fn dilate(mask: &[u8], w: usize, h: usize, r: usize) -> Vec<u8> {
     let inverted: Vec<u8> = mask.iter().map(|&m| 1 - m.min(1)).collect();
     erode(&inverted, w, h, r).iter().map(|&m| 1 - m).collect()
 }
