@@ -174,6 +174,18 @@ fn bench_frame_path(c: &mut Criterion) {
                 }
             })
         });
+        group.bench_function(format!("draw_warm/{width}x{height}"), |b| {
+            let mut out = reelforge::frame::Yuv420::zeroed(width, height);
+            let mut scratch = FrameScratch::default();
+            for i in 0..FRAMES {
+                anim.draw(i, &mut out, &mut scratch);
+            }
+            b.iter(|| {
+                for i in 0..FRAMES {
+                    anim.draw(i, &mut out, &mut scratch);
+                }
+            })
+        });
         group.bench_function(format!("full/{width}x{height}"), |b| {
             b.iter(|| {
                 let anim = build();

@@ -4,9 +4,9 @@
 //! mesh's inner lip contours, so it works on any face guide; it is not lip-sync to phonemes,
 //! only to when and how loud the singing is.
 //!
-//! Each frame, a small patch around the mouth is warped (a vertical displacement field that
-//! is zero at the patch's edges, so no seam shows) and drawn over the subject with the same
-//! motion as the rest of the subject.
+//! Each opening step warps a small patch around the mouth once (a vertical displacement field
+//! that is zero at the patch's edges, so no seam shows); the part that moved is drawn over the
+//! subject with the same motion as the rest of the subject.
 
 use image::{Rgba, RgbaImage};
 
@@ -27,6 +27,8 @@ const CLOSED: f32 = 0.01;
 /// Openings are drawn in this many steps, so that a clip's frames share patches: one step
 /// moves the jaw by at most DROP / 64 of the mouth's width (0.4 px for a 100 px mouth).
 pub const OPENING_STEPS: usize = 64;
+/// Unmoved pixels kept around a patch's moved part, so that it meets the subject unseen.
+const MARGIN: u32 = 2;
 
 /// Tells rigs apart, so that patches cached for one are never drawn for another.
 static NEXT_RIG: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
@@ -198,14 +200,29 @@ impl MouthRig {
         (o > CLOSED).then(|| ((o.min(1.0) * OPENING_STEPS as f32).round() as usize).max(1))
     }
 
-    /// The patch for an opening `step` (from [`MouthRig::step_at`]) and its canvas position.
+    /// The patch for an opening `step` (from [`MouthRig::step_at`]) and its canvas position:
+    /// only the part that moves, and a margin of unmoved pixels that meets the subject.
     pub fn patch_at_step(&self, step: usize) -> (RgbaImage, i64, i64) {
         let opening = step as f32 / OPENING_STEPS as f32;
-        (self.patch(opening), self.left, self.top)
+        let (patch, moved) = self.warp(opening);
+        let Some([x0, y0, x1, y1]) = moved else {
+            return (patch, self.left, self.top);
+        };
+        let (w, h) = patch.dimensions();
+        let (x0, y0) = (x0.saturating_sub(MARGIN), y0.saturating_sub(MARGIN));
+        let (x1, y1) = ((x1 + 1 + MARGIN).min(w), (y1 + 1 + MARGIN).min(h));
+        let part = image::imageops::crop_imm(&patch, x0, y0, x1 - x0, y1 - y0).to_image();
+        (part, self.left + i64::from(x0), self.top + i64::from(y0))
     }
 
     /// The mouth region opened by `opening` (0..1).
     pub fn patch(&self, opening: f32) -> RgbaImage {
+        self.warp(opening).0
+    }
+
+    /// The mouth region opened by `opening`, and the bounds (first and last column and row)
+    /// of the pixels that moved.
+    fn warp(&self, opening: f32) -> (RgbaImage, Option<[u32; 4]>) {
         let m = &self.mouth;
         let mw = m.width();
         let cx = (m.corners[0][0] + m.corners[1][0]) / 2.0;
@@ -214,6 +231,17 @@ impl MouthRig {
         let drop = opening.clamp(0.0, 1.0) * (DROP * mw).min(0.6 * (m.chin[1] - lip).max(1.0));
         let (w, h) = self.source.dimensions();
         let mut out = self.source.clone();
+        let mut moved: Option<[u32; 4]> = None;
+        // Below the chin and around the mouth, per row: the same for every column.
+        let rows: Vec<(f32, f32)> = (0..h)
+            .map(|y| {
+                let yf = y as f32 + 0.5;
+                (
+                    1.0 - smoothstep(m.chin[1], m.chin[1] + 0.6 * mw, yf),
+                    smoothstep(lip - 0.2 * mw, lip + 0.5 * mw, yf),
+                )
+            })
+            .collect();
         for x in 0..w {
             let xf = x as f32 + 0.5;
             let u = (xf - cx).abs() / half;
@@ -224,15 +252,22 @@ impl MouthRig {
                 0.0
             };
             let in_jaw = 1.0 - smoothstep(0.9, 1.9, u);
+            if in_jaw <= 0.0 && in_mouth <= 0.0 {
+                continue; // beyond the jaw nothing moves
+            }
             let lower = curve_at(&self.lower_line, xf, lip);
             // The upper lip rises over a short ramp that ends well inside the patch's top.
             let lift = LIFT * drop * in_mouth;
             let (ramp_top, gap_top) = (lower - 0.35 * mw, lower - lift);
             let soft = (SOFT * mw).max(1.0);
-            for y in 0..h {
+            // Above both the cheeks' and the lip's ramps, and below the chin's fade, every
+            // displacement is zero.
+            let first = (ramp_top.min(lip - 0.2 * mw) - 1.0).max(0.0) as u32;
+            let last =
+                ((m.chin[1] + 0.6 * mw).max(gap_top + soft) + 1.0).clamp(0.0, h as f32) as u32;
+            for (y, &(below_chin, cheeks)) in (first..last.max(first)).zip(&rows[first as usize..])
+            {
                 let yf = y as f32 + 0.5;
-                let below_chin = 1.0 - smoothstep(m.chin[1], m.chin[1] + 0.6 * mw, yf);
-                let cheeks = smoothstep(lip - 0.2 * mw, lip + 0.5 * mw, yf);
                 // A smooth stretch around the mouth, plus the jaw's drop below the lower lip
                 // inside it: the one jump, which the mouth's interior fills.
                 let outer = drop * below_chin * (in_jaw - in_mouth).max(0.0) * cheeks;
@@ -249,6 +284,10 @@ impl MouthRig {
                 if outer + jaw + raised < 0.01 {
                     continue;
                 }
+                moved = Some(match moved {
+                    None => [x, y, x, y],
+                    Some([x0, y0, x1, y1]) => [x0.min(x), y0.min(y), x1.max(x), y1.max(y)],
+                });
                 let moved = sample_column(&self.source, x, yf - outer - jaw + raised - 0.5);
                 let gap_bottom = lower + jaw;
                 let pixel = if in_mouth > 0.0 && yf >= gap_top - 0.5 && yf < gap_bottom + soft {
@@ -277,7 +316,7 @@ impl MouthRig {
                 out.put_pixel(x, y, pixel);
             }
         }
-        out
+        (out, moved)
     }
 }
 
@@ -347,16 +386,17 @@ fn mean_colour(img: &RgbaImage) -> [f32; 3] {
 }
 
 /// Bilinear sample down column `x` at row position `y` (clamped). Runs for every moved
-/// pixel of every frame, so it truncates non-negative values instead of calling floor and
-/// round.
+/// pixel of every patch, so it mixes in integers (weights of 256) instead of floats.
+#[inline]
 fn sample_column(img: &RgbaImage, x: u32, y: f32) -> [u8; 4] {
     let h = img.height();
     let y = y.clamp(0.0, (h - 1) as f32);
     let y0 = y as u32;
-    let t = y - y0 as f32;
-    let a = img.get_pixel(x, y0).0;
-    let b = img.get_pixel(x, (y0 + 1).min(h - 1)).0;
-    std::array::from_fn(|c| (f32::from(a[c]) + (f32::from(b[c]) - f32::from(a[c])) * t + 0.5) as u8)
+    let t = ((y - y0 as f32) * 256.0) as u32;
+    let (raw, w) = (img.as_raw(), img.width() as usize);
+    let at = |y: u32| &raw[(y as usize * w + x as usize) * 4..][..4];
+    let (a, b) = (at(y0), at((y0 + 1).min(h - 1)));
+    std::array::from_fn(|c| ((u32::from(a[c]) * (256 - t) + u32::from(b[c]) * t + 128) >> 8) as u8)
 }
 
 fn smoothstep(a: f32, b: f32, x: f32) -> f32 {
@@ -489,5 +529,29 @@ mod tests {
         assert!(quiet[30] < o[30]);
         // Smooth: no frame-to-frame jump larger than the attack allows.
         assert!(o.windows(2).all(|w| (w[1] - w[0]).abs() < 0.6));
+    }
+
+    #[test]
+    fn a_patch_drawn_is_only_its_moved_part_and_everything_outside_it_is_the_subject() {
+        let r = rig(vec![1.0]);
+        for step in [1, OPENING_STEPS / 3, OPENING_STEPS] {
+            let full = r.patch(step as f32 / OPENING_STEPS as f32);
+            let (part, left, top) = r.patch_at_step(step);
+            let (dx, dy) = ((left - r.left) as u32, (top - r.top) as u32);
+            assert!(part.width() < full.width() || part.height() < full.height());
+            for (x, y, p) in full.enumerate_pixels() {
+                let inside =
+                    (dx..dx + part.width()).contains(&x) && (dy..dy + part.height()).contains(&y);
+                if inside {
+                    assert_eq!(part.get_pixel(x - dx, y - dy), p, "({x}, {y})");
+                } else {
+                    assert_eq!(
+                        r.source.get_pixel(x, y),
+                        p,
+                        "moved pixel left out: ({x}, {y})"
+                    );
+                }
+            }
+        }
     }
 }
