@@ -1,7 +1,7 @@
 //! The person segmenter: MediaPipe's selfie segmentation, a model trained on people only. It
 //! sees a dark coat before a dark wall, which the salient-object matte loses, and does not see
-//! a tripod or a prop, which that matte keeps. Its edge is coarse (256² for the whole picture),
-//! so it adds body to the salient matte and bounds it rather than replacing it.
+//! a tripod or a chair, which that matte keeps. Its edge is coarse (256² for the whole
+//! picture), so it adds body to the salient matte and trims it rather than replacing it.
 
 use image::{GrayImage, RgbaImage};
 use tract_onnx::prelude::*;
@@ -68,9 +68,11 @@ const MIN_PERSON_SHARE: f64 = 0.02;
 
 /// The salient-object `matte` joined with the person model's: wherever the person model is
 /// more than half sure, its body is added (stretched, so that only what it is sure of counts).
-/// When `has_face`, what the salient matte keeps further than [`REACH`] from that body goes:
-/// a tripod on the floor or a prop beside the person is not the subject. Without a face (album
-/// art, a back view) or a body, the salient object is left whole.
+/// When `has_face`, a piece the salient matte keeps further than [`REACH`] from that body and
+/// that stands on the picture's bottom edge goes: a tripod or a chair on the floor beside the
+/// person is not the subject. A piece that does not reach the bottom stays, since it is held
+/// (a guitar's neck, a microphone, flowers). Without a face (album art, a back view) or a
+/// body, the salient object is left whole.
 pub fn combine(matte: &GrayImage, person: &GrayImage, has_face: bool) -> GrayImage {
     let (w, h) = matte.dimensions();
     let body: Vec<u8> = person.pixels().map(|p| u8::from(p.0[0] >= 128)).collect();
@@ -78,33 +80,49 @@ pub fn combine(matte: &GrayImage, person: &GrayImage, has_face: bool) -> GrayIma
     let reach = (has_face && share >= MIN_PERSON_SHARE).then(|| {
         let (pw, ph) = (person.width() as usize, person.height() as usize);
         let near = super::refine::dilate(&body, pw, ph, REACH);
-        let near = GrayImage::from_raw(
-            person.width(),
-            person.height(),
-            near.iter().map(|&b| b * 255).collect(),
-        )
-        .expect("a cell per pixel");
+        let near = near.iter().map(|&b| b * 255).collect();
+        let near = GrayImage::from_raw(person.width(), person.height(), near).expect("a cell each");
         super::refine::resize_gray(&near, w, h)
     });
+    let floor = reach.as_ref().map(|r| standing_pieces(matte, r));
     let person = super::refine::resize_gray(person, w, h);
     GrayImage::from_fn(w, h, |x, y| {
         let p = i32::from(person.get_pixel(x, y).0[0]);
         let sure = ((p - 128) * 2).clamp(0, 255) as u8;
         let salient = u32::from(matte.get_pixel(x, y).0[0]);
-        let salient = match &reach {
-            Some(r) => (salient * u32::from(r.get_pixel(x, y).0[0]) + 127) / 255,
-            None => salient,
+        let salient = match (&reach, &floor) {
+            (Some(r), Some(f)) if f[(y * w + x) as usize] => {
+                (salient * u32::from(r.get_pixel(x, y).0[0]) + 127) / 255
+            }
+            _ => salient,
         } as u8;
         image::Luma([salient.max(sure)])
     })
+}
+
+/// Per pixel, whether it belongs to a piece of `matte` out of `reach` of the body that
+/// touches the picture's bottom edge.
+fn standing_pieces(matte: &GrayImage, reach: &GrayImage) -> Vec<bool> {
+    let (w, h) = (matte.width() as usize, matte.height() as usize);
+    let apart: Vec<u8> = matte
+        .pixels()
+        .zip(reach.pixels())
+        .map(|(m, r)| u8::from(m.0[0] >= 128 && r.0[0] < 128))
+        .collect();
+    let (labels, sizes) = super::refine::components(&apart, w, h, 1);
+    let mut standing = vec![false; sizes.len() + 1];
+    for &label in &labels[(h - 1) * w..] {
+        standing[label as usize] = label != 0;
+    }
+    labels.iter().map(|&l| standing[l as usize]).collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// A 512² salient matte holding a person-sized block on the left and a prop on the right,
-    /// and a person model that sees only the block.
+    /// A 512² salient matte holding a person-sized block on the left and a prop standing on
+    /// the bottom edge on the right, and a person model that sees only the block.
     fn person_and_prop() -> (GrayImage, GrayImage) {
         let salient = GrayImage::from_fn(512, 512, |x, y| {
             let person = (64..224).contains(&x) && y >= 96;
@@ -122,7 +140,7 @@ mod tests {
     }
 
     #[test]
-    fn a_prop_away_from_the_person_leaves_the_matte_when_a_face_was_found() {
+    fn a_prop_standing_beside_the_person_leaves_the_matte_when_a_face_was_found() {
         let (salient, body) = person_and_prop();
         let out = combine(&salient, &body, true);
         assert_eq!(out.get_pixel(410, 400).0[0], 0, "the prop stays");
@@ -140,6 +158,19 @@ mod tests {
             255,
             "a fringe near the body goes"
         );
+    }
+
+    #[test]
+    fn something_held_out_from_the_body_stays_however_far_it_reaches() {
+        let (_, body) = person_and_prop();
+        // A guitar's neck from the body out to the right, clear of the floor.
+        let held = GrayImage::from_fn(512, 512, |x, y| {
+            let person = (64..224).contains(&x) && y >= 96;
+            let neck = (200..480).contains(&x) && (150..180).contains(&y);
+            image::Luma([if person || neck { 255 } else { 0 }])
+        });
+        let out = combine(&held, &body, true);
+        assert_eq!(out.get_pixel(460, 165).0[0], 255, "the neck was cut");
     }
 
     #[test]

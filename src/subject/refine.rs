@@ -276,7 +276,7 @@ fn complete_body(mask: &mut [u8], w: usize, h: usize, face: &FaceBox) {
 
 /// 4-connected components of the pixels equal to `value`: a label per pixel (0 = other
 /// value) and each label's size.
-fn components(mask: &[u8], w: usize, h: usize, value: u8) -> (Vec<u32>, Vec<usize>) {
+pub(crate) fn components(mask: &[u8], w: usize, h: usize, value: u8) -> (Vec<u32>, Vec<usize>) {
     let mut labels = vec![0u32; w * h];
     let mut sizes = Vec::new();
     let mut stack = Vec::new();
