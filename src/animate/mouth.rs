@@ -215,8 +215,9 @@ impl MouthRig {
         (part, self.left + i64::from(x0), self.top + i64::from(y0))
     }
 
-    /// The mouth region opened by `opening` (0..1).
-    pub fn patch(&self, opening: f32) -> RgbaImage {
+    /// The whole mouth region opened by `opening` (0..1).
+    #[cfg(test)]
+    fn patch(&self, opening: f32) -> RgbaImage {
         self.warp(opening).0
     }
 
