@@ -16,7 +16,9 @@ pub use grade::Grade;
 pub use load::{decode_image, load_image, ImageLimits};
 pub use overlay::{overlay_squares, paint_over};
 pub use sleeve::place_sleeve;
-pub use subject::{frame_subject, place_subject, FaceSpot, Framing, SubjectLayer};
+pub use subject::{
+    cut_subject, frame_subject, place_subject, Backdrop, Cut, FaceSpot, Framing, SubjectLayer,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ComposeError {
@@ -86,17 +88,15 @@ fn resize_with(img: &RgbaImage, width: u32, height: u32, crop_to_fill: bool) -> 
     }
 }
 
-/// Shallow depth of field: blurs `img` (a scene behind the subject) with a near-Gaussian
-/// of about `radius` pixels: three box passes at half resolution, scaled back up with a
-/// smooth filter (a blurred picture loses nothing at half size).
-pub fn depth_of_field(img: &mut RgbaImage, radius: f32) {
+/// Shallow depth of field: blurs `half` (a scene behind the subject, at half the canvas's
+/// resolution) with a near-Gaussian of about `radius` canvas pixels, in three box passes. A
+/// blurred picture loses nothing at half size, so it stays there: the camera enlarges it.
+pub fn depth_of_field(half: &mut RgbaImage, radius: f32) {
     let r = (radius / 6.0).round() as usize;
-    let (w, h) = img.dimensions();
-    if radius < 1.0 || w < 4 || h < 4 {
+    let (hw, hh) = (half.width() as usize, half.height() as usize);
+    if radius < 1.0 || hw < 2 || hh < 2 {
         return;
     }
-    let mut half = resize(img, w.div_ceil(2), h.div_ceil(2));
-    let (hw, hh) = (half.width() as usize, half.height() as usize);
     // The three channels blur independently, on every core.
     let planes: Vec<Vec<f32>> = (0..3)
         .into_par_iter()
@@ -113,7 +113,6 @@ pub fn depth_of_field(img: &mut RgbaImage, radius: f32) {
             p.0[c] = v.round().clamp(0.0, 255.0) as u8;
         }
     }
-    *img = resize(&half, w, h);
 }
 
 #[cfg(test)]

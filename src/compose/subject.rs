@@ -5,7 +5,7 @@
 //! The result is a layer of its own (the scene is another), so the camera can move the two
 //! at different speeds.
 
-use image::{Rgba, RgbaImage};
+use image::RgbaImage;
 use rayon::prelude::*;
 
 use super::blur::SoftPlane;
@@ -178,14 +178,54 @@ fn alpha_cols(img: &RgbaImage) -> (u32, u32) {
     }
 }
 
-/// Builds the subject's layer for `scene` (the canvas-sized, already blurred scene).
+/// The scene a subject is placed into: `image` covers the whole canvas at 1/`scale` of its
+/// resolution (a blurred scene is kept at half resolution).
+#[derive(Debug, Clone, Copy)]
+pub struct Backdrop<'a> {
+    pub image: &'a RgbaImage,
+    pub scale: u32,
+}
+
+impl<'a> Backdrop<'a> {
+    /// A canvas-sized scene.
+    pub fn full(image: &'a RgbaImage) -> Backdrop<'a> {
+        Backdrop { image, scale: 1 }
+    }
+
+    /// The canvas's size in its own pixels.
+    pub fn canvas(&self) -> (u32, u32) {
+        let scale = self.scale.max(1);
+        (self.image.width() * scale, self.image.height() * scale)
+    }
+}
+
+/// Builds the subject's layer for `scene` (already blurred).
 pub fn place_subject(
-    scene: &RgbaImage,
+    scene: Backdrop,
     subject: &Subject,
     spot: FaceSpot,
     frame: (u32, u32),
 ) -> Option<SubjectLayer> {
-    let canvas = scene.dimensions();
+    Some(cut_subject(subject, spot, scene.canvas(), frame)?.into_scene(scene))
+}
+
+/// The subject scaled and placed on the canvas before it meets the scene: everything that
+/// does not depend on the scene, so that it can be made while the scene is being blurred.
+pub struct Cut {
+    /// Not yet colour-matched, lit or shadowed.
+    layer: SubjectLayer,
+    shadow: SoftPlane,
+    unit: f32,
+}
+
+/// Frames `subject` on a `canvas`-sized canvas for a `frame`-sized video; `None` when it
+/// would fall off the canvas or be absurdly large.
+pub fn cut_subject(
+    subject: &Subject,
+    spot: FaceSpot,
+    canvas: (u32, u32),
+    frame: (u32, u32),
+) -> Option<Cut> {
     let framing = frame_subject(subject, spot, canvas, frame);
     let cutout = stretch_bottom(&subject.cutout, framing.stretch_from, framing.stretch_extra);
     let (sw, sh) = cutout.dimensions();
@@ -211,20 +251,8 @@ pub fn place_subject(
     let (lw, lh) = ((x1 - x0) as usize, (y1 - y0) as usize);
     let mut layer = RgbaImage::new(lw as u32, lh as u32);
     image::imageops::replace(&mut layer, &scaled, left - x0, top - y0);
-    let backdrop = Region {
-        scene,
-        left: x0 as usize,
-        top: y0 as usize,
-    };
-    colour_match(&mut layer, &backdrop);
-    // The wide blurs behind the light wrap and the shadow are independent: run them on
-    // every core, before the encoder wants any.
-    let (glow, shadow) = rayon::join(
-        || wrap_glow(&backdrop, &layer, unit),
-        || shadow_of(&layer, unit),
-    );
-    light_wrap(&mut layer, &glow);
-    cast_shadow(&mut layer, &shadow);
+    // The shadow follows the outline only, which nothing after this changes.
+    let shadow = shadow_of(&layer, unit);
 
     let head = subject.face.map(|f| {
         let s = framing.scale;
@@ -245,7 +273,7 @@ pub fn place_subject(
             ]
         })
     });
-    Some(SubjectLayer {
+    let layer = SubjectLayer {
         image: layer,
         left: x0,
         top: y0,
@@ -255,21 +283,51 @@ pub fn place_subject(
             framing.left + sw as f32 * framing.scale / 2.0,
             canvas.1 as f32,
         ],
+    };
+    Some(Cut {
+        layer,
+        shadow,
+        unit,
     })
 }
 
+impl Cut {
+    /// The cut in `scene` (already blurred, covering the same canvas): its colour moved
+    /// toward the scene's behind it, the scene's light on its edge, its shadow behind it.
+    pub fn into_scene(self, scene: Backdrop) -> SubjectLayer {
+        let Cut {
+            mut layer,
+            shadow,
+            unit,
+        } = self;
+        let backdrop = Region {
+            scene,
+            left: layer.left as usize,
+            top: layer.top as usize,
+        };
+        colour_match(&mut layer.image, &backdrop);
+        let glow = wrap_glow(&backdrop, &layer.image, unit);
+        light_and_shadow(&mut layer.image, &glow, &shadow);
+        layer
+    }
+}
+
 /// The part of the scene behind the subject's layer: the layer's pixel (x, y) lies over the
-/// scene's (left + x, top + y).
+/// canvas's (left + x, top + y).
 struct Region<'a> {
-    scene: &'a RgbaImage,
+    scene: Backdrop<'a>,
     left: usize,
     top: usize,
 }
 
 impl Region<'_> {
     fn channel(&self, x: usize, y: usize, c: usize) -> u8 {
-        let w = self.scene.width() as usize;
-        self.scene.as_raw()[((self.top + y) * w + self.left + x) * 4 + c]
+        let image = self.scene.image;
+        let scale = self.scene.scale.max(1) as usize;
+        let (w, h) = (image.width() as usize, image.height() as usize);
+        let sx = ((self.left + x) / scale).min(w - 1);
+        let sy = ((self.top + y) / scale).min(h - 1);
+        image.as_raw()[(sy * w + sx) * 4 + c]
     }
 }
 
@@ -281,24 +339,30 @@ fn to_byte(v: f32) -> u8 {
 /// Moves the subject's colour statistics part of the way to the scene's behind it.
 fn colour_match(layer: &mut RgbaImage, backdrop: &Region) {
     let (w, h) = (layer.width() as usize, layer.height() as usize);
-    let subject = Stats::of((w, h), |x, y| {
-        let p = layer.get_pixel(x as u32, y as u32).0;
-        (f32::from(p[3]) / 255.0, [p[0], p[1], p[2]])
-    });
-    let scene = Stats::of((w, h), |x, y| {
-        (1.0, std::array::from_fn(|c| backdrop.channel(x, y, c)))
-    });
+    let (subject, scene) = rayon::join(
+        || {
+            Stats::of((w, h), |x, y| {
+                let p = layer.get_pixel(x as u32, y as u32).0;
+                (f32::from(p[3]) / 255.0, [p[0], p[1], p[2]])
+            })
+        },
+        || {
+            Stats::of((w, h), |x, y| {
+                (1.0, std::array::from_fn(|c| backdrop.channel(x, y, c)))
+            })
+        },
+    );
     let (gain, offset) = subject.transfer_to(&scene, COLOUR_MATCH);
     let lut: [[u8; 256]; 3] =
         std::array::from_fn(|c| std::array::from_fn(|v| to_byte(v as f32 * gain[c] + offset[c])));
-    for p in layer.pixels_mut() {
-        if p.0[3] == 0 {
-            continue;
+    let raw: &mut [u8] = layer;
+    raw.par_chunks_exact_mut(4).for_each(|p| {
+        if p[3] != 0 {
+            for c in 0..3 {
+                p[c] = lut[c][usize::from(p[c])];
+            }
         }
-        for c in 0..3 {
-            p.0[c] = lut[c][usize::from(p.0[c])];
-        }
-    }
+    });
 }
 
 /// What the light wrap needs: how far inside the subject each pixel is (1 deep inside, less
@@ -327,28 +391,6 @@ fn alpha_at(layer: &RgbaImage, x: usize, y: usize) -> f32 {
     f32::from(layer.as_raw()[(y * layer.width() as usize + x) * 4 + 3]) / 255.0
 }
 
-/// The blurred scene bleeds onto the subject's edge, as light does around a real person.
-fn light_wrap(layer: &mut RgbaImage, glow: &Glow) {
-    let w = layer.width() as usize;
-    for (i, p) in layer.pixels_mut().enumerate() {
-        if p.0[3] == 0 {
-            continue;
-        }
-        let (x, y) = (i % w, i / w);
-        // Strongest right at the edge, fading over the wrap's reach inward.
-        let k = (LIGHT_WRAP * (1.0 - glow.inside.at(x, y)) * 2.0).clamp(0.0, LIGHT_WRAP);
-        // Deep inside, no channel could move by half a level.
-        if k * 255.0 < 0.5 {
-            continue;
-        }
-        for (v, g) in p.0.iter_mut().zip(&glow.colour) {
-            // Screen-like: light adds, never darkens.
-            let lit = f32::from(*v) + (g.at(x, y) - f32::from(*v)).max(0.0) * k;
-            *v = to_byte(lit);
-        }
-    }
-}
-
 /// The subject's outline dropped a little and blurred: where its shadow falls.
 fn shadow_of(layer: &RgbaImage, unit: f32) -> SoftPlane {
     let size = (layer.width() as usize, layer.height() as usize);
@@ -363,28 +405,57 @@ fn shadow_of(layer: &RgbaImage, unit: f32) -> SoftPlane {
     })
 }
 
-/// A soft dark halo behind the subject, a little below it, where it meets the scene.
-fn cast_shadow(layer: &mut RgbaImage, shadow: &SoftPlane) {
+/// The scene's light on the subject's edge, then the subject's shadow behind it, row by row
+/// on every core.
+fn light_and_shadow(layer: &mut RgbaImage, glow: &Glow, shadow: &SoftPlane) {
     let w = layer.width() as usize;
-    for (i, p) in layer.pixels_mut().enumerate() {
-        if p.0[3] == 255 {
-            continue;
-        }
-        let a = f32::from(p.0[3]) / 255.0;
-        let s = shadow.at(i % w, i / w) * SHADOW;
-        if s <= 0.004 {
-            continue;
-        }
-        // Subject over shadow (black), straight alpha.
-        let out_a = a + s * (1.0 - a);
-        let keep = a / out_a;
-        *p = Rgba([
-            to_byte(f32::from(p.0[0]) * keep),
-            to_byte(f32::from(p.0[1]) * keep),
-            to_byte(f32::from(p.0[2]) * keep),
-            to_byte(out_a * 255.0),
-        ]);
+    if w == 0 {
+        return;
     }
+    let raw: &mut [u8] = layer;
+    raw.par_chunks_exact_mut(w * 4)
+        .enumerate()
+        .for_each(|(y, row)| {
+            for (x, p) in row.chunks_exact_mut(4).enumerate() {
+                if p[3] != 0 {
+                    light_wrap(p, glow, (x, y));
+                }
+                if p[3] != 255 {
+                    cast_shadow(p, shadow.at(x, y) * SHADOW);
+                }
+            }
+        });
+}
+
+/// The blurred scene bleeds onto the subject's edge at pixel (x, y), as light does around a
+/// real person.
+fn light_wrap(p: &mut [u8], glow: &Glow, (x, y): (usize, usize)) {
+    // Strongest right at the edge, fading over the wrap's reach inward.
+    let k = (LIGHT_WRAP * (1.0 - glow.inside.at(x, y)) * 2.0).clamp(0.0, LIGHT_WRAP);
+    // Deep inside, no channel could move by half a level.
+    if k * 255.0 < 0.5 {
+        return;
+    }
+    for (v, g) in p.iter_mut().zip(&glow.colour) {
+        // Screen-like: light adds, never darkens.
+        let lit = f32::from(*v) + (g.at(x, y) - f32::from(*v)).max(0.0) * k;
+        *v = to_byte(lit);
+    }
+}
+
+/// A soft dark halo of strength `s` behind the subject, where it meets the scene.
+fn cast_shadow(p: &mut [u8], s: f32) {
+    if s <= 0.004 {
+        return;
+    }
+    // Subject over shadow (black), straight alpha.
+    let a = f32::from(p[3]) / 255.0;
+    let out_a = a + s * (1.0 - a);
+    let keep = a / out_a;
+    for v in &mut p[..3] {
+        *v = to_byte(f32::from(*v) * keep);
+    }
+    p[3] = to_byte(out_a * 255.0);
 }
 
 /// Weighted per-channel mean and standard deviation.
@@ -460,9 +531,9 @@ mod tests {
             let head = ((x as f32 - 100.0).powi(2) + (y as f32 - 80.0).powi(2)).sqrt() < 40.0;
             let body = y > 120 && (40..160).contains(&x);
             if head || body {
-                Rgba([220, 170, 140, 255])
+                image::Rgba([220, 170, 140, 255])
             } else {
-                Rgba([0, 255, 0, 0])
+                image::Rgba([0, 255, 0, 0])
             }
         });
         Subject {
@@ -517,8 +588,8 @@ mod tests {
     #[test]
     fn the_layer_keeps_no_background_colour_and_casts_a_shadow() {
         let s = person();
-        let scene = RgbaImage::from_pixel(828, 1472, Rgba([60, 70, 90, 255]));
-        let layer = place_subject(&scene, &s, SPOT, (720, 1280)).unwrap();
+        let scene = RgbaImage::from_pixel(828, 1472, image::Rgba([60, 70, 90, 255]));
+        let layer = place_subject(Backdrop::full(&scene), &s, SPOT, (720, 1280)).unwrap();
         for p in layer.image.pixels() {
             if p.0[3] > 0 {
                 assert!(p.0[1] < 200 || p.0[0] > 100, "green shows: {p:?}");

@@ -19,7 +19,7 @@ use crate::animate::{
     Sprite, CANVAS_MARGIN,
 };
 use crate::audio::Audio;
-use crate::compose::{self, FaceSpot, Grade, SubjectLayer};
+use crate::compose::{self, Backdrop, FaceSpot, Grade, SubjectLayer};
 use crate::encode::{self, EncodeError, EncodeSettings, EncodeStats};
 use crate::frame::{yuv_to_rgb, Yuv420};
 use crate::subject::Subject;
@@ -45,28 +45,60 @@ pub struct Layers<'a> {
 
 /// The composed picture before animation: the scene canvas and the subject's layer on it.
 pub struct Stage {
+    /// The scene over the whole canvas, at 1/`scale` of the canvas's resolution.
     pub background: RgbaImage,
+    /// Canvas pixels per background pixel: 2 when the scene is blurred behind a subject (a
+    /// blurred picture loses nothing at half size), else 1.
+    pub scale: u32,
     pub subject: Option<SubjectLayer>,
 }
 
 /// Composes the scene canvas (larger than the frame, for the camera) and the subject layer.
 pub fn stage(layers: &Layers, width: u32, height: u32) -> Stage {
-    let cw = even((width as f32 * CANVAS_MARGIN).round() as u32);
-    let ch = even((height as f32 * CANVAS_MARGIN).round() as u32);
-    let mut background = match layers.scene {
-        Some(scene) => compose::cover(scene, cw, ch),
-        None => RgbaImage::from_pixel(cw, ch, image::Rgba([24, 24, 28, 255])),
+    let mut cw = even((width as f32 * CANVAS_MARGIN).round() as u32);
+    let mut ch = even((height as f32 * CANVAS_MARGIN).round() as u32);
+    let blur = layers
+        .subject
+        .map(|_| layers.scene_blur * width as f32 / 720.0)
+        .filter(|&radius| radius >= 1.0);
+    // A blurred scene is made, blurred, graded and turned into YUV at half size; its half
+    // is kept even so that its chroma lines up.
+    let scale = if blur.is_some() {
+        cw = cw.next_multiple_of(4);
+        ch = ch.next_multiple_of(4);
+        2
+    } else {
+        1
     };
-    if let Some((art, quad)) = layers.sleeve {
-        let quad = quad.map(|[x, y]| [x * cw as f32, y * ch as f32]);
-        compose::place_sleeve(&mut background, art, quad);
-    }
-    let mut subject = None;
-    if let Some((person, spot)) = layers.subject {
-        let radius = layers.scene_blur * width as f32 / 720.0;
-        compose::depth_of_field(&mut background, radius);
-        subject = compose::place_subject(&background, person, spot, (width, height));
-    }
+    let (bw, bh) = (cw / scale, ch / scale);
+    // The scene and the subject's cut-out are made side by side; then the subject meets the
+    // scene (its colour, light and shadow depend on what is behind it).
+    let (mut background, cut) = rayon::join(
+        || {
+            let mut background = match layers.scene {
+                Some(scene) => compose::cover(scene, bw, bh),
+                None => RgbaImage::from_pixel(bw, bh, image::Rgba([24, 24, 28, 255])),
+            };
+            if let Some((art, quad)) = layers.sleeve {
+                let quad = quad.map(|[x, y]| [x * bw as f32, y * bh as f32]);
+                compose::place_sleeve(&mut background, art, quad);
+            }
+            if let Some(radius) = blur {
+                compose::depth_of_field(&mut background, radius);
+            }
+            background
+        },
+        || {
+            let (person, spot) = layers.subject?;
+            compose::cut_subject(person, spot, (cw, ch), (width, height))
+        },
+    );
+    let mut subject = cut.map(|cut| {
+        cut.into_scene(Backdrop {
+            image: &background,
+            scale,
+        })
+    });
     rayon::join(
         || layers.grade.apply(&mut background),
         || {
@@ -79,19 +111,24 @@ pub fn stage(layers: &Layers, width: u32, height: u32) -> Stage {
     );
     Stage {
         background,
+        scale,
         subject,
     }
 }
 
 impl Stage {
+    /// The canvas's size in its own pixels (the subject layer's coordinates).
+    pub fn canvas_size(&self) -> (u32, u32) {
+        let (w, h) = self.background.dimensions();
+        (w * self.scale, h * self.scale)
+    }
+
     /// The subject's head in frame pixels (x, y, w, h), covering wherever the camera takes it
     /// over the clip: what a caption must keep clear of.
     pub fn head_in_frame(&self, path: &CameraPath, width: u32, height: u32) -> Option<[f32; 4]> {
         let head = self.subject.as_ref()?.head?;
-        let canvas = (
-            self.background.width() as f32,
-            self.background.height() as f32,
-        );
+        let (cw, ch) = self.canvas_size();
+        let canvas = (cw as f32, ch as f32);
         let frame = (width as f32, height as f32);
         let (mut x0, mut y0, mut x1, mut y1) = (f32::MAX, f32::MAX, f32::MIN, f32::MIN);
         for i in 0..=16 {
@@ -143,7 +180,7 @@ pub fn animate(
     };
     // Three conversions to YUV that do not depend on each other.
     let (canvas, (subject, foreground)) = rayon::join(
-        || Canvas::from_rgba(&stage.background),
+        || Canvas::from_rgba(&stage.background).scaled(stage.scale),
         || rayon::join(subject, foreground),
     );
     Animation {
