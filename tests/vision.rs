@@ -194,14 +194,16 @@ fn iou(cut: &RgbaImage, mask: &GrayImage) -> f64 {
 /// her); props beside them (the camera's tripod, a chair) are not subject. The person segmenter
 /// restores the dark coats of the sepia studio portraits and takes the tripod's legs, which
 /// stand on the picture's bottom edge, off the salient matte (face-guide-alt measures 0.9006;
-/// its floor leaves room for another CPU's rounding); on ew-dahlgren it also takes in part of
-/// the dark chair beside him and still misses some of his coat against it.
+/// its floor leaves room for another CPU's rounding). Bent to the photo's edges, its map also
+/// restores ew-dahlgren's shoulder against the chair (0.870 before, 0.884 after; aksel-andersson
+/// 0.924 to 0.932), but it takes in the smooth dark patch below the chair's pattern at his
+/// side, which his mask leaves out.
 const MATTE_FLOORS: [(&str, f64); 5] = [
     ("face-guide", 0.96),
     ("face-guide-alt", 0.89),
     ("grace-hopper", 0.98),
-    ("ew-dahlgren", 0.86),
-    ("aksel-andersson", 0.92),
+    ("ew-dahlgren", 0.875),
+    ("aksel-andersson", 0.925),
 ];
 
 #[test]

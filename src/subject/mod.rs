@@ -5,6 +5,7 @@
 
 mod cache;
 pub(crate) mod face;
+pub(crate) mod guided;
 pub(crate) mod matte;
 pub(crate) mod mesh;
 pub mod models;
@@ -141,6 +142,7 @@ impl Vision {
         };
         Ok(Analysis {
             matte: person::combine(
+                img,
                 &self.matte_model()?.run(img)?,
                 &self.person_model()?.run(img)?,
                 !faces.is_empty(),
