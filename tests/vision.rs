@@ -176,6 +176,72 @@ fn face_boxes_land_within_five_percent_of_the_reference() {
     }
 }
 
+/// A person seen full length: grace-hopper cut out by her mask, shrunk to 40 % and standing
+/// at the bottom of a plain 800×1000 wall. Her face is too small for the detector in the
+/// whole picture; it is found in a square over the top of her outline, where the reference
+/// detector's box puts it.
+#[test]
+fn a_face_too_small_in_the_whole_picture_is_found_atop_the_subject() {
+    let photo = load(&root().join("fixtures/portraits/grace-hopper.jpg"));
+    let mask = image::open(root().join("tests/data/vision/masks/grace-hopper.png"))
+        .unwrap()
+        .into_luma8();
+    let (pw, ph) = photo.dimensions();
+    let mut cut = photo.clone();
+    for (p, m) in cut.pixels_mut().zip(mask.pixels()) {
+        p.0[3] = m.0[0];
+    }
+    let (sw, sh) = (pw * 2 / 5, ph * 2 / 5);
+    let small = image::imageops::resize(&cut, sw, sh, image::imageops::FilterType::Triangle);
+    let mut wall = RgbaImage::from_fn(800, 1000, |_, y| {
+        let v = 150 + (y / 40) as u8;
+        Rgba([v, v - 10, v - 25, 255])
+    });
+    let (left, top) = ((800 - sw) / 2, 1000 - sh);
+    image::imageops::overlay(&mut wall, &small, i64::from(left), i64::from(top));
+
+    let detector = reelforge::subject::FaceDetector::from_tflite(
+        &models::read_checked(&vision_dir(), &models::FACE_DETECTOR).unwrap(),
+    )
+    .unwrap();
+    assert!(
+        detector.detect(&wall).unwrap().is_empty(),
+        "the whole picture shows the face too small to find"
+    );
+    let analysis = vision().analyse(&wall).unwrap();
+    let face = analysis.faces.first().expect("the face, found atop her");
+    let reference = data("blazeface.json");
+    let b: Vec<f32> = reference["images"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["image"] == "grace-hopper")
+        .unwrap()["faces"][0]["box"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap() as f32)
+        .collect();
+    let want = [
+        left as f32 + (b[0] + b[2] / 2.0) * sw as f32,
+        top as f32 + (b[1] + b[3] / 2.0) * sh as f32,
+    ];
+    let size = b[3] * sh as f32;
+    let [cx, cy] = face.center();
+    assert!(
+        (cx - want[0]).abs() < 0.25 * size && (cy - want[1]).abs() < 0.25 * size,
+        "face centre ({cx:.0}, {cy:.0}), reference ({:.0}, {:.0})",
+        want[0],
+        want[1]
+    );
+    assert!(
+        (face.h / size - 1.0).abs() < 0.25,
+        "height {} vs {size}",
+        face.h
+    );
+    assert!(analysis.mouth.is_some(), "the mouth is found on that face");
+}
+
 fn iou(cut: &RgbaImage, mask: &GrayImage) -> f64 {
     assert_eq!(cut.dimensions(), mask.dimensions(), "mask and image sizes");
     let (mut inter, mut union) = (0u64, 0u64);

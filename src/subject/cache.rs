@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 use super::{refine, Analysis, FaceBox, Mouth, VisionModelError};
 
 /// Bumped whenever what is stored for a key changes.
-const FORMAT: u32 = 5;
+const FORMAT: u32 = 6;
 
 #[derive(Serialize, Deserialize)]
 struct Stored {

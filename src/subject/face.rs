@@ -2,7 +2,7 @@
 //! tract. The image is letterboxed to a square, so faces keep their shape; boxes and the six
 //! keypoints come back in the image's own pixels.
 
-use image::RgbaImage;
+use image::{GrayImage, RgbaImage};
 use serde::{Deserialize, Serialize};
 use tract_onnx::prelude::*;
 
@@ -119,6 +119,63 @@ impl FaceDetector {
         faces.sort_by(|a, b| b.area().total_cmp(&a.area()));
         Ok(faces)
     }
+
+    /// The faces within the square `[x, y, side]` of `img`, in `img`'s pixels.
+    pub fn detect_within(
+        &self,
+        img: &RgbaImage,
+        [x, y, side]: [u32; 3],
+    ) -> Result<Vec<FaceBox>, VisionModelError> {
+        let crop = image::imageops::crop_imm(img, x, y, side, side).to_image();
+        let mut faces = self.detect(&crop)?;
+        for f in &mut faces {
+            f.x += x as f32;
+            f.y += y as f32;
+            for k in &mut f.keypoints {
+                k[0] += x as f32;
+                k[1] += y as f32;
+            }
+        }
+        Ok(faces)
+    }
+}
+
+/// Where to look again for a face that was too small in the whole picture (a person seen
+/// full length): a square over the top of the subject in `matte` (any size, stretched over
+/// an image of `size`), `share` of the subject's narrower side on a side, centred on the
+/// top of its outline. `None` when the matte holds no subject or the square would be under
+/// 16 pixels.
+pub fn head_region(matte: &GrayImage, size: (u32, u32), share: f32) -> Option<[u32; 3]> {
+    let (mw, mh) = matte.dimensions();
+    let inside = |x: u32, y: u32| matte.get_pixel(x, y).0[0] >= 128;
+    let rows: Vec<u32> = (0..mh).filter(|&y| (0..mw).any(|x| inside(x, y))).collect();
+    let (&top, &bottom) = (rows.first()?, rows.last()?);
+    let cols: Vec<u32> = (0..mw)
+        .filter(|&x| (top..=bottom).any(|y| inside(x, y)))
+        .collect();
+    let (&left, &right) = (cols.first()?, cols.last()?);
+    let (sx, sy) = (size.0 as f32 / mw as f32, size.1 as f32 / mh as f32);
+    let (width, height) = (
+        (right - left + 1) as f32 * sx,
+        (bottom - top + 1) as f32 * sy,
+    );
+    let side = (share * width.min(height)).min(size.0.min(size.1) as f32);
+    if side < 16.0 {
+        return None;
+    }
+    // The head: the outline's middle over its top rows, a third of the square deep.
+    let band = top + ((side / 3.0 / sy).ceil() as u32).max(1);
+    let (mut sum, mut n) = (0f32, 0f32);
+    for y in top..band.min(mh) {
+        for x in (left..=right).filter(|&x| inside(x, y)) {
+            sum += x as f32 + 0.5;
+            n += 1.0;
+        }
+    }
+    let centre = sum / n.max(1.0) * sx;
+    let x = (centre - side / 2.0).clamp(0.0, size.0 as f32 - side);
+    let y = (top as f32 * sy - 0.15 * side).clamp(0.0, size.1 as f32 - side);
+    Some([x as u32, y as u32, side as u32])
 }
 
 /// The short-range model's 896 anchor centres: 16×16 cells with 2 anchors (stride 8), then
@@ -207,6 +264,24 @@ mod tests {
         assert_eq!(a.len(), ANCHORS);
         assert_eq!(a[0], [1.0 / 32.0, 1.0 / 32.0]);
         assert_eq!(a[512], [1.0 / 16.0, 1.0 / 16.0]);
+    }
+
+    #[test]
+    fn the_head_region_is_a_square_over_the_top_of_the_outline() {
+        // A figure standing in a 200×400 picture, seen through a 100² matte: a head at
+        // x 40..60 over a body at 30..70, from y 20 down to the bottom.
+        let matte = GrayImage::from_fn(100, 100, |x, y| {
+            let head = (40..60).contains(&x) && (20..30).contains(&y);
+            let body = (30..70).contains(&x) && y >= 30;
+            image::Luma([if head || body { 255 } else { 0 }])
+        });
+        let [x, y, side] = head_region(&matte, (200, 400), 0.5).unwrap();
+        // The figure is 80 px wide: a 40 px square centred on the head (x 100), reaching a
+        // little above it (y 80).
+        assert_eq!(side, 40);
+        assert_eq!(x, 80);
+        assert_eq!(y, 74);
+        assert!(head_region(&GrayImage::new(100, 100), (200, 400), 0.5).is_none());
     }
 
     #[test]

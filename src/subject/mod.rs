@@ -27,6 +27,9 @@ pub const MIN_SIDE: u32 = 128;
 /// Larger face guides are analysed and cut out at this long side: more than any frame needs,
 /// and it bounds the work on a 12000-pixel photo.
 pub const WORKING_SIDE: u32 = 2048;
+/// The sides of the squares where a face too small in the whole picture is looked for, as
+/// shares of the subject's narrower side.
+const HEAD_SHARES: [f32; 2] = [0.7, 0.45];
 
 #[derive(Debug, thiserror::Error)]
 pub enum SubjectError {
@@ -135,21 +138,42 @@ impl Vision {
 
     /// Runs the models on `img` (no cache).
     pub fn analyse(&self, img: &RgbaImage) -> Result<Analysis, VisionModelError> {
-        let faces = self.face_detector()?.detect(img)?;
+        let salient = self.matte_model()?.run(img)?;
+        let body = self.person_model()?.run(img)?;
+        let mut faces = self.face_detector()?.detect(img)?;
+        if faces.is_empty() {
+            let subject = person::combine(img, &salient, &body, false);
+            faces = self.faces_atop(img, &subject)?;
+        }
         let mouth = match faces.first() {
             Some(face) => self.face_mesh()?.mouth(img, face)?,
             None => None,
         };
         Ok(Analysis {
-            matte: person::combine(
-                img,
-                &self.matte_model()?.run(img)?,
-                &self.person_model()?.run(img)?,
-                !faces.is_empty(),
-            ),
+            matte: person::combine(img, &salient, &body, !faces.is_empty()),
             faces,
             mouth,
         })
+    }
+
+    /// The faces in squares over the top of `subject`'s outline, larger square first: a
+    /// face too small for the detector in the whole picture (a person seen full length)
+    /// fills more of it there.
+    fn faces_atop(
+        &self,
+        img: &RgbaImage,
+        subject: &GrayImage,
+    ) -> Result<Vec<FaceBox>, VisionModelError> {
+        for share in HEAD_SHARES {
+            let Some(region) = face::head_region(subject, img.dimensions(), share) else {
+                continue;
+            };
+            let faces = self.face_detector()?.detect_within(img, region)?;
+            if !faces.is_empty() {
+                return Ok(faces);
+            }
+        }
+        Ok(Vec::new())
     }
 
     /// The subject of `img` (called `name` in messages), from the cache when it has it.
