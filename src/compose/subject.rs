@@ -67,6 +67,9 @@ pub struct Framing {
     /// are stretched to cover `stretch_extra` more source rows.
     pub stretch_from: u32,
     pub stretch_extra: u32,
+    /// Rows that continue a torso cut by the photo's bottom edge below it, when even the
+    /// largest enlargement and stretch leave it short of the frame's bottom (a close-up).
+    pub extend: u32,
 }
 
 /// Frames `subject` on a canvas of `canvas` size that shows a `frame`-sized view at rest
@@ -94,6 +97,7 @@ pub fn frame_subject(
             top: ch - bottom * scale,
             stretch_from: 0,
             stretch_extra: 0,
+            extend: 0,
         };
     };
     let [fx, fy] = face.center();
@@ -106,7 +110,7 @@ pub fn frame_subject(
     if reach(scale, spot_y) < ch {
         spot_y += (ch - reach(scale, spot_y)).min(MAX_DROP * fh);
     }
-    let (mut stretch_from, mut stretch_extra) = (0, 0);
+    let (mut stretch_from, mut stretch_extra, mut extend) = (0, 0, 0);
     if reach(scale, spot_y) < ch && bottom > fy {
         let needed = (ch - spot_y) / (bottom - fy);
         let cut_by_frame = bottom >= 0.97 * subject.cutout.height() as f32;
@@ -120,6 +124,10 @@ pub fn frame_subject(
             if reach(scale, spot_y) + extra * scale < ch {
                 scale = ((ch - spot_y) / (bottom + extra - fy)).min(base * MAX_EXTRA_SCALE);
             }
+            let short = ch - reach(scale, spot_y) - extra * scale;
+            if short > 0.0 {
+                extend = (short / scale).ceil() as u32 + 2;
+            }
         } else {
             scale = needed.min(base * MAX_EXTRA_SCALE);
         }
@@ -130,6 +138,7 @@ pub fn frame_subject(
         top: spot_y - fy * scale,
         stretch_from,
         stretch_extra,
+        extend,
     }
 }
 
@@ -155,6 +164,87 @@ fn stretch_bottom(img: &RgbaImage, from: u32, extra: u32) -> RgbaImage {
             (f32::from(a[c]) * (1.0 - t) + f32::from(b[c]) * t).round() as u8
         }))
     })
+}
+
+/// How much darker the last row of an extended torso is than the photo's last row.
+const EXTEND_SHADE: f32 = 0.6;
+
+/// `img` continued below its last visible row by `extra` rows: the torso the photo cut off
+/// goes on down with the outline of its last row, each column the colour of the last rows
+/// above it, blurred sideways more the further down (no streaks) and darker, as if in shadow.
+fn extend_bottom(img: RgbaImage, extra: u32) -> RgbaImage {
+    const ROWS: u32 = 6;
+    if extra == 0 {
+        return img;
+    }
+    let (_, bottom) = alpha_rows(&img);
+    let w = img.width() as usize;
+    // Per column: alpha and premultiplied colour, the mean of the last rows.
+    let from = bottom.saturating_sub(ROWS);
+    let n = (bottom - from).max(1) as f32;
+    let mut base = vec![[0f32; 4]; w];
+    for y in from..bottom {
+        for (x, b) in base.iter_mut().enumerate() {
+            let p = img.get_pixel(x as u32, y).0;
+            let a = f32::from(p[3]) / n;
+            for c in 0..3 {
+                b[c] += f32::from(p[c]) * a;
+            }
+            b[3] += a;
+        }
+    }
+    // Running sums for the sideways blur.
+    let mut sums = vec![[0f32; 4]; w + 1];
+    for x in 0..w {
+        sums[x + 1] = std::array::from_fn(|c| sums[x][c] + base[x][c]);
+    }
+    let mut out = RgbaImage::new(img.width(), bottom + extra);
+    image::imageops::replace(&mut out, &img, 0, 0);
+    // The photo's texture fades into the columns' colour over its last rows: no seam.
+    let fade = (2 * ROWS).min(bottom);
+    for y in bottom - fade..bottom {
+        let k = (y + 1 - (bottom - fade)) as f32 / (fade + 1) as f32;
+        for (x, b) in base.iter().enumerate() {
+            let p = out.get_pixel_mut(x as u32, y);
+            if b[3] > 0.0 {
+                for c in 0..3 {
+                    let mean = b[c] / b[3];
+                    p.0[c] = (f32::from(p.0[c]) + (mean - f32::from(p.0[c])) * k * k).round() as u8;
+                }
+            }
+        }
+    }
+    // The whole row's mean colour: the columns fade into it, and it into shadow.
+    let total = sums[w];
+    let mean: [f32; 3] = std::array::from_fn(|c| total[c] / total[3].max(1e-3));
+    let ease = |t: f32| {
+        let t = t.clamp(0.0, 1.0);
+        t * t * (3.0 - 2.0 * t)
+    };
+    for d in 0..extra {
+        let t = (d + 1) as f32 / extra as f32;
+        let (merge, shade) = (ease(3.0 * t), 1.0 - EXTEND_SHADE * ease(2.0 * t));
+        let r = ((d as f32 * 0.8) as usize).min(w / 4);
+        for (x, b) in base.iter().enumerate() {
+            let (lo, hi) = (x.saturating_sub(r), (x + r + 1).min(w));
+            let window: [f32; 4] = std::array::from_fn(|c| sums[hi][c] - sums[lo][c]);
+            let px = if window[3] > 0.0 {
+                std::array::from_fn(|c| {
+                    if c == 3 {
+                        b[3].round() as u8
+                    } else {
+                        let column = window[c] / window[3];
+                        let v = (column + (mean[c] - column) * merge) * shade;
+                        v.round().clamp(0.0, 255.0) as u8
+                    }
+                })
+            } else {
+                [0; 4]
+            };
+            out.put_pixel(x as u32, bottom + d, image::Rgba(px));
+        }
+    }
+    out
 }
 
 /// First and last row (inclusive, exclusive) with visible subject pixels.
@@ -228,6 +318,7 @@ pub fn cut_subject(
 ) -> Option<Cut> {
     let framing = frame_subject(subject, spot, canvas, frame);
     let cutout = stretch_bottom(&subject.cutout, framing.stretch_from, framing.stretch_extra);
+    let cutout = extend_bottom(cutout, framing.extend);
     let (sw, sh) = cutout.dimensions();
     let w = ((sw as f32 * framing.scale).round() as u32).max(1);
     let h = ((sh as f32 * framing.scale).round() as u32).max(1);
@@ -575,6 +666,37 @@ mod tests {
             "face at least its size: {face_h}"
         );
         assert!(cy >= 96.0 + 0.35 * 1280.0 - 1.0);
+    }
+
+    /// A close-up: the face fills half the photo and the photo's bottom edge cuts the
+    /// shoulders. Enlarging and stretching cannot bring the body to the canvas's bottom, so
+    /// the torso is continued below the photo's edge.
+    #[test]
+    fn a_close_up_cut_by_the_photo_is_continued_down_to_the_bottom_edge() {
+        let mut s = person();
+        s.cutout = image::imageops::crop_imm(&s.cutout, 0, 0, 200, 150).to_image();
+        let f = frame_subject(&s, SPOT, (828, 1472), (720, 1280));
+        assert!(f.extend > 0, "{f:?}");
+        let rows = 150 + f.stretch_extra + f.extend;
+        let bottom = f.top + rows as f32 * f.scale;
+        assert!(bottom >= 1472.0, "bottom reached: {bottom}");
+        assert!(f.scale <= 60.0f32.recip() * 0.12 * 1280.0 * MAX_EXTRA_SCALE + 1e-3);
+
+        let cutout = stretch_bottom(&s.cutout, f.stretch_from, f.stretch_extra);
+        let long = extend_bottom(cutout.clone(), f.extend);
+        assert_eq!(long.height(), cutout.height() + f.extend);
+        let (last, end) = (cutout.height() - 1, long.height() - 1);
+        for x in [20, 100, 180] {
+            let (top, low) = (cutout.get_pixel(x, last).0, long.get_pixel(x, end).0);
+            assert_eq!(low[3], top[3], "the outline goes straight on at x {x}");
+        }
+        let (top, low) = (cutout.get_pixel(100, last).0, long.get_pixel(100, end).0);
+        // One colour all over: the bottom row is that colour in full shadow.
+        let shaded = f32::from(top[0]) * (1.0 - EXTEND_SHADE);
+        assert!(
+            (f32::from(low[0]) - shaded).abs() <= 2.0,
+            "{top:?} → {low:?}"
+        );
     }
 
     #[test]
