@@ -339,8 +339,43 @@ fn a_rendered_video_shows_nothing_of_the_portraits_old_background() {
     });
     let face_guide = dir.path().join("on-green.png");
     on_green.save(&face_guide).unwrap();
+    let (result, video) = render_outside(dir.path(), &face_guide);
+    assert_eq!(result["subject"]["framedBy"], "face", "{result}");
+    assert_eq!(result["subject"]["facesFound"], 1);
+    assert_eq!(
+        result["subject"]["warnings"],
+        serde_json::json!([]),
+        "{result}"
+    );
+    for n in [0, 100, 200] {
+        let png = dir.path().join(format!("frame-{n}.png"));
+        let select = format!("select=eq(n\\,{n})");
+        common::ffmpeg(&[
+            "-i",
+            &video,
+            "-vf",
+            &select,
+            "-frames:v",
+            "1",
+            png.to_str().unwrap(),
+        ]);
+        let frame = image::open(&png).unwrap().into_rgb8();
+        let green = frame
+            .pixels()
+            .filter(|p| i32::from(p.0[1]) - i32::from(p.0[0].max(p.0[2])) > 120)
+            .count();
+        assert_eq!(
+            green, 0,
+            "frame {n}: {green} pixels of the old green background"
+        );
+    }
+}
+
+/// Renders `face_guide` in one artist-caption-outside video into `dir/out`: the run's result
+/// JSON and the video's path.
+fn render_outside(dir: &Path, face_guide: &Path) -> (Value, String) {
     let job = write_job(
-        dir.path(),
+        dir,
         serde_json::json!({
             "template": "artist-caption-outside",
             "caption_length": "short",
@@ -366,34 +401,28 @@ fn a_rendered_video_shows_nothing_of_the_portraits_old_background() {
         .unwrap()
         .to_string();
     let run_id = summary["results"][0]["runId"].as_str().unwrap();
-    let result: Value = serde_json::from_slice(
-        &std::fs::read(dir.path().join(format!("out/{run_id}.json"))).unwrap(),
-    )
-    .unwrap();
-    assert_eq!(result["subject"]["framedBy"], "face", "{result}");
-    assert_eq!(result["subject"]["facesFound"], 1);
-    for n in [0, 100, 200] {
-        let png = dir.path().join(format!("frame-{n}.png"));
-        let select = format!("select=eq(n\\,{n})");
-        common::ffmpeg(&[
-            "-i",
-            &video,
-            "-vf",
-            &select,
-            "-frames:v",
-            "1",
-            png.to_str().unwrap(),
-        ]);
-        let frame = image::open(&png).unwrap().into_rgb8();
-        let green = frame
-            .pixels()
-            .filter(|p| i32::from(p.0[1]) - i32::from(p.0[0].max(p.0[2])) > 120)
-            .count();
-        assert_eq!(
-            green, 0,
-            "frame {n}: {green} pixels of the old green background"
-        );
-    }
+    let result: Value =
+        serde_json::from_slice(&std::fs::read(dir.join(format!("out/{run_id}.json"))).unwrap())
+            .unwrap();
+    (result, video)
+}
+
+/// A face guide so small that framing enlarges it past three times renders, with a warning
+/// in the run's result that names its size and the size that would be sharp.
+#[test]
+fn a_small_face_guide_renders_with_a_warning_that_it_will_look_soft() {
+    let dir = tempfile::tempdir().unwrap();
+    let photo = load(&root().join("fixtures/portraits/grace-hopper.jpg"));
+    let small = image::imageops::resize(&photo, 140, 164, image::imageops::FilterType::Triangle);
+    let face_guide = dir.path().join("small.png");
+    small.save(&face_guide).unwrap();
+    let (result, _) = render_outside(dir.path(), &face_guide);
+    assert_eq!(result["status"], "completed", "{result}");
+    let warnings = result["subject"]["warnings"].to_string();
+    assert!(
+        warnings.contains("small (140×164)") && warnings.contains("look soft"),
+        "{result}"
+    );
 }
 
 /// Captions keep clear of the head on real portraits, in every scene of every template and

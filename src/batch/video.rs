@@ -240,6 +240,7 @@ pub fn compose(job: &VideoJob) -> Result<Composed, VideoError> {
         animate::mouth_openings(envelope, &words, fps as f32)
     });
     let head = picture.head_in_frame();
+    let enlargement = picture.subject_enlargement();
     // Lyrics in time, where the template shows them: clear of the face, and the written
     // caption (when it stays on screen) clear of both.
     let lyrics = t.lyrics.map(|display| {
@@ -272,13 +273,17 @@ pub fn compose(job: &VideoJob) -> Result<Composed, VideoError> {
         lyrics.map(|(_, b)| b.track),
         openings,
     );
-    let subject = placed.map(|(s, _)| SubjectReport {
-        faces_found: s.faces_found,
-        face_box: s
-            .face
-            .map(|f| [f.x, f.y, f.w, f.h].map(|v| (v * 10.0).round() / 10.0)),
-        framed_by: if s.face.is_some() { "face" } else { "outline" }.to_string(),
-        warnings: s.warnings.clone(),
+    let subject = placed.map(|(s, _)| {
+        let mut warnings = s.warnings.clone();
+        warnings.extend(enlargement.and_then(|e| soft_photo_warning(s, e)));
+        SubjectReport {
+            faces_found: s.faces_found,
+            face_box: s
+                .face
+                .map(|f| [f.x, f.y, f.w, f.h].map(|v| (v * 10.0).round() / 10.0)),
+            framed_by: if s.face.is_some() { "face" } else { "outline" }.to_string(),
+            warnings,
+        }
     });
 
     Ok(Composed {
@@ -296,4 +301,49 @@ pub fn compose(job: &VideoJob) -> Result<Composed, VideoError> {
             subject,
         },
     })
+}
+
+/// Beyond this many frame pixels per pixel of the face guide, the artist looks soft.
+const SOFT_ENLARGEMENT: f32 = 3.0;
+
+/// A warning when `subject`'s photo is so small that framing enlarges it `enlargement`
+/// times, past [`SOFT_ENLARGEMENT`]: with the size a sharp one would need (twice enlarged).
+fn soft_photo_warning(subject: &Subject, enlargement: f32) -> Option<String> {
+    if enlargement <= SOFT_ENLARGEMENT {
+        return None;
+    }
+    let (w, h) = subject.cutout.dimensions();
+    let need = |side: u32| ((side as f32 * enlargement / 2.0 / 10.0).ceil() * 10.0) as u32;
+    Some(format!(
+        "the face guide is small ({w}×{h}): framing enlarges it {enlargement:.1}× and it will \
+         look soft; a photo of at least {}×{} would be sharp",
+        need(w),
+        need(h)
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn photo(w: u32, h: u32) -> Subject {
+        Subject {
+            cutout: image::RgbaImage::new(w, h),
+            face: None,
+            faces_found: 0,
+            mouth: None,
+            warnings: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_small_photo_enlarged_past_three_times_is_named_soft_with_the_size_that_would_do() {
+        let small = photo(198, 244);
+        let warning = soft_photo_warning(&small, 6.6).expect("soft");
+        assert!(warning.contains("198×244"), "{warning}");
+        assert!(warning.contains("6.6×"), "{warning}");
+        // Enlarged at most twice: 198 · 3.3 = 653.4 → 660, 244 · 3.3 = 805.2 → 810.
+        assert!(warning.contains("660×810"), "{warning}");
+        assert_eq!(soft_photo_warning(&small, 2.9), None);
+    }
 }

@@ -55,6 +55,8 @@ pub struct SubjectLayer {
     pub anchor: [f32; 2],
     /// The mouth, on the canvas.
     pub mouth: Option<crate::subject::Mouth>,
+    /// Canvas pixels per pixel of the cut-out: above 2 or 3 the photo looks soft.
+    pub enlargement: f32,
 }
 
 /// Scale and position of the cut-out on the canvas.
@@ -374,6 +376,7 @@ pub fn cut_subject(
             framing.left + sw as f32 * framing.scale / 2.0,
             canvas.1 as f32,
         ],
+        enlargement: framing.scale,
     };
     Some(Cut {
         layer,

@@ -123,6 +123,11 @@ impl Stage {
         (w * self.scale, h * self.scale)
     }
 
+    /// Frame pixels per pixel of the subject's photo at rest, when there is a subject.
+    pub fn subject_enlargement(&self) -> Option<f32> {
+        self.subject.as_ref().map(|s| s.enlargement)
+    }
+
     /// The subject's head in frame pixels (x, y, w, h), covering wherever the camera takes it
     /// over the clip: what a caption must keep clear of.
     pub fn head_in_frame(&self, path: &CameraPath, width: u32, height: u32) -> Option<[f32; 4]> {

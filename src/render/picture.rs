@@ -81,6 +81,11 @@ impl Picture {
         self.path.pulse.as_deref()
     }
 
+    /// Frame pixels per pixel of the subject's photo at rest, when there is a subject.
+    pub fn subject_enlargement(&self) -> Option<f32> {
+        self.stage.subject_enlargement()
+    }
+
     /// The subject's head in frame pixels (x, y, w, h) wherever the camera takes it: what
     /// screen layers keep clear of.
     pub fn head_in_frame(&self) -> Option<[f32; 4]> {

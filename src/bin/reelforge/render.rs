@@ -299,6 +299,18 @@ fn print_table(summary: &batch::BatchSummary, results: &Path, elapsed: Duration)
             detail
         );
     }
+    // What the runs' subjects warn of, once each (a batch shares its face guide).
+    let mut warnings: Vec<&String> = Vec::new();
+    for subject in summary.runs.iter().filter_map(|r| r.subject.as_ref()) {
+        for w in &subject.warnings {
+            if !warnings.contains(&w) {
+                warnings.push(w);
+            }
+        }
+    }
+    for w in warnings {
+        println!("warning   {w}");
+    }
     println!(
         "{} of {} videos completed in {:.1} s; results in {}",
         summary.completed(),
