@@ -34,6 +34,11 @@ const MAX_EXTRA_SCALE: f32 = 2.2;
 /// distance from the face down), and by how much at most.
 const STRETCH_BAND: f32 = 0.35;
 const MAX_STRETCH: f32 = 1.6;
+/// A photo's side column that is subject over this share of its height cuts the subject.
+const SIDE_CUT: f32 = 0.1;
+/// The farthest a subject cut by its photo's side moves to take that edge off the canvas
+/// (fraction of the frame width).
+const MAX_SIDE_SHIFT: f32 = 0.15;
 /// Without a face, the subject's outline takes this share of the frame height.
 const OUTLINE_HEIGHT: f32 = 0.8;
 /// Strength of the scene's light on the subject's edge.
@@ -136,11 +141,30 @@ pub fn frame_subject(
     }
     Framing {
         scale,
-        left: spot_x - fx * scale,
+        left: spot_x - fx * scale + side_shift(&subject.cutout, spot_x - fx * scale, scale, cw, fw),
         top: spot_y - fy * scale,
         stretch_from,
         stretch_extra,
         extend,
+    }
+}
+
+/// How far to move a subject whose photo cuts it on one side (a shoulder ending in the
+/// photo's straight edge) so that the edge leaves the canvas, where no camera move shows it:
+/// at most [`MAX_SIDE_SHIFT`] of the frame's width. Nothing when neither side or both are cut.
+fn side_shift(cutout: &RgbaImage, left: f32, scale: f32, canvas_w: f32, frame_w: f32) -> f32 {
+    let (w, h) = cutout.dimensions();
+    let cut = |x: u32| {
+        let solid = (0..h)
+            .filter(|&y| cutout.get_pixel(x, y).0[3] > 128)
+            .count();
+        solid as f32 >= SIDE_CUT * h as f32
+    };
+    let most = MAX_SIDE_SHIFT * frame_w;
+    match (cut(0), cut(w - 1)) {
+        (true, false) => -left.clamp(0.0, most),
+        (false, true) => (canvas_w - (left + w as f32 * scale)).clamp(0.0, most),
+        _ => 0.0,
     }
 }
 
@@ -700,6 +724,28 @@ mod tests {
             (f32::from(low[0]) - shaded).abs() <= 2.0,
             "{top:?} → {low:?}"
         );
+    }
+
+    /// A shoulder cut by the photo's left edge: the subject moves left until that edge is
+    /// off the canvas, by no more than its limit; an uncut subject stays on its spot.
+    #[test]
+    fn a_side_cut_by_the_photo_moves_off_the_canvas() {
+        let centred = frame_subject(&person(), SPOT, (828, 1472), (720, 1280));
+        let mut s = person();
+        s.cutout = image::imageops::crop_imm(&s.cutout, 50, 0, 150, 300).to_image();
+        s.face = s.face.map(|f| FaceBox { x: f.x - 50.0, ..f });
+        let f = frame_subject(&s, SPOT, (828, 1472), (720, 1280));
+        let face_x = |f: &Framing, x: f32| f.left + x * f.scale;
+        let moved = face_x(&centred, 100.0) - face_x(&f, 50.0);
+        assert!(
+            f.left <= 0.0 || moved >= MAX_SIDE_SHIFT * 720.0 - 0.5,
+            "{f:?}"
+        );
+        assert!(
+            moved > 0.0 && moved <= MAX_SIDE_SHIFT * 720.0 + 0.5,
+            "moved {moved}"
+        );
+        assert_eq!(side_shift(&person().cutout, 300.0, 1.0, 828.0, 720.0), 0.0);
     }
 
     #[test]
