@@ -196,8 +196,9 @@ fn stretch_bottom(img: &RgbaImage, from: u32, extra: u32) -> RgbaImage {
 const EXTEND_SHADE: f32 = 0.6;
 
 /// `img` continued below its last visible row by `extra` rows: the torso the photo cut off
-/// goes on down with the outline of its last row, each column the colour of the last rows
-/// above it, blurred sideways more the further down (no streaks) and darker, as if in shadow.
+/// goes on down with the outline of its last row, each column starting as the colour of the
+/// last rows above it, then blurred sideways and merged into the row's mean colour (no
+/// streaks of a bright scarf) and darkened the further down, as if in shadow.
 fn extend_bottom(img: RgbaImage, extra: u32) -> RgbaImage {
     const ROWS: u32 = 6;
     if extra == 0 {
