@@ -119,8 +119,11 @@ pub fn stage(layers: &Layers, width: u32, height: u32) -> Stage {
 impl Stage {
     /// The canvas's size in its own pixels (the subject layer's coordinates).
     pub fn canvas_size(&self) -> (u32, u32) {
-        let (w, h) = self.background.dimensions();
-        (w * self.scale, h * self.scale)
+        Backdrop {
+            image: &self.background,
+            scale: self.scale,
+        }
+        .canvas()
     }
 
     /// Frame pixels per pixel of the subject's photo at rest, when there is a subject.

@@ -140,9 +140,10 @@ impl Vision {
     pub fn analyse(&self, img: &RgbaImage) -> Result<Analysis, VisionModelError> {
         let salient = self.matte_model()?.run(img)?;
         let body = self.person_model()?.run(img)?;
+        let body = person::PersonMap::new(img, &body, salient.dimensions());
         let mut faces = self.face_detector()?.detect(img)?;
         if faces.is_empty() {
-            let subject = person::combine(img, &salient, &body, false);
+            let subject = person::combine(&salient, &body, false);
             faces = self.faces_atop(img, &subject)?;
         }
         let mouth = match faces.first() {
@@ -150,7 +151,7 @@ impl Vision {
             None => None,
         };
         Ok(Analysis {
-            matte: person::combine(img, &salient, &body, !faces.is_empty()),
+            matte: person::combine(&salient, &body, !faces.is_empty()),
             faces,
             mouth,
         })

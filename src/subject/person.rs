@@ -81,6 +81,37 @@ fn follow_edges(img: &RgbaImage, person: &[f32]) -> Vec<f32> {
     super::guided::guided_filter(img, person, r, 1e-2)
 }
 
+/// The person model's output for one photo: its map as it came (256², for the body's
+/// reach) and how sure it is of a person at each cell of the salient matte's grid, once
+/// bent to the photo's edges. Made once, joined with the salient matte as often as needed.
+pub struct PersonMap {
+    raw: GrayImage,
+    sure: GrayImage,
+}
+
+impl PersonMap {
+    /// `raw` is the model's output for `img`; `grid` is the salient matte's size.
+    pub fn new(img: &RgbaImage, raw: &GrayImage, grid: (u32, u32)) -> PersonMap {
+        let (w, h) = grid;
+        let person: Vec<f32> = super::refine::resize_gray(raw, w, h)
+            .pixels()
+            .map(|p| f32::from(p.0[0]) / 255.0)
+            .collect();
+        let person = follow_edges(&crate::compose::resize(img, w, h), &person);
+        let sure = person
+            .iter()
+            .map(|&p| {
+                let sure = ((p - SURE_PERSON) * 2.5 + 0.5).clamp(0.0, 1.0);
+                (sure * 255.0).round() as u8
+            })
+            .collect();
+        PersonMap {
+            raw: raw.clone(),
+            sure: GrayImage::from_raw(w, h, sure).expect("a value per cell"),
+        }
+    }
+}
+
 /// The salient-object `matte` joined with the person model's: wherever the person model,
 /// following the photo's edges, is sure, its body is added.
 /// When `has_face`, a piece the salient matte keeps further than [`REACH`] from that body and
@@ -88,32 +119,26 @@ fn follow_edges(img: &RgbaImage, person: &[f32]) -> Vec<f32> {
 /// person is not the subject. A piece that does not reach the bottom stays, since it is held
 /// (a guitar's neck, a microphone, flowers). Without a face (album art, a back view) or a
 /// body, the salient object is left whole.
-pub fn combine(
-    img: &RgbaImage,
-    matte: &GrayImage,
-    person: &GrayImage,
-    has_face: bool,
-) -> GrayImage {
+pub fn combine(matte: &GrayImage, person: &PersonMap, has_face: bool) -> GrayImage {
     let (w, h) = matte.dimensions();
-    let body: Vec<u8> = person.pixels().map(|p| u8::from(p.0[0] >= 128)).collect();
+    assert_eq!(
+        person.sure.dimensions(),
+        (w, h),
+        "the person map on the matte's grid"
+    );
+    let raw = &person.raw;
+    let body: Vec<u8> = raw.pixels().map(|p| u8::from(p.0[0] >= 128)).collect();
     let share = body.iter().map(|&b| usize::from(b)).sum::<usize>() as f64 / body.len() as f64;
     let reach = (has_face && share >= MIN_PERSON_SHARE).then(|| {
-        let (pw, ph) = (person.width() as usize, person.height() as usize);
+        let (pw, ph) = (raw.width() as usize, raw.height() as usize);
         let near = super::refine::dilate(&body, pw, ph, REACH);
         let near = near.iter().map(|&b| b * 255).collect();
-        let near = GrayImage::from_raw(person.width(), person.height(), near).expect("a cell each");
+        let near = GrayImage::from_raw(raw.width(), raw.height(), near).expect("a cell each");
         super::refine::resize_gray(&near, w, h)
     });
     let floor = reach.as_ref().map(|r| standing_pieces(matte, r));
-    let person: Vec<f32> = super::refine::resize_gray(person, w, h)
-        .pixels()
-        .map(|p| f32::from(p.0[0]) / 255.0)
-        .collect();
-    let person = follow_edges(&crate::compose::resize(img, w, h), &person);
     GrayImage::from_fn(w, h, |x, y| {
-        let p = person[(y * w + x) as usize];
-        let sure = ((p - SURE_PERSON) * 2.5 + 0.5).clamp(0.0, 1.0);
-        let sure = (sure * 255.0).round() as u8;
+        let sure = person.sure.get_pixel(x, y).0[0];
         let salient = u32::from(matte.get_pixel(x, y).0[0]);
         let salient = match (&reach, &floor) {
             (Some(r), Some(f)) if f[(y * w + x) as usize] => {
@@ -146,9 +171,11 @@ fn standing_pieces(matte: &GrayImage, reach: &GrayImage) -> Vec<bool> {
 mod tests {
     use super::*;
 
-    /// A photo of one grey: the person map is only blurred, not bent to edges.
-    fn plain() -> RgbaImage {
-        RgbaImage::from_pixel(512, 512, image::Rgba([128, 128, 128, 255]))
+    /// The person model's `raw` map over a photo of one grey (so it is only blurred, not
+    /// bent to edges), on the 512² grid of the salient mattes below.
+    fn on_grey(raw: &GrayImage) -> PersonMap {
+        let grey = RgbaImage::from_pixel(512, 512, image::Rgba([128, 128, 128, 255]));
+        PersonMap::new(&grey, raw, (512, 512))
     }
 
     /// A 512² salient matte holding a person-sized block on the left and a prop standing on
@@ -172,16 +199,15 @@ mod tests {
     #[test]
     fn a_prop_standing_beside_the_person_leaves_the_matte_when_a_face_was_found() {
         let (salient, body) = person_and_prop();
-        let out = combine(&plain(), &salient, &body, true);
+        let out = combine(&salient, &on_grey(&body), true);
         assert_eq!(out.get_pixel(410, 400).0[0], 0, "the prop goes");
         assert_eq!(out.get_pixel(140, 300).0[0], 255, "the person stays");
         // Within reach of the body the salient matte is kept whole (hair, fingers).
         let near = combine(
-            &plain(),
             &GrayImage::from_fn(512, 512, |x, y| {
                 image::Luma([if x < 230 && y >= 96 { 255 } else { 0 }])
             }),
-            &body,
+            &on_grey(&body),
             true,
         );
         assert_eq!(
@@ -200,17 +226,17 @@ mod tests {
             let neck = (200..480).contains(&x) && (150..180).contains(&y);
             image::Luma([if person || neck { 255 } else { 0 }])
         });
-        let out = combine(&plain(), &held, &body, true);
+        let out = combine(&held, &on_grey(&body), true);
         assert_eq!(out.get_pixel(460, 165).0[0], 255, "the neck stays");
     }
 
     #[test]
     fn without_a_face_or_a_body_the_salient_object_is_left_whole() {
         let (salient, body) = person_and_prop();
-        let out = combine(&plain(), &salient, &body, false);
+        let out = combine(&salient, &on_grey(&body), false);
         assert_eq!(out.get_pixel(410, 400).0[0], 255);
         let nobody = GrayImage::new(SIDE as u32, SIDE as u32);
-        let out = combine(&plain(), &salient, &nobody, true);
+        let out = combine(&salient, &on_grey(&nobody), true);
         assert_eq!(out, salient, "no body: the salient matte as it is");
     }
 }
