@@ -22,6 +22,10 @@ const SHIFT: u32 = 15;
 pub struct Columns {
     index: Vec<u32>,
     weights: Vec<u32>,
+    /// The map the table was filled with, relative to its first entry: entry k's source
+    /// position is `step·k + b`. Lets [`Columns::count_below`] start next to its answer.
+    step: f32,
+    b: f32,
 }
 
 /// A run of a [`Columns`] table.
@@ -37,6 +41,8 @@ impl Columns {
     pub fn fill(&mut self, xs: Range<usize>, step: f32, b: f32, max_i: f32) {
         self.index.clear();
         self.weights.clear();
+        self.step = step;
+        self.b = step * xs.start as f32 + b;
         for x in xs {
             let s = (step * x as f32 + b).clamp(0.0, max_i + 0.999);
             let i = s.floor();
@@ -55,9 +61,36 @@ impl Columns {
         self.index[k] as usize
     }
 
-    /// The first entry whose left source column fails `pred` (as `slice::partition_point`).
-    pub fn partition_point(&self, pred: impl FnMut(&u32) -> bool) -> usize {
-        self.index.partition_point(pred)
+    /// How many entries have a left source column below `column`: the first entry at or
+    /// past it. Runs per row and plane, so it starts where the map puts the answer and walks
+    /// the few entries that float rounding or the clamp may have moved, instead of a binary
+    /// search's dozen unpredictable branches.
+    pub fn count_below(&self, column: usize) -> usize {
+        let n = self.index.len();
+        let below = |k: usize| (self.index[k] as usize) < column;
+        let guess = if self.step > 0.0 {
+            ((column as f32 - self.b) / self.step)
+                .ceil()
+                .clamp(0.0, n as f32) as usize
+        } else {
+            0
+        };
+        let (mut k, mut walked) = (guess, 0);
+        while k < n && below(k) {
+            k += 1;
+            walked += 1;
+            if walked > 4 {
+                return self.index.partition_point(|&c| (c as usize) < column);
+            }
+        }
+        while k > 0 && !below(k - 1) {
+            k -= 1;
+            walked += 1;
+            if walked > 4 {
+                return self.index.partition_point(|&c| (c as usize) < column);
+            }
+        }
+        k
     }
 
     pub fn run(&self, range: Range<usize>) -> ColumnRun<'_> {
@@ -130,8 +163,14 @@ mod wide {
         let n = pairs.len();
         let wa = _mm256_set1_epi16((256 - fy) as i16);
         let wb = _mm256_set1_epi16(fy as i16);
+        if n < 16 {
+            return lerp_pairs_portable(r0, r1, fy, pairs);
+        }
         let mut i = 0;
-        while i + 16 <= n {
+        while i < n {
+            // The last block ends at n, overlapping the one before: the pairs it writes
+            // twice get the same values, and no scalar tail is left.
+            i = i.min(n - 16);
             // SAFETY: r0 and r1 hold n + 1 ≥ i + 17 bytes, and pairs n ≥ i + 16 entries.
             unsafe {
                 let load = |row: &[u8], at: usize| {
@@ -155,7 +194,6 @@ mod wide {
             }
             i += 16;
         }
-        lerp_pairs_portable(&r0[i..], &r1[i..], fy, &mut pairs[i..]);
     }
 
     /// Resamples eight outputs at a time while their taps fall in an eight-pair window (the
@@ -164,8 +202,13 @@ mod wide {
     pub unsafe fn resample(out: &mut [u8], cols: ColumnRun, pairs: &[u32]) -> usize {
         let n = out.len();
         let round = _mm256_set1_epi32(1 << (SHIFT - 1));
+        if n < 8 {
+            return 0;
+        }
         let mut k = 0;
-        while k + 8 <= n {
+        while k < n {
+            // As in `lerp_pairs`, the last block ends at n and may overlap the one before.
+            k = k.min(n - 8);
             let base = cols.index[k] as usize;
             if cols.index[k + 7] as usize - base >= 8 || base + 8 > pairs.len() {
                 // A step too large for the window, or the end of the row: one at a time.
@@ -253,6 +296,28 @@ mod tests {
                 lerp_pairs(&r0, &r1, fy, &mut fast);
                 lerp_pairs_portable(&r0, &r1, fy, &mut slow);
                 assert_eq!(fast, slow, "n {n}, fy {fy}");
+            }
+        }
+    }
+
+    #[test]
+    fn count_below_agrees_with_a_binary_search_at_every_zoom_and_column() {
+        let mut cols = Columns::default();
+        for (xs, step, b) in [
+            (0..640, 1.0, 0.0),
+            (13..500, 0.87, 3.3),
+            (0..300, 0.5, -2.0),
+            (7..700, 1.13, 0.4),
+            (0..200, 2.7, -40.0),
+        ] {
+            cols.fill(xs, step, b, 600.0);
+            for column in 0..720 {
+                let want = cols.index.partition_point(|&c| (c as usize) < column);
+                assert_eq!(
+                    cols.count_below(column),
+                    want,
+                    "step {step}, column {column}"
+                );
             }
         }
     }

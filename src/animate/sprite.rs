@@ -381,8 +381,8 @@ fn solid_columns(src: &Planes, columns: &Columns, y0: usize) -> Range<usize> {
     if e < s + 2 {
         return 0..0;
     }
-    let c0 = columns.partition_point(|&c| (c as usize) < s);
-    let c1 = columns.partition_point(|&c| (c as usize) + 2 <= e);
+    let c0 = columns.count_below(s);
+    let c1 = columns.count_below(e - 1);
     c0..c1.max(c0)
 }
 
@@ -433,8 +433,8 @@ fn blend(
             continue;
         }
         // Destination columns whose two source columns touch lo..=hi.
-        let c0 = columns.partition_point(|&c| (c as usize) + 1 < lo);
-        let c1 = columns.partition_point(|&c| (c as usize) <= hi);
+        let c0 = columns.count_below(lo.saturating_sub(1));
+        let c1 = columns.count_below(hi + 1);
         if c0 >= c1 {
             continue;
         }
