@@ -45,9 +45,10 @@ impl Columns {
         self.b = step * xs.start as f32 + b;
         for x in xs {
             let s = (step * x as f32 + b).clamp(0.0, max_i + 0.999);
-            let i = s.floor();
-            let w = ((s - i) * ONE as f32) as u32;
-            self.index.push(i as u32);
+            // s ≥ 0, so truncation is the floor.
+            let i = s as u32;
+            let w = ((s - i as f32) * ONE as f32) as u32;
+            self.index.push(i);
             self.weights.push((ONE - w) | w << 16);
         }
     }
@@ -65,13 +66,14 @@ impl Columns {
     /// past it. Runs per row and plane, so it starts where the map puts the answer and walks
     /// the few entries that float rounding or the clamp may have moved, instead of a binary
     /// search's dozen unpredictable branches.
+    #[inline]
     pub fn count_below(&self, column: usize) -> usize {
         let n = self.index.len();
         let below = |k: usize| (self.index[k] as usize) < column;
+        // Truncated, not rounded up: the walk below mends the difference, without a call
+        // to `ceilf`.
         let guess = if self.step > 0.0 {
-            ((column as f32 - self.b) / self.step)
-                .ceil()
-                .clamp(0.0, n as f32) as usize
+            ((column as f32 - self.b) / self.step).clamp(0.0, n as f32) as usize
         } else {
             0
         };
