@@ -2,11 +2,15 @@
 //! front of it with parallax, idle motion and mouth animation + encode, frames drawn while the
 //! encoder works)
 //! against encoding the very same frames made beforehand. The ratio of the two is the cost of
-//! making frames: the goal is full ≥ 90 % of encode-only throughput.
+//! making frames: the goal is full ≥ 90 % of encode-only throughput, on a 3-second clip.
+//! `frame_path_15s` runs the same comparison at a lipsync video's 15 seconds.
 
 use std::time::Duration;
 
-use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use criterion::measurement::WallTime;
+use criterion::{
+    criterion_group, criterion_main, BatchSize, BenchmarkGroup, Criterion, Throughput,
+};
 use image::{Rgba, RgbaImage};
 use reelforge::animate::{FrameScratch, Move};
 use reelforge::audio::Audio;
@@ -16,7 +20,10 @@ use reelforge::encode::{encode_mp4, EncodeSettings};
 use reelforge::render::{self, Camera, Layers, Picture, Timing};
 use reelforge::subject::{FaceBox, Mouth, Subject};
 
+/// The goal's clip: 3 s.
 const FRAMES: usize = 90;
+/// A lipsync video's length: 15 s.
+const LIPSYNC_FRAMES: usize = 450;
 
 /// A scene with structure and a face-like disc, from a fixed formula (no files needed).
 fn scene() -> RgbaImage {
@@ -67,8 +74,8 @@ fn mouth() -> Mouth {
 }
 
 /// Lipsync: the mouth opens and closes about twice a second, shut one frame in three.
-fn openings() -> Vec<f32> {
-    (0..FRAMES)
+fn openings(frames: usize) -> Vec<f32> {
+    (0..frames)
         .map(|i| {
             if i % 3 == 0 {
                 0.0
@@ -79,88 +86,119 @@ fn openings() -> Vec<f32> {
         .collect()
 }
 
+/// What every row draws from, made once.
+struct Parts {
+    scene: RgbaImage,
+    person: Subject,
+    grade: Grade,
+    font: CaptionFont,
+    silence: Audio,
+    dir: tempfile::TempDir,
+}
+
 fn bench_frame_path(c: &mut Criterion) {
     reelforge::encode::init();
-    let dir = tempfile::tempdir().expect("temporary directory");
-    let (scene, person) = (scene(), subject());
-    let grade = Grade {
-        temperature: 0.2,
-        vignette: 0.3,
-        ..Grade::default()
-    };
-    let font = CaptionFont::bundled();
-    // The camera does not pulse here, so the picture never listens to this.
-    let silence = Audio {
-        sample_rate: 48_000,
-        channels: 2,
-        samples: Vec::new(),
+    let parts = Parts {
+        scene: scene(),
+        person: subject(),
+        grade: Grade {
+            temperature: 0.2,
+            vignette: 0.3,
+            ..Grade::default()
+        },
+        font: CaptionFont::bundled(),
+        // The camera does not pulse here, so the picture never listens to this.
+        silence: Audio {
+            sample_rate: 48_000,
+            channels: 2,
+            samples: Vec::new(),
+        },
+        dir: tempfile::tempdir().expect("temporary directory"),
     };
     let mut group = c.benchmark_group("frame_path");
     group.sample_size(10);
-    group.throughput(Throughput::Elements(FRAMES as u64));
     for (width, height) in [(720u32, 1280u32), (1080, 1920)] {
         group.measurement_time(Duration::from_secs(if width > 720 { 20 } else { 10 }));
-        let settings = EncodeSettings {
+        rows(&mut group, &parts, (width, height), FRAMES, true);
+    }
+    group.finish();
+    // The same two rows at a lipsync video's length, where the layers are built once for five
+    // times the frames and the mouth reaches every opening: how a real video fares.
+    let mut group = c.benchmark_group("frame_path_15s");
+    group.sample_size(10);
+    for (width, height) in [(720u32, 1280u32), (1080, 1920)] {
+        group.measurement_time(Duration::from_secs(if width > 720 { 45 } else { 20 }));
+        rows(&mut group, &parts, (width, height), LIPSYNC_FRAMES, false);
+    }
+    group.finish();
+}
+
+/// The encode-only and full rows for `frames` frames at `size`, and with `parts_rows` the
+/// build, draw, draw-warm and prebuilt rows that split the full one.
+fn rows(
+    group: &mut BenchmarkGroup<WallTime>,
+    parts: &Parts,
+    (width, height): (u32, u32),
+    frames: usize,
+    parts_rows: bool,
+) {
+    group.throughput(Throughput::Elements(frames as u64));
+    let settings = EncodeSettings {
+        width,
+        height,
+        ..EncodeSettings::default()
+    };
+    let build = || {
+        let layout = caption::layout(
+            "Paper lanterns drifting over the river tonight",
             width,
             height,
-            ..EncodeSettings::default()
-        };
-        let build = || {
-            let layout = caption::layout(
-                "Paper lanterns drifting over the river tonight",
-                width,
-                height,
-            );
-            let caption = caption::render_caption(&layout, &font).image;
-            let layers = Layers {
-                scene: Some(&scene),
-                subject: Some((
-                    &person,
-                    FaceSpot {
-                        center_x: 0.5,
-                        center_y: 0.34,
-                        face_height: 0.13,
-                    },
-                )),
-                scene_blur: 6.0,
-                sleeve: None,
-                grade: &grade,
-            };
-            let camera = Camera {
-                movement: Move::PushIn,
-                strength: 1.0,
-                pulse: false,
-            };
-            let timing = Timing::new(FRAMES as f64 / 30.0, 30);
-            Picture::new(&layers, camera, &silence, timing, (width, height)).finish(
-                &[],
-                Some(&caption),
-                None,
-                Some(openings()),
-            )
-        };
-        let out = dir.path().join(format!("{width}x{height}.mp4"));
-
-        let anim = build();
-        let mut scratch = FrameScratch::default();
-        let made: Vec<_> = (0..FRAMES).map(|i| anim.frame(i, &mut scratch)).collect();
-        group.bench_function(format!("encode_only/{width}x{height}"), |b| {
-            b.iter_batched(
-                || made.clone(),
-                |frames| {
-                    encode_mp4(
-                        &out,
-                        &settings,
-                        FRAMES,
-                        frames.into_iter(),
-                        None,
-                        &mut |_| {},
-                    )
-                    .expect("encode")
+        );
+        let caption = caption::render_caption(&layout, &parts.font).image;
+        let layers = Layers {
+            scene: Some(&parts.scene),
+            subject: Some((
+                &parts.person,
+                FaceSpot {
+                    center_x: 0.5,
+                    center_y: 0.34,
+                    face_height: 0.13,
                 },
-                BatchSize::PerIteration,
-            )
-        });
+            )),
+            scene_blur: 6.0,
+            sleeve: None,
+            grade: &parts.grade,
+        };
+        let camera = Camera {
+            movement: Move::PushIn,
+            strength: 1.0,
+            pulse: false,
+        };
+        let timing = Timing::new(frames as f64 / 30.0, 30);
+        Picture::new(&layers, camera, &parts.silence, timing, (width, height)).finish(
+            &[],
+            Some(&caption),
+            None,
+            Some(openings(frames)),
+        )
+    };
+    let out = parts.dir.path().join(format!("{width}x{height}.mp4"));
+
+    let anim = build();
+    let mut scratch = FrameScratch::default();
+    let made: Vec<_> = (0..frames).map(|i| anim.frame(i, &mut scratch)).collect();
+    group.bench_function(format!("encode_only/{width}x{height}"), |b| {
+        b.iter_batched(
+            || made.clone(),
+            |made| {
+                encode_mp4(&out, &settings, frames, made.into_iter(), None, &mut |_| {})
+                    .expect("encode")
+            },
+            BatchSize::PerIteration,
+        )
+    });
+    drop(made);
+    if parts_rows {
         // Building the still layers alone: the part of `full` before the first frame.
         group.bench_function(format!("build_only/{width}x{height}"), |b| b.iter(build));
         // Drawing alone, on one thread: the part of `full` that competes with the encoder.
@@ -169,7 +207,7 @@ fn bench_frame_path(c: &mut Criterion) {
             b.iter(|| {
                 // A fresh scratch, as each video starts with: no mouth patch drawn yet.
                 let mut scratch = FrameScratch::default();
-                for i in 0..FRAMES {
+                for i in 0..frames {
                     anim.draw(i, &mut out, &mut scratch);
                 }
             })
@@ -177,24 +215,29 @@ fn bench_frame_path(c: &mut Criterion) {
         group.bench_function(format!("draw_warm/{width}x{height}"), |b| {
             let mut out = reelforge::frame::Yuv420::zeroed(width, height);
             let mut scratch = FrameScratch::default();
-            for i in 0..FRAMES {
+            for i in 0..frames {
                 anim.draw(i, &mut out, &mut scratch);
             }
             b.iter(|| {
-                for i in 0..FRAMES {
+                for i in 0..frames {
                     anim.draw(i, &mut out, &mut scratch);
                 }
             })
         });
-        group.bench_function(format!("full/{width}x{height}"), |b| {
+        // `full` without the build: drawing (mouth patches made afresh) beside the encoder.
+        group.bench_function(format!("full_prebuilt/{width}x{height}"), |b| {
             b.iter(|| {
-                let anim = build();
-                render::encode_video(&anim, FRAMES, None, &out, &settings, &mut |_| {})
+                render::encode_video(&anim, frames, None, &out, &settings, &mut |_| {})
                     .expect("encode")
             })
         });
     }
-    group.finish();
+    group.bench_function(format!("full/{width}x{height}"), |b| {
+        b.iter(|| {
+            let anim = build();
+            render::encode_video(&anim, frames, None, &out, &settings, &mut |_| {}).expect("encode")
+        })
+    });
 }
 
 criterion_group!(benches, bench_frame_path);
