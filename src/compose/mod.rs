@@ -3,6 +3,7 @@
 //! subject in front of it, and a screen-fixed foreground (overlays, caption) on top.
 
 mod blur;
+mod floor;
 pub(crate) mod grade;
 mod load;
 mod overlay;
@@ -12,6 +13,7 @@ mod subject;
 use image::{imageops, RgbaImage};
 use rayon::prelude::*;
 
+pub use floor::FloorShade;
 pub use grade::Grade;
 pub use load::{decode_image, load_image, ImageLimits};
 pub use overlay::{overlay_squares, paint_over};

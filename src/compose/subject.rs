@@ -39,6 +39,8 @@ const SIDE_CUT: f32 = 0.1;
 /// The farthest a subject cut by its photo's side moves to take that edge off the canvas
 /// (fraction of the frame width).
 const MAX_SIDE_SHIFT: f32 = 0.15;
+/// How far a side cut by the photo fades out (fraction of the frame width).
+const SIDE_FADE: f32 = 0.06;
 /// Without a face, the subject's outline takes this share of the frame height.
 const OUTLINE_HEIGHT: f32 = 0.8;
 /// Strength of the scene's light on the subject's edge.
@@ -62,6 +64,9 @@ pub struct SubjectLayer {
     pub mouth: Option<crate::subject::Mouth>,
     /// Canvas pixels per pixel of the cut-out: above 2 or 3 the photo looks soft.
     pub enlargement: f32,
+    /// Where, on the canvas, a torso the photo cut off goes on below its bottom edge, made
+    /// up ([`Framing::extend`]); the floor is shaded from a little above there.
+    pub lengthened_from: Option<f32>,
 }
 
 /// Scale and position of the cut-out on the canvas.
@@ -153,6 +158,17 @@ pub fn frame_subject(
 /// photo's straight edge) so that the edge leaves the canvas, where no camera move shows it:
 /// at most [`MAX_SIDE_SHIFT`] of the frame's width. Nothing when neither side or both are cut.
 fn side_shift(cutout: &RgbaImage, left: f32, scale: f32, canvas_w: f32, frame_w: f32) -> f32 {
+    let most = MAX_SIDE_SHIFT * frame_w;
+    match cut_sides(cutout) {
+        (true, false) => -left.clamp(0.0, most),
+        (false, true) => (canvas_w - (left + cutout.width() as f32 * scale)).clamp(0.0, most),
+        _ => 0.0,
+    }
+}
+
+/// Whether the photo's left and right edges cut the subject: solid over a share of their
+/// height.
+fn cut_sides(cutout: &RgbaImage) -> (bool, bool) {
     let (w, h) = cutout.dimensions();
     let cut = |x: u32| {
         let solid = (0..h)
@@ -160,12 +176,40 @@ fn side_shift(cutout: &RgbaImage, left: f32, scale: f32, canvas_w: f32, frame_w:
             .count();
         solid as f32 >= SIDE_CUT * h as f32
     };
-    let most = MAX_SIDE_SHIFT * frame_w;
-    match (cut(0), cut(w - 1)) {
-        (true, false) => -left.clamp(0.0, most),
-        (false, true) => (canvas_w - (left + w as f32 * scale)).clamp(0.0, most),
-        _ => 0.0,
+    (cut(0), cut(w - 1))
+}
+
+/// `cutout` with the subject fading out over `band` pixels toward each side of the photo
+/// that cuts it: a headshot's shoulders, cut by the photo, melt into the scene instead of
+/// ending in the photo's straight edge. `None` when no side is cut.
+fn fade_cut_sides(cutout: &RgbaImage, band: f32) -> Option<RgbaImage> {
+    let (left, right) = cut_sides(cutout);
+    let w = cutout.width() as usize;
+    let band = band.min(w as f32 / 4.0);
+    if !(left || right) || band < 1.0 {
+        return None;
     }
+    // Smoothstep from the photo's edge to `band` inside it, per column.
+    let gain: Vec<f32> = (0..w)
+        .map(|x| {
+            let ramp = |d: usize| {
+                let t = ((d as f32 + 0.5) / band).min(1.0);
+                t * t * (3.0 - 2.0 * t)
+            };
+            let l = if left { ramp(x) } else { 1.0 };
+            let r = if right { ramp(w - 1 - x) } else { 1.0 };
+            l * r
+        })
+        .collect();
+    let mut out = cutout.clone();
+    for row in out.chunks_exact_mut(w * 4) {
+        for (p, &g) in row.chunks_exact_mut(4).zip(&gain) {
+            if g < 1.0 {
+                p[3] = (f32::from(p[3]) * g).round() as u8;
+            }
+        }
+    }
+    Some(out)
 }
 
 /// `img` with rows `from..` stretched over `extra` more rows (bilinear between rows).
@@ -344,7 +388,9 @@ pub fn cut_subject(
     frame: (u32, u32),
 ) -> Option<Cut> {
     let framing = frame_subject(subject, spot, canvas, frame);
-    let cutout = stretch_bottom(&subject.cutout, framing.stretch_from, framing.stretch_extra);
+    let faded = fade_cut_sides(&subject.cutout, SIDE_FADE * frame.0 as f32 / framing.scale);
+    let cutout = faded.as_ref().unwrap_or(&subject.cutout);
+    let cutout = stretch_bottom(cutout, framing.stretch_from, framing.stretch_extra);
     let cutout = extend_bottom(cutout, framing.extend);
     let (sw, sh) = cutout.dimensions();
     let w = ((sw as f32 * framing.scale).round() as u32).max(1);
@@ -402,6 +448,9 @@ pub fn cut_subject(
             canvas.1 as f32,
         ],
         enlargement: framing.scale,
+        // The last rows were made up below the photo's bottom edge.
+        lengthened_from: (framing.extend > 0)
+            .then(|| framing.top + (sh - framing.extend) as f32 * framing.scale),
     };
     Some(Cut {
         layer,
@@ -774,5 +823,49 @@ mod tests {
             .any(|p| p.0[3] > 10 && p.0[3] < 120 && p.0[0] < 30));
         let head = layer.head.unwrap();
         assert!(head[1] > 0.0 && head[3] > 0.0);
+    }
+
+    /// Head and shoulders, the shoulders cut by the photo's sides and bottom.
+    fn headshot() -> Subject {
+        let mut s = person();
+        s.cutout = RgbaImage::from_fn(200, 200, |x, y| {
+            let head = ((x as f32 - 100.0).powi(2) + (y as f32 - 80.0).powi(2)).sqrt() < 40.0;
+            let a = if head || y > 130 { 255 } else { 0 };
+            image::Rgba([90, 80, 70, a])
+        });
+        s
+    }
+
+    #[test]
+    fn shoulders_cut_by_the_photos_sides_fade_out_instead_of_ending_in_a_straight_edge() {
+        let faded = fade_cut_sides(&headshot().cutout, 20.0).expect("both sides are cut");
+        let alpha = |x: u32, y: u32| faded.get_pixel(x, y).0[3];
+        assert!(alpha(0, 180) < 10 && alpha(199, 180) < 10, "the edges fade");
+        assert!(alpha(5, 180) < alpha(12, 180), "gradually");
+        assert_eq!(alpha(20, 180), 255, "solid past the band");
+        assert_eq!(alpha(100, 80), 255, "the head is untouched");
+        assert!(
+            fade_cut_sides(&person().cutout, 20.0).is_none(),
+            "nothing cut"
+        );
+    }
+
+    #[test]
+    fn a_close_up_says_where_its_made_up_torso_begins() {
+        let scene = RgbaImage::from_pixel(828, 1472, image::Rgba([60, 70, 90, 255]));
+        let close = place_subject(Backdrop::full(&scene), &headshot(), SPOT, (720, 1280)).unwrap();
+        let from = close
+            .lengthened_from
+            .expect("a headshot's torso is lengthened");
+        let chin = close.head.unwrap()[1] + close.head.unwrap()[3];
+        assert!(
+            from > chin && from < 1472.0,
+            "made up from {from}, chin {chin}"
+        );
+        let whole = place_subject(Backdrop::full(&scene), &person(), SPOT, (720, 1280)).unwrap();
+        assert_eq!(
+            whole.lengthened_from, None,
+            "a body that reaches the bottom"
+        );
     }
 }

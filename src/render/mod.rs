@@ -19,7 +19,7 @@ use crate::animate::{
     Sprite, CANVAS_MARGIN,
 };
 use crate::audio::Audio;
-use crate::compose::{self, Backdrop, FaceSpot, Grade, SubjectLayer};
+use crate::compose::{self, Backdrop, FaceSpot, FloorShade, Grade, SubjectLayer};
 use crate::encode::{self, EncodeError, EncodeSettings, EncodeStats};
 use crate::frame::{yuv_to_rgb, Yuv420};
 use crate::subject::Subject;
@@ -99,13 +99,26 @@ pub fn stage(layers: &Layers, width: u32, height: u32) -> Stage {
             scale,
         })
     });
+    // A made-up torso stands in the floor's shade, the scene's and its own alike.
+    let shade = subject
+        .as_ref()
+        .and_then(|s| s.lengthened_from)
+        .and_then(|from| FloorShade::under(from, ch as f32, height as f32));
     rayon::join(
-        || layers.grade.apply(&mut background),
+        || {
+            layers.grade.apply(&mut background);
+            if let Some(shade) = shade {
+                shade.apply(&mut background, 0, scale);
+            }
+        },
         || {
             if let Some(s) = &mut subject {
                 layers
                     .grade
                     .apply_region(&mut s.image, (s.left, s.top), (cw, ch));
+                if let Some(shade) = shade {
+                    shade.apply(&mut s.image, s.top, 1);
+                }
             }
         },
     );
