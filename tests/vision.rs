@@ -426,6 +426,45 @@ fn a_small_face_guide_renders_with_a_warning_that_it_will_look_soft() {
     );
 }
 
+/// A headshot (shoulders cut by the photo's sides and bottom) has its torso made up below
+/// the photo: the floor around it is shaded toward the frame's bottom, where the same scene
+/// under the whole portrait, whose body reaches the bottom, keeps its light.
+#[test]
+fn a_headshots_made_up_torso_stands_in_the_floors_shade_and_a_whole_body_does_not() {
+    let corner = |image: &Path| {
+        let dir = tempfile::tempdir().unwrap();
+        let out = common::run(
+            common::reelforge()
+                .arg("still")
+                .arg(still_job(dir.path(), image)),
+        );
+        assert!(out.status.success(), "{}", common::stderr(&out));
+        let still = image::open(dir.path().join("out/still-1.png"))
+            .unwrap()
+            .into_luma8();
+        let (w, h) = still.dimensions();
+        assert_eq!((w, h), (720, 1280));
+        // The bottom-left corner is scene in both: the subject stands in the middle.
+        let pixels: Vec<f64> = (h - 40..h)
+            .flat_map(|y| (0..40).map(move |x| (x, y)))
+            .map(|(x, y)| f64::from(still.get_pixel(x, y).0[0]))
+            .collect();
+        pixels.iter().sum::<f64>() / pixels.len() as f64
+    };
+    let whole = root().join("fixtures/portraits/grace-hopper.jpg");
+    let dir = tempfile::tempdir().unwrap();
+    let headshot = dir.path().join("headshot.png");
+    image::imageops::crop_imm(&load(&whole), 70, 0, 300, 330)
+        .to_image()
+        .save(&headshot)
+        .unwrap();
+    let (lit, shaded) = (corner(&whole), corner(&headshot));
+    assert!(
+        shaded < 0.6 * lit,
+        "floor under the headshot {shaded:.1}, under the whole portrait {lit:.1}"
+    );
+}
+
 /// Captions keep clear of the head on real portraits, in every scene of every template and
 /// under every camera move, whenever a band above or below the head can hold them.
 #[test]
