@@ -241,8 +241,9 @@ const EXTEND_SHADE: f32 = 0.6;
 
 /// `img` continued below its last visible row by `extra` rows: the torso the photo cut off
 /// goes on down with the outline of its last row, each column starting as the colour of the
-/// last rows above it, then blurred sideways and merged into the row's mean colour (no
-/// streaks of a bright scarf) and darkened the further down, as if in shadow.
+/// last rows above it, then blurred sideways and merged, within the first sixth, into the
+/// colour of the row's darker half (the jacket: a white shirt or a bright scarf would run
+/// down as streaks) and darkened the further down, as if in shadow.
 fn extend_bottom(img: RgbaImage, extra: u32) -> RgbaImage {
     const ROWS: u32 = 6;
     if extra == 0 {
@@ -285,16 +286,15 @@ fn extend_bottom(img: RgbaImage, extra: u32) -> RgbaImage {
             }
         }
     }
-    // The whole row's mean colour: the columns fade into it, and it into shadow.
-    let total = sums[w];
-    let mean: [f32; 3] = std::array::from_fn(|c| total[c] / total[3].max(1e-3));
+    // The torso's own colour, which the columns fade into, and it into shadow.
+    let mean = darker_half(&base);
     let ease = |t: f32| {
         let t = t.clamp(0.0, 1.0);
         t * t * (3.0 - 2.0 * t)
     };
     for d in 0..extra {
         let t = (d + 1) as f32 / extra as f32;
-        let (merge, shade) = (ease(3.0 * t), 1.0 - EXTEND_SHADE * ease(2.0 * t));
+        let (merge, shade) = (ease(6.0 * t), 1.0 - EXTEND_SHADE * ease(2.0 * t));
         let r = ((d as f32 * 0.8) as usize).min(w / 4);
         for (x, b) in base.iter().enumerate() {
             let (lo, hi) = (x.saturating_sub(r), (x + r + 1).min(w));
@@ -316,6 +316,26 @@ fn extend_bottom(img: RgbaImage, extra: u32) -> RgbaImage {
         }
     }
     out
+}
+
+/// The mean colour of the darker half (by alpha) of `columns`, premultiplied colours with
+/// their alpha: a jacket's colour rather than the white shirt or the skin between its
+/// lapels, which would run down a made-up torso as bright bands.
+fn darker_half(columns: &[[f32; 4]]) -> [f32; 3] {
+    let luma = |b: &[f32; 4]| (0.299 * b[0] + 0.587 * b[1] + 0.114 * b[2]) / b[3];
+    let mut solid: Vec<&[f32; 4]> = columns.iter().filter(|b| b[3] > 1e-3).collect();
+    solid.sort_by(|a, b| luma(a).total_cmp(&luma(b)));
+    let half = solid.iter().map(|b| b[3]).sum::<f32>() / 2.0;
+    let mut sum = [0f32; 4];
+    for b in solid {
+        if sum[3] >= half {
+            break;
+        }
+        for c in 0..4 {
+            sum[c] += b[c];
+        }
+    }
+    std::array::from_fn(|c| sum[c] / sum[3].max(1e-3))
 }
 
 /// First and last row (inclusive, exclusive) with visible subject pixels.
@@ -866,6 +886,35 @@ mod tests {
         assert_eq!(
             whole.lengthened_from, None,
             "a body that reaches the bottom"
+        );
+    }
+
+    /// A white shirt between dark lapels, cut by the photo's bottom edge: a little way below
+    /// the edge the made-up torso is the jacket's colour all across, not a bright band.
+    #[test]
+    fn a_bright_shirt_does_not_stream_down_a_made_up_torso() {
+        let cutout = RgbaImage::from_fn(90, 40, |x, _| {
+            if (40..50).contains(&x) {
+                image::Rgba([250, 250, 250, 255])
+            } else {
+                image::Rgba([30, 30, 40, 255])
+            }
+        });
+        let long = extend_bottom(cutout, 120);
+        let row = 40 + 120 / 8;
+        let shirt = long.get_pixel(45, row).0;
+        let jacket = long.get_pixel(10, row).0;
+        assert!(
+            shirt[0] < jacket[0] + 25,
+            "shirt {shirt:?}, jacket {jacket:?} at row {row}"
+        );
+        assert_eq!(
+            darker_half(&[
+                [250.0, 250.0, 250.0, 1.0],
+                [30.0, 30.0, 40.0, 1.0],
+                [32.0, 30.0, 40.0, 1.0]
+            ]),
+            [31.0, 30.0, 40.0]
         );
     }
 }
