@@ -9,6 +9,7 @@ mod load;
 mod overlay;
 mod sleeve;
 mod subject;
+mod torso;
 
 use image::{imageops, RgbaImage};
 use rayon::prelude::*;

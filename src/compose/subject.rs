@@ -9,6 +9,7 @@ use image::RgbaImage;
 use rayon::prelude::*;
 
 use super::blur::SoftPlane;
+use super::torso::{extend_bottom, fade_cut_sides, stretch_bottom};
 use crate::subject::Subject;
 
 /// Where the face goes, in fractions of the frame.
@@ -179,167 +180,8 @@ fn cut_sides(cutout: &RgbaImage) -> (bool, bool) {
     (cut(0), cut(w - 1))
 }
 
-/// `cutout` with the subject fading out over `band` pixels toward each side of the photo
-/// that cuts it: a headshot's shoulders, cut by the photo, melt into the scene instead of
-/// ending in the photo's straight edge. `None` when no side is cut.
-fn fade_cut_sides(cutout: &RgbaImage, band: f32) -> Option<RgbaImage> {
-    let (left, right) = cut_sides(cutout);
-    let w = cutout.width() as usize;
-    let band = band.min(w as f32 / 4.0);
-    if !(left || right) || band < 1.0 {
-        return None;
-    }
-    // Smoothstep from the photo's edge to `band` inside it, per column.
-    let gain: Vec<f32> = (0..w)
-        .map(|x| {
-            let ramp = |d: usize| {
-                let t = ((d as f32 + 0.5) / band).min(1.0);
-                t * t * (3.0 - 2.0 * t)
-            };
-            let l = if left { ramp(x) } else { 1.0 };
-            let r = if right { ramp(w - 1 - x) } else { 1.0 };
-            l * r
-        })
-        .collect();
-    let mut out = cutout.clone();
-    for row in out.chunks_exact_mut(w * 4) {
-        for (p, &g) in row.chunks_exact_mut(4).zip(&gain) {
-            if g < 1.0 {
-                p[3] = (f32::from(p[3]) * g).round() as u8;
-            }
-        }
-    }
-    Some(out)
-}
-
-/// `img` with rows `from..` stretched over `extra` more rows (bilinear between rows).
-fn stretch_bottom(img: &RgbaImage, from: u32, extra: u32) -> RgbaImage {
-    let (w, h) = img.dimensions();
-    if extra == 0 || from >= h {
-        return img.clone();
-    }
-    let band = (h - from) as f32;
-    let new_band = band + extra as f32;
-    RgbaImage::from_fn(w, h + extra, |x, y| {
-        if y < from {
-            return *img.get_pixel(x, y);
-        }
-        let sy = (from as f32 + (y - from) as f32 * band / new_band).min(h as f32 - 1.0);
-        let (y0, t) = (sy.floor() as u32, sy.fract());
-        let (a, b) = (
-            img.get_pixel(x, y0).0,
-            img.get_pixel(x, (y0 + 1).min(h - 1)).0,
-        );
-        image::Rgba(std::array::from_fn(|c| {
-            (f32::from(a[c]) * (1.0 - t) + f32::from(b[c]) * t).round() as u8
-        }))
-    })
-}
-
-/// How much darker the last row of an extended torso is than the photo's last row.
-const EXTEND_SHADE: f32 = 0.6;
-
-/// `img` continued below its last visible row by `extra` rows: the torso the photo cut off
-/// goes on down with the outline of its last row, each column starting as the colour of the
-/// last rows above it, then blurred sideways and merged, within the first sixth, into the
-/// colour of the row's darker half (the jacket: a white shirt or a bright scarf would run
-/// down as streaks) and darkened the further down, as if in shadow.
-fn extend_bottom(img: RgbaImage, extra: u32) -> RgbaImage {
-    const ROWS: u32 = 6;
-    if extra == 0 {
-        return img;
-    }
-    let (_, bottom) = alpha_rows(&img);
-    let w = img.width() as usize;
-    // Per column: alpha and premultiplied colour, the mean of the last rows.
-    let from = bottom.saturating_sub(ROWS);
-    let n = (bottom - from).max(1) as f32;
-    let mut base = vec![[0f32; 4]; w];
-    for y in from..bottom {
-        for (x, b) in base.iter_mut().enumerate() {
-            let p = img.get_pixel(x as u32, y).0;
-            let a = f32::from(p[3]) / n;
-            for c in 0..3 {
-                b[c] += f32::from(p[c]) * a;
-            }
-            b[3] += a;
-        }
-    }
-    // Running sums for the sideways blur.
-    let mut sums = vec![[0f32; 4]; w + 1];
-    for x in 0..w {
-        sums[x + 1] = std::array::from_fn(|c| sums[x][c] + base[x][c]);
-    }
-    let mut out = RgbaImage::new(img.width(), bottom + extra);
-    image::imageops::replace(&mut out, &img, 0, 0);
-    // The photo's texture fades into the columns' colour over its last rows: no seam.
-    let fade = (2 * ROWS).min(bottom);
-    for y in bottom - fade..bottom {
-        let k = (y + 1 - (bottom - fade)) as f32 / (fade + 1) as f32;
-        for (x, b) in base.iter().enumerate() {
-            let p = out.get_pixel_mut(x as u32, y);
-            if b[3] > 0.0 {
-                for c in 0..3 {
-                    let mean = b[c] / b[3];
-                    p.0[c] = (f32::from(p.0[c]) + (mean - f32::from(p.0[c])) * k * k).round() as u8;
-                }
-            }
-        }
-    }
-    // The torso's own colour, which the columns fade into, and it into shadow.
-    let mean = darker_half(&base);
-    let ease = |t: f32| {
-        let t = t.clamp(0.0, 1.0);
-        t * t * (3.0 - 2.0 * t)
-    };
-    for d in 0..extra {
-        let t = (d + 1) as f32 / extra as f32;
-        let (merge, shade) = (ease(6.0 * t), 1.0 - EXTEND_SHADE * ease(2.0 * t));
-        let r = ((d as f32 * 0.8) as usize).min(w / 4);
-        for (x, b) in base.iter().enumerate() {
-            let (lo, hi) = (x.saturating_sub(r), (x + r + 1).min(w));
-            let window: [f32; 4] = std::array::from_fn(|c| sums[hi][c] - sums[lo][c]);
-            let px = if window[3] > 0.0 {
-                std::array::from_fn(|c| {
-                    if c == 3 {
-                        b[3].round() as u8
-                    } else {
-                        let column = window[c] / window[3];
-                        let v = (column + (mean[c] - column) * merge) * shade;
-                        v.round().clamp(0.0, 255.0) as u8
-                    }
-                })
-            } else {
-                [0; 4]
-            };
-            out.put_pixel(x as u32, bottom + d, image::Rgba(px));
-        }
-    }
-    out
-}
-
-/// The mean colour of the darker half (by alpha) of `columns`, premultiplied colours with
-/// their alpha: a jacket's colour rather than the white shirt or the skin between its
-/// lapels, which would run down a made-up torso as bright bands.
-fn darker_half(columns: &[[f32; 4]]) -> [f32; 3] {
-    let luma = |b: &[f32; 4]| (0.299 * b[0] + 0.587 * b[1] + 0.114 * b[2]) / b[3];
-    let mut solid: Vec<&[f32; 4]> = columns.iter().filter(|b| b[3] > 1e-3).collect();
-    solid.sort_by(|a, b| luma(a).total_cmp(&luma(b)));
-    let half = solid.iter().map(|b| b[3]).sum::<f32>() / 2.0;
-    let mut sum = [0f32; 4];
-    for b in solid {
-        if sum[3] >= half {
-            break;
-        }
-        for c in 0..4 {
-            sum[c] += b[c];
-        }
-    }
-    std::array::from_fn(|c| sum[c] / sum[3].max(1e-3))
-}
-
 /// First and last row (inclusive, exclusive) with visible subject pixels.
-fn alpha_rows(img: &RgbaImage) -> (u32, u32) {
+pub(super) fn alpha_rows(img: &RgbaImage) -> (u32, u32) {
     let rows: Vec<u32> = (0..img.height())
         .filter(|&y| (0..img.width()).any(|x| img.get_pixel(x, y).0[3] > 16))
         .collect();
@@ -408,7 +250,11 @@ pub fn cut_subject(
     frame: (u32, u32),
 ) -> Option<Cut> {
     let framing = frame_subject(subject, spot, canvas, frame);
-    let faded = fade_cut_sides(&subject.cutout, SIDE_FADE * frame.0 as f32 / framing.scale);
+    let faded = fade_cut_sides(
+        &subject.cutout,
+        cut_sides(&subject.cutout),
+        SIDE_FADE * frame.0 as f32 / framing.scale,
+    );
     let cutout = faded.as_ref().unwrap_or(&subject.cutout);
     let cutout = stretch_bottom(cutout, framing.stretch_from, framing.stretch_extra);
     let cutout = extend_bottom(cutout, framing.extend);
@@ -711,6 +557,7 @@ impl Stats {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::compose::torso::EXTEND_SHADE;
     use crate::subject::FaceBox;
 
     /// A 200×300 "person": a head disc and a body running to the bottom edge.
@@ -857,20 +704,6 @@ mod tests {
     }
 
     #[test]
-    fn shoulders_cut_by_the_photos_sides_fade_out_instead_of_ending_in_a_straight_edge() {
-        let faded = fade_cut_sides(&headshot().cutout, 20.0).expect("both sides are cut");
-        let alpha = |x: u32, y: u32| faded.get_pixel(x, y).0[3];
-        assert!(alpha(0, 180) < 10 && alpha(199, 180) < 10, "the edges fade");
-        assert!(alpha(5, 180) < alpha(12, 180), "gradually");
-        assert_eq!(alpha(20, 180), 255, "solid past the band");
-        assert_eq!(alpha(100, 80), 255, "the head is untouched");
-        assert!(
-            fade_cut_sides(&person().cutout, 20.0).is_none(),
-            "nothing cut"
-        );
-    }
-
-    #[test]
     fn a_close_up_says_where_its_made_up_torso_begins() {
         let scene = RgbaImage::from_pixel(828, 1472, image::Rgba([60, 70, 90, 255]));
         let close = place_subject(Backdrop::full(&scene), &headshot(), SPOT, (720, 1280)).unwrap();
@@ -889,32 +722,18 @@ mod tests {
         );
     }
 
-    /// A white shirt between dark lapels, cut by the photo's bottom edge: a little way below
-    /// the edge the made-up torso is the jacket's colour all across, not a bright band.
     #[test]
-    fn a_bright_shirt_does_not_stream_down_a_made_up_torso() {
-        let cutout = RgbaImage::from_fn(90, 40, |x, _| {
-            if (40..50).contains(&x) {
-                image::Rgba([250, 250, 250, 255])
-            } else {
-                image::Rgba([30, 30, 40, 255])
-            }
-        });
-        let long = extend_bottom(cutout, 120);
-        let row = 40 + 120 / 8;
-        let shirt = long.get_pixel(45, row).0;
-        let jacket = long.get_pixel(10, row).0;
+    fn shoulders_cut_by_the_photos_sides_fade_out_instead_of_ending_in_a_straight_edge() {
+        let faded = fade_cut_sides(&headshot().cutout, cut_sides(&headshot().cutout), 20.0)
+            .expect("both sides are cut");
+        let alpha = |x: u32, y: u32| faded.get_pixel(x, y).0[3];
+        assert!(alpha(0, 180) < 10 && alpha(199, 180) < 10, "the edges fade");
+        assert!(alpha(5, 180) < alpha(12, 180), "gradually");
+        assert_eq!(alpha(20, 180), 255, "solid past the band");
+        assert_eq!(alpha(100, 80), 255, "the head is untouched");
         assert!(
-            shirt[0] < jacket[0] + 25,
-            "shirt {shirt:?}, jacket {jacket:?} at row {row}"
-        );
-        assert_eq!(
-            darker_half(&[
-                [250.0, 250.0, 250.0, 1.0],
-                [30.0, 30.0, 40.0, 1.0],
-                [32.0, 30.0, 40.0, 1.0]
-            ]),
-            [31.0, 30.0, 40.0]
+            fade_cut_sides(&person().cutout, cut_sides(&person().cutout), 20.0).is_none(),
+            "nothing cut"
         );
     }
 }
