@@ -46,6 +46,7 @@ pub mod audio;
 pub mod batch;
 pub mod caption;
 pub mod compose;
+pub(crate) mod curve;
 pub mod encode;
 pub mod frame;
 pub mod job;

@@ -10,6 +10,7 @@
 
 use image::{Rgba, RgbaImage};
 
+use crate::curve::smoothstep;
 use crate::subject::Mouth;
 
 /// Jaw drop at full opening, as a share of the mouth's width.
@@ -398,11 +399,6 @@ fn sample_column(img: &RgbaImage, x: u32, y: f32) -> [u8; 4] {
     let at = |y: u32| &raw[(y as usize * w + x as usize) * 4..][..4];
     let (a, b) = (at(y0), at((y0 + 1).min(h - 1)));
     std::array::from_fn(|c| ((u32::from(a[c]) * (256 - t) + u32::from(b[c]) * t + 128) >> 8) as u8)
-}
-
-fn smoothstep(a: f32, b: f32, x: f32) -> f32 {
-    let t = ((x - a) / (b - a)).clamp(0.0, 1.0);
-    t * t * (3.0 - 2.0 * t)
 }
 
 #[cfg(test)]

@@ -6,6 +6,8 @@
 use image::RgbaImage;
 use rayon::prelude::*;
 
+use crate::curve::smoothstep;
+
 /// How dark the floor gets at the frame's bottom, at most (share of the light taken away).
 const DEPTH: f32 = 0.8;
 /// The shade begins this far above where the torso is made up (fraction of the frame
@@ -43,8 +45,8 @@ impl FloorShade {
 
     /// The share of light kept at canvas row `y`.
     fn light_at(&self, y: f32) -> f32 {
-        let t = ((y - self.from) / (self.to - self.from).max(1.0)).clamp(0.0, 1.0);
-        1.0 - self.depth * t * t * (3.0 - 2.0 * t)
+        let to = self.to.max(self.from + 1.0);
+        1.0 - self.depth * smoothstep(self.from, to, y)
     }
 
     /// Shades `img`, whose row `y` lies over canvas rows from `(top + y) * scale` (a layer

@@ -8,6 +8,8 @@ use image::RgbaImage;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::curve::smoothstep;
+
 /// A colour grade. Every field defaults to its neutral value, so a JSON object only names what
 /// it changes.
 #[derive(Deserialize, Serialize, Clone, Debug, PartialEq)]
@@ -223,8 +225,7 @@ impl Grade {
             (0..VIGNETTE_STEPS)
                 .map(|i| {
                     let d = (i as f32 / (VIGNETTE_STEPS - 1) as f32).sqrt();
-                    let t = ((d - VIGNETTE_START) / (1.0 - VIGNETTE_START)).clamp(0.0, 1.0);
-                    let smooth = t * t * (3.0 - 2.0 * t);
+                    let smooth = smoothstep(VIGNETTE_START, 1.0, d);
                     ((1.0 - 0.85 * v * smooth) * 256.0).round() as u16
                 })
                 .collect(),

@@ -6,6 +6,7 @@
 use image::RgbaImage;
 
 use super::subject::alpha_rows;
+use crate::curve::smoothstep;
 
 /// `cutout` with the subject fading out over `band` pixels toward each side of the photo
 /// that cuts it (`left`, `right`): a headshot's shoulders melt into the scene instead of
@@ -20,13 +21,10 @@ pub(super) fn fade_cut_sides(
     if !(left || right) || band < 1.0 {
         return None;
     }
-    // Smoothstep from the photo's edge to `band` inside it, per column.
+    // From the photo's edge to `band` inside it, per column.
     let gain: Vec<f32> = (0..w)
         .map(|x| {
-            let ramp = |d: usize| {
-                let t = ((d as f32 + 0.5) / band).min(1.0);
-                t * t * (3.0 - 2.0 * t)
-            };
+            let ramp = |d: usize| smoothstep(0.0, band, d as f32 + 0.5);
             let l = if left { ramp(x) } else { 1.0 };
             let r = if right { ramp(w - 1 - x) } else { 1.0 };
             l * r
@@ -119,10 +117,7 @@ pub(super) fn extend_bottom(img: RgbaImage, extra: u32) -> RgbaImage {
     }
     // The torso's own colour, which the columns fade into, and it into shadow.
     let mean = darker_half(&base);
-    let ease = |t: f32| {
-        let t = t.clamp(0.0, 1.0);
-        t * t * (3.0 - 2.0 * t)
-    };
+    let ease = |t: f32| smoothstep(0.0, 1.0, t);
     for d in 0..extra {
         let t = (d + 1) as f32 / extra as f32;
         let (merge, shade) = (ease(6.0 * t), 1.0 - EXTEND_SHADE * ease(2.0 * t));
